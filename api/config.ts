@@ -1,0 +1,128 @@
+/**
+ * The API's whole configuration: environment variables only, validated by one zod schema.
+ *
+ * This module is the contract between the API and the infrastructure: the AWS and Azure programs import
+ * `apiEnvironmentSchema` and the constants below to prove that the containers they define get every
+ * variable the API needs, on the ports and health paths it really serves.
+ */
+import { z } from "zod";
+
+/** Routes the load balancers and orchestrators probe. */
+export const HEALTH_PATHS = {
+  /** Process only, never touches the database: for liveness probes and the image HEALTHCHECK. */
+  live: "/health/live",
+  /** Database reachable and not shutting down: for readiness probes and load-balancer health checks. */
+  ready: "/health/ready",
+  /** Human/monitoring summary with per-dependency checks. */
+  summary: "/health",
+} as const;
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_METRICS_PORT = 9464;
+/** Below ECS's default 30 s stop timeout so in-flight requests finish before SIGKILL. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
+/** Above the AWS ALB's 60 s idle timeout (and Azure's 4 min is handled by the platform's own proxy). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Environment variables that carry secrets: cloud programs must inject them from a secret store. */
+export const SECRET_ENV_VARS = ["DATABASE_PASSWORD", "DATABASE_URL", "BOOTSTRAP_API_KEY"] as const;
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"], { message: "expected true or false" })
+    .default(fallback ? "true" : "false")
+    .transform((value) => value === "true" || value === "1");
+const commaList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+export const DATABASE_SSL_MODES = ["disable", "prefer", "require", "verify-full"] as const;
+
+/** Raw environment → typed configuration. Every variable is documented in README.md and .env.example. */
+export const apiEnvironmentSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PORT: port(DEFAULT_PORT),
+    METRICS_PORT: port(DEFAULT_METRICS_PORT),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
+      .optional(),
+    DATABASE_HOST: z.string().min(1).optional(),
+    DATABASE_PORT: port(5432),
+    DATABASE_NAME: z.string().min(1).optional(),
+    DATABASE_USER: z.string().min(1).optional(),
+    DATABASE_PASSWORD: z.string().min(1).optional(),
+    DATABASE_SSL: z.enum(DATABASE_SSL_MODES).default("prefer"),
+    DATABASE_POOL_MAX: positiveInt(10, 200),
+    DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5_000, 600_000),
+    DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000, 60_000),
+
+    REQUEST_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(DEFAULT_SHUTDOWN_TIMEOUT_MS, 120_000),
+    KEEP_ALIVE_TIMEOUT_MS: positiveInt(DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 600_000),
+    BODY_LIMIT_BYTES: positiveInt(64 * 1024, 10 * 1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
+    CORS_ORIGINS: commaList,
+    /** Trust X-Forwarded-For from the load balancer in front (ALB, Container Apps ingress) for client IPs. */
+    TRUST_PROXY: booleanFlag(false),
+
+    BOOTSTRAP_API_KEY: z.string().min(32, "expected at least 32 characters").optional(),
+
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default("twincloud-api"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL) return;
+    for (const key of ["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"] as const) {
+      if (!env[key]) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            "required when DATABASE_URL is not set (set DATABASE_URL, or all of DATABASE_HOST/_NAME/_USER/_PASSWORD)",
+        });
+      }
+    }
+  })
+  .refine((env) => env.PORT !== env.METRICS_PORT, {
+    path: ["METRICS_PORT"],
+    message: "must differ from PORT so /metrics is never served on the public port",
+  });
+
+export type ApiConfig = z.infer<typeof apiEnvironmentSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse an environment (defaults to process.env); throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const result = apiEnvironmentSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join(".") || "(environment)";
+    const received = issue.path.length > 0 ? env[String(issue.path[0])] : undefined;
+    const shown =
+      received === undefined || SECRET_ENV_VARS.some((name) => name === issue.path[0])
+        ? ""
+        : ` (got "${received}")`;
+    return `${variable}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError(problems);
+}

@@ -1,0 +1,185 @@
+/**
+ * Runs the real Pulumi program in-process under Pulumi's own mocks (`pulumi.runtime.setMocks`) and captures
+ * every resource it registers, with the options a policy or a plan needs (parent, protect, dependencies).
+ * No CLI, no credentials, no network. Used by the infra tests, the policy tests and the offline plan.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { mockInvokes as awsInvokes, mockResourceState as awsMockState } from "./mock-state-aws.js";
+import { mockInvokes as azureInvokes, mockResourceState as azureMockState } from "./mock-state-azure.js";
+
+export interface CapturedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** The resource's inputs, as the program set them (what CrossGuard resource policies see). */
+  props: Record<string, unknown>;
+  /** The mocked outputs (inputs plus cloud-computed fake values). */
+  state: Record<string, unknown>;
+  custom: boolean;
+  parent?: string;
+  dependencies: string[];
+  opts: { protect: boolean; provider?: string; ignoreChanges: string[]; deleteBeforeReplace: boolean };
+}
+
+export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
+export type MockStateHandler = (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+
+export interface MockRunOptions {
+  project?: string;
+  stack: string;
+  /** Full config keys, e.g. { "twincloud:cloud": "aws", "aws:region": "eu-west-1" }. */
+  config: Record<string, string>;
+  /** Extra or overriding invoke handlers by token; any token without a handler throws. */
+  invokes?: Record<string, InvokeHandler>;
+  /** Run as `pulumi preview` would (outputs unknown, applies skipped). */
+  preview?: boolean;
+}
+
+export interface MockRunResult<TOutputs = Record<string, unknown>> {
+  resources: CapturedResource[];
+  outputs: TOutputs;
+  /** Every invoke token the program called, in order. */
+  invokes: string[];
+}
+
+/** The fake physical id/ARN-like values the mocks answer with, so tests can recognise them. */
+export function fakeId(args: { type: string; name: string }): string {
+  return `${args.name}-id`;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
+}
+
+let running = false;
+
+/**
+ * Run `program` for one stack under mocks and return what it registered. Runs are serialised: the Pulumi
+ * runtime is process-global state.
+ */
+export async function runUnderMocks<TOutputs>(
+  program: () => Promise<TOutputs>,
+  options: MockRunOptions,
+): Promise<MockRunResult<TOutputs>> {
+  if (running) throw new Error("runUnderMocks: one run at a time (the Pulumi runtime is process-global)");
+  running = true;
+  try {
+    const project = options.project ?? "twincloud";
+    const invokeHandlers: Record<string, InvokeHandler> = {
+      ...awsInvokes,
+      ...azureInvokes,
+      ...options.invokes,
+    };
+    const calledInvokes: string[] = [];
+    const unexpectedInvokes: string[] = [];
+    const inputs = new Map<string, Record<string, unknown>>();
+    const states = new Map<string, Record<string, unknown>>();
+    const custom = new Map<string, boolean>();
+
+    const mocks: pulumi.runtime.Mocks = {
+      newResource(args) {
+        const extra = awsMockState(args) ?? azureMockState(args) ?? {};
+        const state = { ...args.inputs, ...extra };
+        const id = args.custom === false ? undefined : args.id || fakeId(args);
+        inputs.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+        states.set(`${args.type}::${args.name}`, state);
+        custom.set(`${args.type}::${args.name}`, args.custom !== false);
+        return { id, state };
+      },
+      call(args) {
+        calledInvokes.push(args.token);
+        const handler = invokeHandlers[args.token];
+        if (!handler) {
+          // Throwing here loses the message inside the SDK and leaves an unhandled rejection behind, so
+          // record the token, answer empty, and fail the whole run below.
+          unexpectedInvokes.push(args.token);
+          return {};
+        }
+        return handler(args.inputs as Record<string, unknown>);
+      },
+    };
+
+    pulumi.runtime.setAllConfig(options.config, []);
+    await pulumi.runtime.setMocks(mocks, project, options.stack, options.preview ?? false);
+
+    // Wrap the mock monitor's registerResource to record the resource options the mock API does not pass on.
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): unknown }).getMonitor() as {
+      registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string }) => void): unknown;
+    };
+    const captured: CapturedResource[] = [];
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+      original(req, (err, res) => {
+        try {
+          if (!err && res) {
+            const key = `${req.getType()}::${req.getName()}`;
+            const state = states.get(key) ?? {};
+            const parent = req.getParent();
+            captured.push({
+              type: req.getType(),
+              name: req.getName(),
+              urn: res.getUrn(),
+              props: inputs.get(key) ?? {},
+              state,
+              custom: custom.get(key) ?? true,
+              ...(parent ? { parent } : {}),
+              dependencies: req.getDependenciesList(),
+              opts: {
+                protect: req.getProtect(),
+                ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+                ignoreChanges: req.getIgnorechangesList(),
+                deleteBeforeReplace: req.getDeletebeforereplace(),
+              },
+            });
+          }
+        } catch (error) {
+          // A failure here must not hang the run: surface it through the callback instead.
+          return callback(error, res);
+        }
+        callback(err, res);
+      });
+
+    let outputs: TOutputs | undefined;
+    let stackOutputs: Record<string, unknown> | undefined;
+    try {
+      stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
+        outputs = await program();
+        return outputs as Record<string, unknown>;
+      });
+    } finally {
+      if (unexpectedInvokes.length > 0) {
+        // biome-ignore lint/correctness/noUnsafeFinally: an unmocked invoke must fail the run, whatever followed.
+        throw new Error(
+          `unexpected invoke(s) ${unexpectedInvokes.join(", ")}: add a mock for each in infra/offline/mock-state-*.ts`,
+        );
+      }
+    }
+    const resolved = (await resolveOutputs(stackOutputs ?? outputs)) as TOutputs;
+    return { resources: captured, outputs: resolved, invokes: calledInvokes };
+  } finally {
+    running = false;
+  }
+}
+
+async function resolveOutputs(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return new Promise((resolve) =>
+      (value as pulumi.Output<unknown>).apply((v) => resolve(resolveOutputs(v))),
+    );
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
+  if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+  return value;
+}

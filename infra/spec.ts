@@ -1,0 +1,416 @@
+/**
+ * Stack config → one cloud-neutral service spec. The AWS and Azure programs only render this spec, so both
+ * clouds stay comparable line by line and every tier default lives here, once.
+ *
+ * Pure module (no Pulumi runtime calls) so tests, the offline plan and the policy pack can import it.
+ */
+import { z } from "zod";
+import {
+  DEFAULT_METRICS_PORT,
+  DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  HEALTH_PATHS,
+} from "../api/config.js";
+
+export const PROJECT_NAME = "twincloud";
+export const CLOUDS = ["aws", "azure"] as const;
+export const TIERS = ["dev", "staging", "prod"] as const;
+export type Cloud = (typeof CLOUDS)[number];
+export type Tier = (typeof TIERS)[number];
+
+/** Task sizes both Fargate and Container Apps (consumption) accept: memory is always 2 GiB per vCPU. */
+export const TASK_SIZES = [
+  { cpu: 0.25, memoryMiB: 512 },
+  { cpu: 0.5, memoryMiB: 1024 },
+  { cpu: 1, memoryMiB: 2048 },
+  { cpu: 2, memoryMiB: 4096 },
+  { cpu: 4, memoryMiB: 8192 },
+] as const;
+
+/** Database sizes, named once and mapped per cloud. Azure zone-redundant HA needs a non-burstable SKU. */
+export const DATABASE_SIZES = {
+  small: { awsInstanceClass: "db.t4g.micro", azureSku: { name: "Standard_B1ms", tier: "Burstable" } },
+  medium: { awsInstanceClass: "db.t4g.medium", azureSku: { name: "Standard_B2s", tier: "Burstable" } },
+  large: { awsInstanceClass: "db.m7g.large", azureSku: { name: "Standard_D2ds_v5", tier: "GeneralPurpose" } },
+} as const;
+export type DatabaseSize = keyof typeof DATABASE_SIZES;
+
+/** Retention values CloudWatch Logs accepts that Log Analytics (30–730 days) accepts too. */
+export const LOG_RETENTION_DAYS = [30, 60, 90, 120, 150, 180, 365, 400, 545, 731] as const;
+/** Storage sizes both RDS gp3 (≥ 20 GiB) and Flexible Server (fixed steps) accept. */
+export const DATABASE_STORAGE_GIB = [32, 64, 128, 256, 512, 1024] as const;
+
+/**
+ * Tier defaults. Backup retention: 7 days is the floor Azure accepts and 35 the ceiling of both clouds, so
+ * the same number renders identically on each (dev 7, staging 14, prod 35 ≥ the 30-day prod requirement).
+ */
+const TIER_DEFAULTS = {
+  dev: {
+    minReplicas: 1,
+    maxReplicas: 2,
+    cpu: 0.25,
+    memoryMiB: 512,
+    availabilityZones: 2,
+    natGatewaysPerAz: false,
+    dbSize: "small",
+    dbStorageGiB: 32,
+    dbHighAvailability: false,
+    dbBackupRetentionDays: 7,
+    dbDeletionProtection: false,
+    drCopyEnabled: false,
+    logRetentionDays: 30,
+    logLevel: "debug",
+    wafEnabled: false,
+    accessLogsEnabled: false,
+    albDeletionProtection: false,
+    execEnabled: true,
+    protectStatefulResources: false,
+  },
+  staging: {
+    minReplicas: 2,
+    maxReplicas: 4,
+    cpu: 0.5,
+    memoryMiB: 1024,
+    availabilityZones: 2,
+    natGatewaysPerAz: false,
+    dbSize: "medium",
+    dbStorageGiB: 32,
+    dbHighAvailability: false,
+    dbBackupRetentionDays: 14,
+    dbDeletionProtection: false,
+    drCopyEnabled: false,
+    logRetentionDays: 90,
+    logLevel: "info",
+    wafEnabled: true,
+    accessLogsEnabled: true,
+    albDeletionProtection: false,
+    execEnabled: true,
+    protectStatefulResources: false,
+  },
+  prod: {
+    minReplicas: 2,
+    maxReplicas: 10,
+    cpu: 1,
+    memoryMiB: 2048,
+    availabilityZones: 3,
+    natGatewaysPerAz: true,
+    dbSize: "large",
+    dbStorageGiB: 128,
+    dbHighAvailability: true,
+    dbBackupRetentionDays: 35,
+    dbDeletionProtection: true,
+    drCopyEnabled: true,
+    logRetentionDays: 365,
+    logLevel: "info",
+    wafEnabled: true,
+    accessLogsEnabled: true,
+    albDeletionProtection: true,
+    execEnabled: false,
+    protectStatefulResources: true,
+  },
+} as const satisfies Record<Tier, Record<string, unknown>>;
+
+export interface ServiceSpec {
+  project: string;
+  stack: string;
+  cloud: Cloud;
+  environment: Tier;
+  /** Short, DNS-safe prefix for physical names, e.g. "twincloud-prod". */
+  name: string;
+  tags: Record<string, string>;
+  image: { context: string; dockerfile: string; platform: "linux/amd64"; repositoryName: string };
+  container: {
+    port: number;
+    metricsPort: number;
+    cpu: number;
+    memoryMiB: number;
+    health: typeof HEALTH_PATHS;
+    /** Plain, non-secret environment (database host/user are added by each cloud, they are outputs). */
+    environment: Record<string, string>;
+    /** Environment variables that must come from the cloud's secret store, never as plain values. */
+    secretEnvironment: readonly string[];
+    /** How long the API drains in-flight requests after SIGTERM. */
+    shutdownTimeoutSeconds: number;
+    /** How long the orchestrator waits before SIGKILL: above the drain. */
+    stopTimeoutSeconds: number;
+    /** How long the load balancer keeps a deregistering replica: equal to the drain. */
+    deregistrationDelaySeconds: number;
+  };
+  scaling: {
+    minReplicas: number;
+    maxReplicas: number;
+    cpuTargetPercent: number;
+    /** ALB requests per target per minute (AWS) that trigger a scale-out. */
+    requestsPerReplicaPerMinute: number;
+    /** Concurrent HTTP requests per replica (Azure's HTTP scale rule). */
+    concurrentRequestsPerReplica: number;
+    scaleOutCooldownSeconds: number;
+    scaleInCooldownSeconds: number;
+  };
+  network: { availabilityZones: number; natGatewaysPerAz: boolean; cidr: string };
+  ingress: {
+    certificateArn?: string;
+    /** Plain HTTP is served only when no certificate is configured (dev). */
+    httpsOnly: boolean;
+    idleTimeoutSeconds: number;
+    waf: { enabled: boolean; requestsPerFiveMinutesPerIp: number };
+    accessLogs: { enabled: boolean; retentionDays: number };
+    deletionProtection: boolean;
+    corsOrigins: string[];
+  };
+  database: {
+    engineVersion: "17";
+    size: DatabaseSize;
+    awsInstanceClass: string;
+    azureSku: { name: string; tier: string };
+    storageGiB: number;
+    highAvailability: boolean;
+    backupRetentionDays: number;
+    deletionProtection: boolean;
+    /** Cross-region copy of backups for disaster recovery (AWS Backup copy / Azure geo-redundant backup). */
+    crossRegionBackup: { enabled: boolean; awsRegion: string };
+    port: number;
+    name: string;
+    username: string;
+  };
+  logs: { retentionDays: number; level: string };
+  alerts: {
+    email?: string;
+    latencyP95Ms: number;
+    http5xxRatePercent: number;
+    cpuPercent: number;
+    memoryPercent: number;
+    databaseCpuPercent: number;
+    databaseFreeStorageGiB: number;
+    databaseConnections: number;
+  };
+  tracing: { enabled: boolean };
+  operations: { execEnabled: boolean; protectStatefulResources: boolean };
+}
+
+/** Every key of the `twincloud:` namespace, with what it accepts. Pulumi.yaml documents the same keys. */
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(["true", "false"], { message: "expected true or false" }).transform((v) => v === "true");
+const oneOf = <T extends readonly number[]>(values: T) =>
+  z.coerce
+    .number()
+    .refine((v) => (values as readonly number[]).includes(v), {
+      message: `expected one of ${values.join(", ")}`,
+    });
+
+export const stackConfigSchema = z
+  .object({
+    cloud: z.enum(CLOUDS, { message: `expected one of ${CLOUDS.join(", ")}` }),
+    environment: z.enum(TIERS, { message: `expected one of ${TIERS.join(", ")}` }).optional(),
+    minReplicas: intIn(1, 100).optional(),
+    maxReplicas: intIn(1, 300).optional(),
+    cpu: oneOf(TASK_SIZES.map((s) => s.cpu)).optional(),
+    memoryMiB: oneOf(TASK_SIZES.map((s) => s.memoryMiB)).optional(),
+    availabilityZones: intIn(2, 3).optional(),
+    dbSize: z
+      .enum(["small", "medium", "large"], { message: "expected one of small, medium, large" })
+      .optional(),
+    dbStorageGiB: oneOf(DATABASE_STORAGE_GIB).optional(),
+    dbHighAvailability: flag.optional(),
+    dbBackupRetentionDays: intIn(7, 35).optional(),
+    dbDeletionProtection: flag.optional(),
+    drRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-central-1")
+      .optional(),
+    logRetentionDays: oneOf(LOG_RETENTION_DAYS).optional(),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).optional(),
+    alertEmail: z.email({ message: "expected an email address" }).optional(),
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+        "expected an ACM certificate ARN",
+      )
+      .optional(),
+    wafRequestsPerFiveMinutes: intIn(100, 2_000_000_000).optional(),
+    corsOrigins: z.string().optional(),
+    tracing: flag.optional(),
+    latencyP95Ms: intIn(10, 60_000).optional(),
+  })
+  .strict();
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+/** Validate raw `twincloud:*` values (strings, as Pulumi stores them); errors name `twincloud:<key>`. */
+export function parseStackConfig(raw: Record<string, string | undefined>): StackConfig {
+  const result = stackConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new StackConfigError(
+      result.error.issues.map((issue) => {
+        if (issue.code === "unrecognized_keys") {
+          return `unknown key(s) ${issue.keys.map((k) => `${PROJECT_NAME}:${k}`).join(", ")}: allowed keys are ${Object.keys(stackConfigSchema.shape).join(", ")}`;
+        }
+        return `${PROJECT_NAME}:${issue.path.join(".")}: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+function resolveTier(stack: string, explicit: Tier | undefined): Tier {
+  if (explicit) return explicit;
+  if ((TIERS as readonly string[]).includes(stack)) return stack as Tier;
+  throw new StackConfigError([
+    `${PROJECT_NAME}:environment: required for stack "${stack}" (expected one of ${TIERS.join(", ")})`,
+  ]);
+}
+
+export interface SpecContext {
+  project?: string;
+  stack: string;
+  /** The AWS provider's region (aws:region), used to pick a different disaster-recovery region. */
+  awsRegion?: string;
+}
+
+/** Build the spec for one stack from its raw config. Throws StackConfigError naming each bad key. */
+export function buildServiceSpec(raw: Record<string, string | undefined>, context: SpecContext): ServiceSpec {
+  const config = parseStackConfig(raw);
+  const environment = resolveTier(context.stack, config.environment);
+  const defaults = TIER_DEFAULTS[environment];
+  const project = context.project ?? PROJECT_NAME;
+  const problems: string[] = [];
+
+  const minReplicas = config.minReplicas ?? defaults.minReplicas;
+  const maxReplicas = config.maxReplicas ?? defaults.maxReplicas;
+  if (minReplicas > maxReplicas) {
+    problems.push(
+      `${PROJECT_NAME}:minReplicas: must not exceed maxReplicas (${minReplicas} > ${maxReplicas})`,
+    );
+  }
+  const cpu = config.cpu ?? (config.memoryMiB ? config.memoryMiB / 2048 : defaults.cpu);
+  const memoryMiB = config.memoryMiB ?? cpu * 2048;
+  if (!TASK_SIZES.some((size) => size.cpu === cpu && size.memoryMiB === memoryMiB)) {
+    problems.push(
+      `${PROJECT_NAME}:memoryMiB: ${memoryMiB} does not fit cpu ${cpu}; allowed pairs are ${TASK_SIZES.map((s) => `${s.cpu}/${s.memoryMiB}`).join(", ")}`,
+    );
+  }
+  const dbSize = config.dbSize ?? defaults.dbSize;
+  const highAvailability = config.dbHighAvailability ?? defaults.dbHighAvailability;
+  if (highAvailability && DATABASE_SIZES[dbSize].azureSku.tier === "Burstable") {
+    problems.push(
+      `${PROJECT_NAME}:dbSize: "${dbSize}" is burstable and cannot run zone-redundant high availability; use large or set dbHighAvailability false`,
+    );
+  }
+  const awsRegion = context.awsRegion ?? "eu-west-1";
+  const drRegion = config.drRegion ?? (awsRegion === "eu-central-1" ? "eu-west-1" : "eu-central-1");
+  if (drRegion === awsRegion) {
+    problems.push(`${PROJECT_NAME}:drRegion: must differ from the deployment region ${awsRegion}`);
+  }
+  if (environment === "prod" && config.cloud === "aws" && !config.certificateArn) {
+    problems.push(`${PROJECT_NAME}:certificateArn: required in prod on AWS (plain HTTP is for dev only)`);
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+
+  const name = `${project}-${context.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  const shutdownTimeoutSeconds = DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000;
+  const logLevel = config.logLevel ?? defaults.logLevel;
+  const corsOrigins = (config.corsOrigins ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const size = DATABASE_SIZES[dbSize];
+
+  return {
+    project,
+    stack: context.stack,
+    cloud: config.cloud,
+    environment,
+    name,
+    tags: { project, environment, stack: context.stack, "managed-by": "pulumi" },
+    image: { context: ".", dockerfile: "Dockerfile", platform: "linux/amd64", repositoryName: `${name}-api` },
+    container: {
+      port: DEFAULT_PORT,
+      metricsPort: DEFAULT_METRICS_PORT,
+      cpu,
+      memoryMiB,
+      health: HEALTH_PATHS,
+      environment: {
+        NODE_ENV: "production",
+        PORT: String(DEFAULT_PORT),
+        METRICS_PORT: String(DEFAULT_METRICS_PORT),
+        LOG_LEVEL: logLevel,
+        DATABASE_PORT: "5432",
+        DATABASE_NAME: "twincloud",
+        DATABASE_USER: "twincloud_app",
+        DATABASE_SSL: "require",
+        TRUST_PROXY: "true",
+        SHUTDOWN_TIMEOUT_MS: String(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+        OTEL_SERVICE_NAME: name,
+        ...(corsOrigins.length > 0 ? { CORS_ORIGINS: corsOrigins.join(",") } : {}),
+      },
+      secretEnvironment: ["DATABASE_PASSWORD"],
+      shutdownTimeoutSeconds,
+      stopTimeoutSeconds: shutdownTimeoutSeconds + 10,
+      deregistrationDelaySeconds: shutdownTimeoutSeconds,
+    },
+    scaling: {
+      minReplicas,
+      maxReplicas,
+      cpuTargetPercent: 60,
+      requestsPerReplicaPerMinute: 30_000,
+      concurrentRequestsPerReplica: 100,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
+    },
+    network: {
+      availabilityZones: config.availabilityZones ?? defaults.availabilityZones,
+      natGatewaysPerAz: defaults.natGatewaysPerAz,
+      cidr: "10.20.0.0/16",
+    },
+    ingress: {
+      ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      httpsOnly: config.certificateArn !== undefined,
+      idleTimeoutSeconds: 60,
+      waf: {
+        enabled: defaults.wafEnabled,
+        requestsPerFiveMinutesPerIp: config.wafRequestsPerFiveMinutes ?? 3_000,
+      },
+      accessLogs: { enabled: defaults.accessLogsEnabled, retentionDays: 90 },
+      deletionProtection: defaults.albDeletionProtection,
+      corsOrigins,
+    },
+    database: {
+      engineVersion: "17",
+      size: dbSize,
+      awsInstanceClass: size.awsInstanceClass,
+      azureSku: { ...size.azureSku },
+      storageGiB: config.dbStorageGiB ?? defaults.dbStorageGiB,
+      highAvailability,
+      backupRetentionDays: config.dbBackupRetentionDays ?? defaults.dbBackupRetentionDays,
+      deletionProtection: config.dbDeletionProtection ?? defaults.dbDeletionProtection,
+      crossRegionBackup: { enabled: defaults.drCopyEnabled, awsRegion: drRegion },
+      port: 5432,
+      name: "twincloud",
+      username: "twincloud_app",
+    },
+    logs: { retentionDays: config.logRetentionDays ?? defaults.logRetentionDays, level: logLevel },
+    alerts: {
+      ...(config.alertEmail ? { email: config.alertEmail } : {}),
+      latencyP95Ms: config.latencyP95Ms ?? 200,
+      http5xxRatePercent: 1,
+      cpuPercent: 80,
+      memoryPercent: 80,
+      databaseCpuPercent: 80,
+      databaseFreeStorageGiB: 5,
+      databaseConnections: 200,
+    },
+    tracing: { enabled: config.tracing ?? false },
+    operations: {
+      execEnabled: defaults.execEnabled,
+      protectStatefulResources: defaults.protectStatefulResources,
+    },
+  };
+}

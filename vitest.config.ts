@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/**/*.test.ts", "policies/**/*.test.ts"],
+    // Pulumi mock runs and embedded PostgreSQL start-ups are slow on 2 cores.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    coverage: {
+      provider: "v8",
+      include: ["api/**", "infra/**", "policies/**"],
+      reporter: ["text-summary", "lcov"],
+    },
+  },
+});
