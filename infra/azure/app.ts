@@ -1,0 +1,161 @@
+/**
+ * Container Apps: a VNet-integrated managed environment (workload profiles, zone-redundant in prod) logging to
+ * Log Analytics, and the API as one Container App with external HTTPS-only ingress, health probes from the API
+ * contract, HTTP-concurrency autoscaling, the image by digest pulled with the user-assigned identity, and its
+ * secrets as Key Vault references.
+ */
+import * as app from "@pulumi/azure-native/app/index.js";
+import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../spec.js";
+import { WORKLOAD_PROFILE } from "./naming.js";
+import type { Network } from "./network.js";
+import { SECRET_SOURCES } from "./secrets.js";
+
+/** The API container's name inside the Container App (what log queries filter on). */
+export const API_CONTAINER_NAME = "api";
+
+export interface AppArgs {
+  spec: ServiceSpec;
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  names: { environment: string; app: string; environmentInfrastructureGroup: string };
+  network: Network;
+  workspace: operationalinsights.Workspace;
+  identity: managedidentity.UserAssignedIdentity;
+  registryServer: pulumi.Input<string>;
+  imageDigest: pulumi.Input<string>;
+  databaseHost: pulumi.Input<string>;
+  secretUrls: Record<string, pulumi.Input<string>>;
+  /** Role grants and DNS records the first revision needs (it pulls and reads secrets on start). */
+  dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export interface App {
+  environment: app.ManagedEnvironment;
+  app: app.ContainerApp;
+  fqdn: pulumi.Output<string>;
+}
+
+/** Whole GiB with one decimal at most, as Container Apps expects ("0.5Gi", "1Gi", "2Gi"). */
+export function memoryQuantity(memoryMiB: number): string {
+  return `${Number((memoryMiB / 1024).toFixed(2))}Gi`;
+}
+
+export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions): App {
+  const { spec, resourceGroupName, location } = args;
+  const c = spec.container;
+
+  const sharedKey = operationalinsights
+    .getSharedKeysOutput({ resourceGroupName, workspaceName: args.workspace.name }, { parent: opts.parent })
+    .apply((keys) => pulumi.secret(keys.primarySharedKey ?? ""));
+
+  const environment = new app.ManagedEnvironment(
+    "environment",
+    {
+      resourceGroupName,
+      location,
+      environmentName: args.names.environment,
+      infrastructureResourceGroup: args.names.environmentInfrastructureGroup,
+      appLogsConfiguration: {
+        destination: "log-analytics",
+        logAnalyticsConfiguration: { customerId: args.workspace.customerId, sharedKey },
+      },
+      vnetConfiguration: { infrastructureSubnetId: args.network.appsSubnet.id, internal: false },
+      workloadProfiles: [{ name: WORKLOAD_PROFILE, workloadProfileType: WORKLOAD_PROFILE }],
+      zoneRedundant: spec.environment === "prod",
+      peerTrafficConfiguration: { encryption: { enabled: true } },
+      tags: spec.tags,
+    },
+    opts,
+  );
+
+  const secretEnv = c.secretEnvironment.map((variable) => {
+    const source = SECRET_SOURCES[variable];
+    const url = args.secretUrls[variable];
+    if (!source || !url) throw new Error(`infra/azure/app.ts: no Key Vault secret for ${variable}`);
+    return { variable, name: source.appSecret, url };
+  });
+
+  const env = [
+    ...Object.entries(c.environment).map(([name, value]) => ({ name, value })),
+    { name: "DATABASE_HOST", value: args.databaseHost },
+    ...secretEnv.map((s) => ({ name: s.variable, secretRef: s.name })),
+  ];
+
+  const probe = (type: "Liveness" | "Readiness" | "Startup", path: string) => ({
+    type,
+    httpGet: { path, port: c.port, scheme: "HTTP" },
+    ...(type === "Startup"
+      ? { initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 }
+      : type === "Readiness"
+        ? { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 }
+        : { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+  });
+
+  const containerApp = new app.ContainerApp(
+    "api",
+    {
+      resourceGroupName,
+      location,
+      containerAppName: args.names.app,
+      managedEnvironmentId: environment.id,
+      workloadProfileName: WORKLOAD_PROFILE,
+      identity: { type: "UserAssigned", userAssignedIdentities: [args.identity.id] },
+      configuration: {
+        activeRevisionsMode: "Single",
+        maxInactiveRevisions: 10,
+        ingress: {
+          external: true,
+          allowInsecure: false,
+          targetPort: c.port,
+          transport: "auto",
+          traffic: [{ latestRevision: true, weight: 100 }],
+        },
+        // Pull with the managed identity: no username, no passwordSecretRef.
+        registries: [{ server: args.registryServer, identity: args.identity.id }],
+        // Key Vault references only: the value never passes through the Container Apps API or the state.
+        secrets: secretEnv.map((s) => ({ name: s.name, keyVaultUrl: s.url, identity: args.identity.id })),
+      },
+      template: {
+        terminationGracePeriodSeconds: c.stopTimeoutSeconds,
+        containers: [
+          {
+            name: API_CONTAINER_NAME,
+            image: args.imageDigest,
+            resources: { cpu: c.cpu, memory: memoryQuantity(c.memoryMiB) },
+            env,
+            probes: [
+              probe("Startup", c.health.live),
+              probe("Liveness", c.health.live),
+              probe("Readiness", c.health.ready),
+            ],
+          },
+        ],
+        scale: {
+          minReplicas: spec.scaling.minReplicas,
+          maxReplicas: spec.scaling.maxReplicas,
+          cooldownPeriod: spec.scaling.scaleInCooldownSeconds,
+          pollingInterval: 30,
+          rules: [
+            {
+              name: "http-concurrency",
+              http: {
+                metadata: { concurrentRequests: String(spec.scaling.concurrentRequestsPerReplica) },
+              },
+            },
+          ],
+        },
+      },
+      tags: spec.tags,
+    },
+    { ...opts, dependsOn: args.dependsOn },
+  );
+
+  return {
+    environment,
+    app: containerApp,
+    fqdn: containerApp.configuration.apply((cfg) => cfg?.ingress?.fqdn ?? ""),
+  };
+}

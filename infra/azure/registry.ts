@@ -1,0 +1,85 @@
+/**
+ * Azure Container Registry and the API image, built for linux/amd64 from the repository's Dockerfile, pushed,
+ * and handed to the app by digest.
+ *
+ * Push authentication (no admin user, no stored password): the registry's admin account is disabled and the
+ * program never asks for registry credentials. `docker.Image` is given the registry server only, so the
+ * Docker provider uses the credentials Docker already holds for that server, which `az acr login --name
+ * <registry>` writes from the deploying identity's own Entra ID token (a refresh token valid ~3 hours, kept in
+ * the local Docker credential store, never in the Pulumi state). The program grants that identity AcrPush on
+ * this registry only. See docs/aws-vs-azure-side-by-side.md ("Deploy") for the first-run sequence.
+ */
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../spec.js";
+import { ROLE_DEFINITION_IDS, roleDefinitionId } from "./naming.js";
+
+export interface RegistryArgs {
+  spec: ServiceSpec;
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  registryName: pulumi.Input<string>;
+  subscriptionId: pulumi.Input<string>;
+  /** Object id of the identity running `pulumi up` (from getClientConfig). */
+  deployerObjectId: pulumi.Input<string>;
+}
+
+export interface Registry {
+  registry: containerregistry.Registry;
+  image: docker.Image;
+  /** `<loginServer>/<repository>@sha256:...`: what the Container App runs. */
+  imageDigest: pulumi.Output<string>;
+}
+
+export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourceOptions): Registry {
+  const { spec, resourceGroupName, location } = args;
+  const registry = new containerregistry.Registry(
+    "registry",
+    {
+      resourceGroupName,
+      location,
+      registryName: args.registryName,
+      // Standard in prod (more storage and throughput), Basic elsewhere; Premium only buys geo-replication and
+      // private link, which this design does not use.
+      sku: { name: spec.environment === "prod" ? "Standard" : "Basic" },
+      adminUserEnabled: false,
+      anonymousPullEnabled: false,
+      publicNetworkAccess: "Enabled",
+      tags: spec.tags,
+    },
+    opts,
+  );
+
+  const deployerCanPush = new authorization.RoleAssignment(
+    "deployer-acr-push",
+    {
+      principalId: args.deployerObjectId,
+      roleDefinitionId: pulumi
+        .output(args.subscriptionId)
+        .apply((sub) => roleDefinitionId(sub, ROLE_DEFINITION_IDS.acrPush)),
+      scope: registry.id,
+      description: `Lets the identity that runs pulumi up push ${spec.image.repositoryName} images (az acr login).`,
+    },
+    opts,
+  );
+
+  const image = new docker.Image(
+    "api-image",
+    {
+      imageName: pulumi.interpolate`${registry.loginServer}/${spec.image.repositoryName}:${spec.stack}`,
+      build: {
+        context: spec.image.context,
+        dockerfile: spec.image.dockerfile,
+        platform: spec.image.platform,
+      },
+      // Server only: credentials come from `az acr login` (the deployer's Entra ID identity), never from the
+      // registry's admin account or a password in the state.
+      registry: { server: registry.loginServer },
+    },
+    { ...opts, dependsOn: [deployerCanPush] },
+  );
+
+  return { registry, image, imageDigest: image.repoDigest };
+}

@@ -1,0 +1,154 @@
+/**
+ * Key Vault (RBAC authorization, soft delete, purge protection in prod) holding the generated database
+ * password. The vault's data plane is closed to the internet: network ACL default Deny, reachable from the VNet
+ * through a private endpoint.
+ *
+ * Why a private endpoint and not just `bypass: AzureServices`: Container Apps is not on Key Vault's
+ * trusted-services list, so the bypass does not let its Key Vault references through a firewalled vault, and
+ * service endpoints on the environment subnet are not honoured either (microsoft/azure-container-apps#1287).
+ * A VNet-integrated environment resolves `<vault>.vault.azure.net` through the linked
+ * privatelink.vaultcore.azure.net zone to the endpoint's private IP. The bypass stays on for platform services
+ * that are trusted (backup, Defender). The secret itself is written through Azure Resource Manager
+ * (Microsoft.KeyVault/vaults/secrets), which the vault firewall does not block, so `pulumi up` works from a
+ * laptop or a CI runner without opening the vault or granting the deployer a data-plane role.
+ */
+import * as keyvault from "@pulumi/azure-native/keyvault/index.js";
+import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import * as network from "@pulumi/azure-native/network/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ServiceSpec } from "../spec.js";
+import { grantRole } from "./identity.js";
+import { ROLE_DEFINITION_IDS } from "./naming.js";
+import type { Network } from "./network.js";
+
+/**
+ * Where each secret environment variable of the spec comes from: the Key Vault secret name and the Container
+ * Apps secret name (lowercase letters, digits and hyphens).
+ */
+export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: string }> = {
+  DATABASE_PASSWORD: { vaultSecret: "database-password", appSecret: "database-password" },
+};
+
+export interface SecretsArgs {
+  spec: ServiceSpec;
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  vaultName: pulumi.Input<string>;
+  tenantId: pulumi.Input<string>;
+  subscriptionId: pulumi.Input<string>;
+  identity: managedidentity.UserAssignedIdentity;
+  network: Network;
+}
+
+export interface Secrets {
+  vault: keyvault.Vault;
+  databasePassword: pulumi.Output<string>;
+  /** Versionless Key Vault secret URL per secret environment variable (the app follows rotations). */
+  secretUrls: Record<string, pulumi.Output<string>>;
+  /** What the app must wait for: the role grant and the private endpoint's DNS record. */
+  readiness: pulumi.Resource[];
+}
+
+export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceOptions): Secrets {
+  const { spec, resourceGroupName, location } = args;
+  const prod = spec.environment === "prod";
+  for (const variable of spec.container.secretEnvironment) {
+    if (!SECRET_SOURCES[variable]) {
+      throw new Error(`infra/azure/secrets.ts: no Key Vault secret is defined for ${variable}`);
+    }
+  }
+
+  const vault = new keyvault.Vault(
+    "vault",
+    {
+      resourceGroupName,
+      location,
+      vaultName: args.vaultName,
+      properties: {
+        tenantId: args.tenantId,
+        sku: { family: "A", name: "standard" },
+        enableRbacAuthorization: true,
+        enableSoftDelete: true,
+        softDeleteRetentionInDays: prod ? 90 : 7,
+        // Purge protection cannot be switched off again once on: prod only. Azure rejects `false`, so leave
+        // the property out elsewhere.
+        ...(prod ? { enablePurgeProtection: true } : {}),
+        enabledForDeployment: false,
+        enabledForDiskEncryption: false,
+        enabledForTemplateDeployment: false,
+        publicNetworkAccess: "Enabled",
+        networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+      },
+      tags: spec.tags,
+    },
+    { ...opts, protect: spec.operations.protectStatefulResources },
+  );
+
+  const endpoint = new network.PrivateEndpoint(
+    "vault-endpoint",
+    {
+      resourceGroupName,
+      location,
+      privateEndpointName: pulumi.interpolate`pe-${vault.name}`,
+      subnet: { id: args.network.endpointsSubnet.id },
+      privateLinkServiceConnections: [
+        { name: "vault", privateLinkServiceId: vault.id, groupIds: ["vault"] },
+      ],
+      tags: spec.tags,
+    },
+    opts,
+  );
+  const endpointDns = new network.PrivateDnsZoneGroup(
+    "vault-endpoint-dns",
+    {
+      resourceGroupName,
+      privateEndpointName: endpoint.name,
+      privateDnsZoneGroupName: "vault",
+      privateDnsZoneConfigs: [{ name: "vault", privateDnsZoneId: args.network.keyVaultDnsZone.id }],
+    },
+    { ...opts, dependsOn: [args.network.keyVaultDnsLink] },
+  );
+
+  const password = new random.RandomPassword(
+    "database-password",
+    // PostgreSQL accepts any printable character, but URLs and shells do not: keep specials to a safe set.
+    { length: 32, special: true, overrideSpecial: "-_.~", minLower: 2, minUpper: 2, minNumeric: 2 },
+    opts,
+  );
+  const databasePassword = pulumi.secret(password.result);
+
+  const sources = SECRET_SOURCES.DATABASE_PASSWORD as { vaultSecret: string };
+  const passwordSecret = new keyvault.Secret(
+    "database-password-secret",
+    {
+      resourceGroupName,
+      vaultName: vault.name,
+      secretName: sources.vaultSecret,
+      properties: { value: databasePassword, contentType: "text/plain" },
+      tags: spec.tags,
+    },
+    opts,
+  );
+
+  const reader = grantRole(
+    "api-keyvault-secrets-user",
+    {
+      identity: args.identity,
+      subscriptionId: args.subscriptionId,
+      roleId: ROLE_DEFINITION_IDS.keyVaultSecretsUser,
+      scope: vault.id,
+      description: `Lets ${spec.name}'s API identity read secrets in its vault (Key Vault references).`,
+    },
+    opts,
+  );
+
+  return {
+    vault,
+    databasePassword,
+    secretUrls: {
+      DATABASE_PASSWORD: passwordSecret.properties.apply((p) => p.secretUri),
+    },
+    readiness: [reader, endpointDns],
+  };
+}
