@@ -1,0 +1,143 @@
+/**
+ * The task's container definitions as plain data (the ECS API takes them as one JSON string). Pure, so the
+ * tests can check them against the API's own config schema.
+ */
+import type { ServiceSpec } from "../spec.js";
+import type { DockerfileFacts } from "./dockerfile.js";
+
+export const API_CONTAINER = "api";
+export const COLLECTOR_CONTAINER = "otel-collector";
+/** Pinned AWS Distro for OpenTelemetry collector (X-Ray exporter with SigV4). */
+export const ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3";
+export const OTLP_HTTP_PORT = 4318;
+/** Writable scratch space on an otherwise read-only root filesystem. */
+export const TMP_VOLUME = "tmp";
+/** ECS Exec's SSM agent needs these writable when the root filesystem is read-only. */
+export const EXEC_AGENT_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
+
+export interface ContainerInputs {
+  image: string;
+  databaseHost: string;
+  /** ARN of the RDS-managed master secret; the password is its `password` JSON key. */
+  databaseSecretArn: string;
+  logGroupName: string;
+  region: string;
+  dockerfile: DockerfileFacts;
+}
+
+export interface KeyValue {
+  name: string;
+  value: string;
+}
+
+export function execVolumeName(path: string): string {
+  return `exec${path.replace(/[^a-z0-9]+/gi, "-")}`;
+}
+
+/** Task-level volumes (Fargate ephemeral bind mounts). */
+export function taskVolumes(spec: ServiceSpec): { name: string }[] {
+  return [
+    { name: TMP_VOLUME },
+    ...(spec.operations.execEnabled ? EXEC_AGENT_PATHS.map((path) => ({ name: execVolumeName(path) })) : []),
+  ];
+}
+
+/** The plain environment of the API container: the spec's, plus what only the cloud knows. */
+export function apiEnvironment(
+  spec: ServiceSpec,
+  inputs: Pick<ContainerInputs, "databaseHost">,
+): Record<string, string> {
+  return {
+    ...spec.container.environment,
+    DATABASE_HOST: inputs.databaseHost,
+    DATABASE_PORT: String(spec.database.port),
+    DATABASE_NAME: spec.database.name,
+    DATABASE_USER: spec.database.username,
+    DATABASE_SSL: "require",
+    ...(spec.tracing.enabled ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${OTLP_HTTP_PORT}` } : {}),
+  };
+}
+
+/** Secret environment: name → Secrets Manager `valueFrom` (`<arn>:<json-key>:<version-stage>:<version-id>`). */
+export function apiSecrets(inputs: Pick<ContainerInputs, "databaseSecretArn">): KeyValue[] {
+  return [{ name: "DATABASE_PASSWORD", value: `${inputs.databaseSecretArn}:password::` }];
+}
+
+export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs): Record<string, unknown>[] {
+  const logConfiguration = (prefix: string) => ({
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": inputs.logGroupName,
+      "awslogs-region": inputs.region,
+      "awslogs-stream-prefix": prefix,
+      // Never block the event loop on CloudWatch back-pressure.
+      mode: "non-blocking",
+      "max-buffer-size": "25m",
+    },
+  });
+  const environment = Object.entries(apiEnvironment(spec, inputs))
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const secrets = apiSecrets(inputs).map(({ name, value }) => ({ name, valueFrom: value }));
+
+  const api: Record<string, unknown> = {
+    name: API_CONTAINER,
+    image: inputs.image,
+    essential: true,
+    user: inputs.dockerfile.user,
+    privileged: false,
+    readonlyRootFilesystem: true,
+    linuxParameters: { initProcessEnabled: spec.operations.execEnabled, capabilities: { drop: ["ALL"] } },
+    portMappings: [
+      { name: "http", containerPort: spec.container.port, hostPort: spec.container.port, protocol: "tcp" },
+      {
+        name: "metrics",
+        containerPort: spec.container.metricsPort,
+        hostPort: spec.container.metricsPort,
+        protocol: "tcp",
+      },
+    ],
+    environment,
+    secrets,
+    mountPoints: [
+      { sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false },
+      ...(spec.operations.execEnabled
+        ? EXEC_AGENT_PATHS.map((path) => ({
+            sourceVolume: execVolumeName(path),
+            containerPath: path,
+            readOnly: false,
+          }))
+        : []),
+    ],
+    healthCheck: {
+      command: ["CMD", ...inputs.dockerfile.healthCheck],
+      interval: 15,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 30,
+    },
+    stopTimeout: spec.container.stopTimeoutSeconds,
+    ulimits: [{ name: "nofile", softLimit: 65_536, hardLimit: 65_536 }],
+    logConfiguration: logConfiguration(API_CONTAINER),
+    ...(spec.tracing.enabled
+      ? { dependsOn: [{ containerName: COLLECTOR_CONTAINER, condition: "START" }] }
+      : {}),
+  };
+  if (!spec.tracing.enabled) return [api];
+
+  const collector: Record<string, unknown> = {
+    name: COLLECTOR_CONTAINER,
+    image: ADOT_COLLECTOR_IMAGE,
+    essential: false,
+    user: "10001:10001",
+    privileged: false,
+    readonlyRootFilesystem: true,
+    linuxParameters: { capabilities: { drop: ["ALL"] } },
+    command: ["--config=/etc/ecs/ecs-default-config.yaml"],
+    portMappings: [{ containerPort: OTLP_HTTP_PORT, hostPort: OTLP_HTTP_PORT, protocol: "tcp" }],
+    environment: [{ name: "AWS_REGION", value: inputs.region }],
+    memoryReservation: 64,
+    logConfiguration: logConfiguration(COLLECTOR_CONTAINER),
+  };
+  return [api, collector];
+}

@@ -1,0 +1,160 @@
+/**
+ * The database: RDS for PostgreSQL 17 in the private subnets, TLS enforced, encrypted, master password
+ * managed by RDS in Secrets Manager (never in config or state), and in prod an AWS Backup plan that copies
+ * every recovery point to a vault in a second region.
+ */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../spec.js";
+import { assumeRolePolicy, tagsFor } from "./common.js";
+import type { Network } from "./network.js";
+
+export interface Database {
+  instance: aws.rds.Instance;
+  address: pulumi.Output<string>;
+  /** The RDS-managed master secret (JSON with username/password). */
+  masterSecretArn: pulumi.Output<string>;
+  identifier: string;
+}
+
+export const DATABASE_ENGINE_FAMILY = "postgres17";
+/** UTC; the maintenance window follows the backup window and AWS Backup runs after both. */
+export const BACKUP_WINDOW = "02:00-03:00";
+export const MAINTENANCE_WINDOW = "sun:03:30-sun:04:30";
+export const AWS_BACKUP_SCHEDULE = "cron(0 5 * * ? *)";
+
+export function createDatabase(spec: ServiceSpec, network: Network): Database {
+  const db = spec.database;
+  const protect = spec.operations.protectStatefulResources;
+  const identifier = `${spec.name}-db`;
+
+  const subnetGroup = new aws.rds.SubnetGroup(`${spec.name}-db`, {
+    description: `Private subnets for ${identifier}`,
+    subnetIds: network.privateSubnetIds,
+    tags: tagsFor(spec, `${spec.name}-db`),
+  });
+
+  const parameterGroup = new aws.rds.ParameterGroup(`${spec.name}-db`, {
+    family: DATABASE_ENGINE_FAMILY,
+    description: `${identifier}: TLS only, slow-query logging`,
+    parameters: [
+      { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+      { name: "log_min_duration_statement", value: "500" },
+      { name: "log_lock_waits", value: "1" },
+      { name: "idle_in_transaction_session_timeout", value: "60000" },
+    ],
+    tags: tagsFor(spec, `${spec.name}-db`),
+  });
+
+  // RDS creates these groups on first export with infinite retention: create them first, with ours.
+  const logGroups = ["postgresql", "upgrade"].map(
+    (kind) =>
+      new aws.cloudwatch.LogGroup(`${spec.name}-db-${kind}`, {
+        name: `/aws/rds/instance/${identifier}/${kind}`,
+        retentionInDays: spec.logs.retentionDays,
+        tags: tagsFor(spec),
+      }),
+  );
+
+  const instance = new aws.rds.Instance(
+    identifier,
+    {
+      identifier,
+      engine: "postgres",
+      engineVersion: db.engineVersion,
+      instanceClass: db.awsInstanceClass,
+      dbName: db.name,
+      username: db.username,
+      port: db.port,
+      manageMasterUserPassword: true,
+      iamDatabaseAuthenticationEnabled: true,
+      allocatedStorage: db.storageGiB,
+      maxAllocatedStorage: db.storageGiB * 4,
+      storageType: "gp3",
+      storageEncrypted: true,
+      multiAz: db.highAvailability,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [network.databaseSecurityGroup.id],
+      publiclyAccessible: false,
+      parameterGroupName: parameterGroup.name,
+      backupRetentionPeriod: db.backupRetentionDays,
+      backupWindow: BACKUP_WINDOW,
+      maintenanceWindow: MAINTENANCE_WINDOW,
+      copyTagsToSnapshot: true,
+      deleteAutomatedBackups: !protect,
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      performanceInsightsEnabled: true,
+      performanceInsightsRetentionPeriod: 7,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: !protect,
+      ...(protect ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),
+      applyImmediately: !protect,
+      tags: tagsFor(spec, identifier),
+    },
+    { protect, dependsOn: logGroups },
+  );
+
+  const masterSecretArn = instance.masterUserSecrets.apply((secrets) => {
+    const arn = secrets?.[0]?.secretArn;
+    if (!arn) throw new Error(`${identifier}: RDS did not report its managed master user secret`);
+    return arn;
+  });
+
+  if (db.crossRegionBackup.enabled) createBackups(spec, instance, protect);
+
+  return { instance, address: instance.address, masterSecretArn, identifier };
+}
+
+/** AWS Backup: daily recovery points in this region, each copied to a vault in the DR region. */
+function createBackups(spec: ServiceSpec, instance: aws.rds.Instance, protect: boolean): void {
+  const drRegion = spec.database.crossRegionBackup.awsRegion;
+  const drProvider = new aws.Provider(`${spec.name}-dr`, {
+    region: drRegion as aws.Region,
+    defaultTags: { tags: tagsFor(spec) },
+  });
+  const vault = new aws.backup.Vault(
+    `${spec.name}-backup`,
+    { forceDestroy: !protect, tags: tagsFor(spec, `${spec.name}-backup`) },
+    { protect },
+  );
+  const drVault = new aws.backup.Vault(
+    `${spec.name}-backup-dr`,
+    { forceDestroy: !protect, tags: tagsFor(spec, `${spec.name}-backup-dr`) },
+    { provider: drProvider, protect },
+  );
+  const retention = spec.database.backupRetentionDays;
+  const plan = new aws.backup.Plan(`${spec.name}-backup`, {
+    rules: [
+      {
+        ruleName: "daily-with-dr-copy",
+        targetVaultName: vault.name,
+        schedule: AWS_BACKUP_SCHEDULE,
+        startWindow: 60,
+        completionWindow: 300,
+        lifecycle: { deleteAfter: retention },
+        copyActions: [{ destinationVaultArn: drVault.arn, lifecycle: { deleteAfter: retention } }],
+        recoveryPointTags: tagsFor(spec),
+      },
+    ],
+    tags: tagsFor(spec, `${spec.name}-backup`),
+  });
+  const role = new aws.iam.Role(`${spec.name}-backup`, {
+    description: `AWS Backup for ${spec.name}`,
+    assumeRolePolicy: assumeRolePolicy("backup.amazonaws.com"),
+    tags: tagsFor(spec, `${spec.name}-backup`),
+  });
+  const attachments = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map(
+    (policy) =>
+      new aws.iam.RolePolicyAttachment(`${spec.name}-backup-${policy}`, {
+        role: role.name,
+        policyArn: `arn:aws:iam::aws:policy/service-role/${policy}`,
+      }),
+  );
+  new aws.backup.Selection(
+    `${spec.name}-backup`,
+    { planId: plan.id, iamRoleArn: role.arn, resources: [instance.arn] },
+    { dependsOn: attachments },
+  );
+}

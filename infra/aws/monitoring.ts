@@ -1,0 +1,498 @@
+/**
+ * Monitoring: an encrypted SNS topic (email subscription when configured), one CloudWatch alarm per failure
+ * mode with a runbook anchor, and a dashboard. `awsAlarms(spec)` is the single table of alarms: the runbook
+ * (docs/runbook.md, one entry per alarm id) and its coverage test read it.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../spec.js";
+import { tagsFor } from "./common.js";
+
+export const RUNBOOK_PATH = "docs/runbook.md";
+
+/** Which resource an alarm watches: decides its CloudWatch dimensions. */
+export type AlarmTarget = "loadBalancer" | "targetGroup" | "service" | "database";
+
+interface SingleMetric {
+  kind: "metric";
+  namespace: string;
+  metricName: string;
+  statistic?: "Average" | "Sum" | "Minimum" | "Maximum";
+  extendedStatistic?: string;
+  target: AlarmTarget;
+}
+interface MetricMath {
+  kind: "math";
+  expression: string;
+  label: string;
+  metrics: { id: string; namespace: string; metricName: string; stat: string; target: AlarmTarget }[];
+}
+
+export interface AlarmDefinition {
+  /** Stable id, independent of the stack: the runbook anchor (`docs/runbook.md#<id>`). */
+  id: string;
+  /** Physical alarm name: `<project>-<stack>-<id>`. */
+  name: string;
+  /** What firing means, for the alarm description and the runbook. */
+  summary: string;
+  runbook: string;
+  threshold: number;
+  comparisonOperator:
+    | "GreaterThanThreshold"
+    | "GreaterThanOrEqualToThreshold"
+    | "LessThanThreshold"
+    | "LessThanOrEqualToThreshold";
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: "missing" | "ignore" | "breaching" | "notBreaching";
+  query: SingleMetric | MetricMath;
+}
+
+/** Approximate RDS PostgreSQL max_connections (LEAST(DBInstanceClassMemory/9531392, 5000)) per class. */
+const INSTANCE_MEMORY_GIB: Record<string, number> = {
+  "db.t4g.micro": 1,
+  "db.t4g.small": 2,
+  "db.t4g.medium": 4,
+  "db.m7g.large": 8,
+};
+export function approximateMaxConnections(instanceClass: string): number {
+  const gib = INSTANCE_MEMORY_GIB[instanceClass] ?? 8;
+  return Math.min(Math.floor((gib * 1024 ** 3 * 0.85) / 9_531_392), 5000);
+}
+
+/** Every alarm the AWS stack creates, as data. */
+export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
+  const a = spec.alerts;
+  const alarm = (def: Omit<AlarmDefinition, "name" | "runbook">): AlarmDefinition => ({
+    ...def,
+    name: `${spec.name}-${def.id}`,
+    runbook: `${RUNBOOK_PATH}#${def.id}`,
+  });
+  const connectionThreshold = Math.min(
+    a.databaseConnections,
+    Math.floor(approximateMaxConnections(spec.database.awsInstanceClass) * 0.8),
+  );
+  return [
+    alarm({
+      id: "api-5xx-rate",
+      summary: `More than ${a.http5xxRatePercent}% of requests answered 5xx (target + load balancer) for 5 minutes`,
+      threshold: a.http5xxRatePercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "math",
+        label: "5xx rate (%)",
+        expression: "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+        metrics: [
+          {
+            id: "target5xx",
+            namespace: "AWS/ApplicationELB",
+            metricName: "HTTPCode_Target_5XX_Count",
+            stat: "Sum",
+            target: "loadBalancer",
+          },
+          {
+            id: "elb5xx",
+            namespace: "AWS/ApplicationELB",
+            metricName: "HTTPCode_ELB_5XX_Count",
+            stat: "Sum",
+            target: "loadBalancer",
+          },
+          {
+            id: "requests",
+            namespace: "AWS/ApplicationELB",
+            metricName: "RequestCount",
+            stat: "Sum",
+            target: "loadBalancer",
+          },
+        ],
+      },
+    }),
+    alarm({
+      id: "api-latency-p95",
+      summary: `Target p95 response time above ${a.latencyP95Ms} ms (the SLA) for 5 minutes`,
+      threshold: a.latencyP95Ms / 1000,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ApplicationELB",
+        metricName: "TargetResponseTime",
+        extendedStatistic: "p95",
+        target: "targetGroup",
+      },
+    }),
+    alarm({
+      id: "api-unhealthy-targets",
+      summary: "At least one API replica fails the load balancer's readiness check for 3 minutes",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        statistic: "Maximum",
+        target: "targetGroup",
+      },
+    }),
+    alarm({
+      id: "api-running-tasks-low",
+      summary: `Fewer than ${spec.scaling.minReplicas} API tasks running for 3 minutes (crash loop or capacity)`,
+      threshold: spec.scaling.minReplicas,
+      comparisonOperator: "LessThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "breaching",
+      query: {
+        kind: "metric",
+        namespace: "ECS/ContainerInsights",
+        metricName: "RunningTaskCount",
+        statistic: "Minimum",
+        target: "service",
+      },
+    }),
+    alarm({
+      id: "api-cpu-high",
+      summary: `API service CPU above ${a.cpuPercent}% for 10 minutes (autoscaling at its maximum or too slow)`,
+      threshold: a.cpuPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 10,
+      datapointsToAlarm: 10,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ECS",
+        metricName: "CPUUtilization",
+        statistic: "Average",
+        target: "service",
+      },
+    }),
+    alarm({
+      id: "api-memory-high",
+      summary: `API service memory above ${a.memoryPercent}% for 10 minutes (leak or undersized task)`,
+      threshold: a.memoryPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 10,
+      datapointsToAlarm: 10,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ECS",
+        metricName: "MemoryUtilization",
+        statistic: "Average",
+        target: "service",
+      },
+    }),
+    alarm({
+      id: "db-cpu-high",
+      summary: `Database CPU above ${a.databaseCpuPercent}% for 15 minutes`,
+      threshold: a.databaseCpuPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/RDS",
+        metricName: "CPUUtilization",
+        statistic: "Average",
+        target: "database",
+      },
+    }),
+    alarm({
+      id: "db-free-storage-low",
+      summary: `Database free storage below ${a.databaseFreeStorageGiB} GiB`,
+      threshold: a.databaseFreeStorageGiB * 1024 ** 3,
+      comparisonOperator: "LessThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/RDS",
+        metricName: "FreeStorageSpace",
+        statistic: "Minimum",
+        target: "database",
+      },
+    }),
+    alarm({
+      id: "db-connections-high",
+      summary: `More than ${connectionThreshold} database connections for 10 minutes (near max_connections for ${spec.database.awsInstanceClass})`,
+      threshold: connectionThreshold,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/RDS",
+        metricName: "DatabaseConnections",
+        statistic: "Maximum",
+        target: "database",
+      },
+    }),
+  ];
+}
+
+export interface MonitoredResources {
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  targetGroupArnSuffix: pulumi.Input<string>;
+  clusterName: pulumi.Input<string>;
+  serviceName: pulumi.Input<string>;
+  databaseIdentifier: pulumi.Input<string>;
+}
+
+function dimensionsFor(target: AlarmTarget, r: MonitoredResources): Record<string, pulumi.Input<string>> {
+  switch (target) {
+    case "loadBalancer":
+      return { LoadBalancer: r.loadBalancerArnSuffix };
+    case "targetGroup":
+      return { LoadBalancer: r.loadBalancerArnSuffix, TargetGroup: r.targetGroupArnSuffix };
+    case "service":
+      return { ClusterName: r.clusterName, ServiceName: r.serviceName };
+    case "database":
+      return { DBInstanceIdentifier: r.databaseIdentifier };
+  }
+}
+
+export interface Monitoring {
+  topic: aws.sns.Topic;
+  alarms: aws.cloudwatch.MetricAlarm[];
+  dashboardUrl: pulumi.Output<string>;
+}
+
+export function createMonitoring(spec: ServiceSpec, resources: MonitoredResources): Monitoring {
+  const caller = aws.getCallerIdentityOutput({});
+  const region = aws.getRegionOutput({}).region;
+
+  // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: use our own key.
+  const key = new aws.kms.Key(`${spec.name}-alerts`, {
+    description: `Encrypts the ${spec.name} alert topic`,
+    enableKeyRotation: true,
+    deletionWindowInDays: 7,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AccountAdministration",
+          Effect: "Allow",
+          Principal: { AWS: pulumi.interpolate`arn:aws:iam::${caller.accountId}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
+        },
+      ],
+    }),
+    tags: tagsFor(spec, `${spec.name}-alerts`),
+  });
+
+  const topic = new aws.sns.Topic(`${spec.name}-alerts`, {
+    displayName: `${spec.name} alerts`,
+    kmsMasterKeyId: key.arn,
+    tags: tagsFor(spec, `${spec.name}-alerts`),
+  });
+  if (spec.alerts.email) {
+    new aws.sns.TopicSubscription(`${spec.name}-alerts-email`, {
+      topic: topic.arn,
+      protocol: "email",
+      endpoint: spec.alerts.email,
+    });
+  }
+
+  const alarms = awsAlarms(spec).map((def) => {
+    const query = def.query;
+    const metricArgs =
+      query.kind === "metric"
+        ? {
+            namespace: query.namespace,
+            metricName: query.metricName,
+            period: def.periodSeconds,
+            dimensions: dimensionsFor(query.target, resources),
+            ...(query.extendedStatistic
+              ? { extendedStatistic: query.extendedStatistic }
+              : { statistic: query.statistic ?? "Average" }),
+          }
+        : {
+            metricQueries: [
+              { id: "rate", expression: query.expression, label: query.label, returnData: true },
+              ...query.metrics.map((m) => ({
+                id: m.id,
+                returnData: false,
+                metric: {
+                  namespace: m.namespace,
+                  metricName: m.metricName,
+                  stat: m.stat,
+                  period: def.periodSeconds,
+                  dimensions: dimensionsFor(m.target, resources),
+                },
+              })),
+            ],
+          };
+    return new aws.cloudwatch.MetricAlarm(def.name, {
+      name: def.name,
+      alarmDescription: `${def.summary}. Runbook: ${def.runbook}`,
+      comparisonOperator: def.comparisonOperator,
+      threshold: def.threshold,
+      evaluationPeriods: def.evaluationPeriods,
+      datapointsToAlarm: def.datapointsToAlarm,
+      treatMissingData: def.treatMissingData,
+      actionsEnabled: true,
+      alarmActions: [topic.arn],
+      okActions: [topic.arn],
+      ...metricArgs,
+      tags: tagsFor(spec, def.name),
+    });
+  });
+
+  const dashboardName = `${spec.name}-api`;
+  new aws.cloudwatch.Dashboard(`${spec.name}-dashboard`, {
+    dashboardName,
+    dashboardBody: pulumi
+      .all([
+        region,
+        resources.loadBalancerArnSuffix,
+        resources.targetGroupArnSuffix,
+        resources.clusterName,
+        resources.serviceName,
+        resources.databaseIdentifier,
+        pulumi.all(alarms.map((alarm) => alarm.arn)),
+      ])
+      .apply(([regionName, lb, tg, cluster, service, db, alarmArns]) =>
+        JSON.stringify(dashboardBody({ region: regionName, lb, tg, cluster, service, db, alarmArns, spec })),
+      ),
+  });
+  const dashboardUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`;
+  return { topic, alarms, dashboardUrl };
+}
+
+function dashboardBody(d: {
+  region: string;
+  lb: string;
+  tg: string;
+  cluster: string;
+  service: string;
+  db: string;
+  alarmArns: string[];
+  spec: ServiceSpec;
+}): Record<string, unknown> {
+  const widget = (
+    title: string,
+    metrics: unknown[][],
+    x: number,
+    y: number,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    type: "metric",
+    x,
+    y,
+    width: 8,
+    height: 6,
+    properties: {
+      title,
+      region: d.region,
+      view: "timeSeries",
+      stacked: false,
+      period: 60,
+      metrics,
+      ...extra,
+    },
+  });
+  const elb = "AWS/ApplicationELB";
+  return {
+    widgets: [
+      {
+        type: "alarm",
+        x: 0,
+        y: 0,
+        width: 24,
+        height: 3,
+        properties: { title: "Alarms", alarms: d.alarmArns },
+      },
+      widget("Requests", [[elb, "RequestCount", "LoadBalancer", d.lb, { stat: "Sum" }]], 0, 3),
+      widget(
+        "5xx",
+        [
+          [elb, "HTTPCode_Target_5XX_Count", "LoadBalancer", d.lb, { stat: "Sum" }],
+          [elb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", d.lb, { stat: "Sum" }],
+        ],
+        8,
+        3,
+      ),
+      widget(
+        "Target response time (s)",
+        ["p50", "p95", "p99"].map((stat) => [
+          elb,
+          "TargetResponseTime",
+          "LoadBalancer",
+          d.lb,
+          "TargetGroup",
+          d.tg,
+          { stat },
+        ]),
+        16,
+        3,
+        { annotations: { horizontal: [{ label: "SLA p95", value: d.spec.alerts.latencyP95Ms / 1000 }] } },
+      ),
+      widget(
+        "Targets",
+        [
+          [elb, "HealthyHostCount", "LoadBalancer", d.lb, "TargetGroup", d.tg, { stat: "Minimum" }],
+          [elb, "UnHealthyHostCount", "LoadBalancer", d.lb, "TargetGroup", d.tg, { stat: "Maximum" }],
+          [
+            "ECS/ContainerInsights",
+            "RunningTaskCount",
+            "ClusterName",
+            d.cluster,
+            "ServiceName",
+            d.service,
+            { stat: "Minimum" },
+          ],
+        ],
+        0,
+        9,
+      ),
+      widget(
+        "API CPU / memory (%)",
+        [
+          ["AWS/ECS", "CPUUtilization", "ClusterName", d.cluster, "ServiceName", d.service],
+          ["AWS/ECS", "MemoryUtilization", "ClusterName", d.cluster, "ServiceName", d.service],
+        ],
+        8,
+        9,
+      ),
+      widget(
+        "Database",
+        [
+          ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", d.db],
+          ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", d.db, { yAxis: "right" }],
+        ],
+        16,
+        9,
+      ),
+    ],
+  };
+}

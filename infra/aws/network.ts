@@ -1,0 +1,134 @@
+/**
+ * The network: an awsx VPC (public subnets for the load balancer and NAT, private subnets for the tasks and
+ * the database) and the one security-group chain internet → ALB → service → database.
+ */
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../spec.js";
+import { tagsFor } from "./common.js";
+
+export interface Network {
+  vpcId: pulumi.Output<string>;
+  publicSubnetIds: pulumi.Output<string[]>;
+  privateSubnetIds: pulumi.Output<string[]>;
+  albSecurityGroup: aws.ec2.SecurityGroup;
+  serviceSecurityGroup: aws.ec2.SecurityGroup;
+  databaseSecurityGroup: aws.ec2.SecurityGroup;
+}
+
+const ANYWHERE_IPV4 = "0.0.0.0/0";
+
+/** The ports the ALB accepts from the internet: 80 (forward in dev, redirect otherwise) and 443 with TLS. */
+export function publicListenerPorts(spec: ServiceSpec): number[] {
+  return spec.ingress.certificateArn ? [80, 443] : [80];
+}
+
+export function createNetwork(spec: ServiceSpec): Network {
+  const vpc = new awsx.ec2.Vpc(`${spec.name}-vpc`, {
+    cidrBlock: spec.network.cidr,
+    numberOfAvailabilityZones: spec.network.availabilityZones,
+    enableDnsHostnames: true,
+    enableDnsSupport: true,
+    natGateways: {
+      strategy: spec.network.natGatewaysPerAz
+        ? awsx.ec2.NatGatewayStrategy.OnePerAz
+        : awsx.ec2.NatGatewayStrategy.Single,
+    },
+    subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+    subnetSpecs: [
+      { type: awsx.ec2.SubnetType.Public, cidrMask: 24, tags: tagsFor(spec) },
+      { type: awsx.ec2.SubnetType.Private, cidrMask: 20, tags: tagsFor(spec) },
+    ],
+    tags: tagsFor(spec, `${spec.name}-vpc`),
+  });
+
+  const albSecurityGroup = new aws.ec2.SecurityGroup(`${spec.name}-alb`, {
+    description: "Load balancer: HTTP/HTTPS from the internet, forwards to the service only",
+    vpcId: vpc.vpcId,
+    revokeRulesOnDelete: true,
+    tags: tagsFor(spec, `${spec.name}-alb`),
+  });
+  const serviceSecurityGroup = new aws.ec2.SecurityGroup(`${spec.name}-service`, {
+    description: "API tasks: the app port from the load balancer only",
+    vpcId: vpc.vpcId,
+    revokeRulesOnDelete: true,
+    tags: tagsFor(spec, `${spec.name}-service`),
+  });
+  const databaseSecurityGroup = new aws.ec2.SecurityGroup(`${spec.name}-database`, {
+    description: "PostgreSQL: 5432 from the API tasks only",
+    vpcId: vpc.vpcId,
+    revokeRulesOnDelete: true,
+    tags: tagsFor(spec, `${spec.name}-database`),
+  });
+
+  // internet → ALB
+  for (const port of publicListenerPorts(spec)) {
+    new aws.vpc.SecurityGroupIngressRule(`${spec.name}-alb-in-${port}`, {
+      securityGroupId: albSecurityGroup.id,
+      description: `HTTP${port === 443 ? "S" : ""} from the internet`,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      cidrIpv4: ANYWHERE_IPV4,
+      tags: tagsFor(spec),
+    });
+  }
+  // ALB → service (app port only; the metrics port is never reachable from the load balancer)
+  new aws.vpc.SecurityGroupEgressRule(`${spec.name}-alb-out-service`, {
+    securityGroupId: albSecurityGroup.id,
+    description: "To the API tasks' app port",
+    ipProtocol: "tcp",
+    fromPort: spec.container.port,
+    toPort: spec.container.port,
+    referencedSecurityGroupId: serviceSecurityGroup.id,
+    tags: tagsFor(spec),
+  });
+  new aws.vpc.SecurityGroupIngressRule(`${spec.name}-service-in-alb`, {
+    securityGroupId: serviceSecurityGroup.id,
+    description: "App port from the load balancer",
+    ipProtocol: "tcp",
+    fromPort: spec.container.port,
+    toPort: spec.container.port,
+    referencedSecurityGroupId: albSecurityGroup.id,
+    tags: tagsFor(spec),
+  });
+  // service → database
+  new aws.vpc.SecurityGroupEgressRule(`${spec.name}-service-out-database`, {
+    securityGroupId: serviceSecurityGroup.id,
+    description: "To PostgreSQL",
+    ipProtocol: "tcp",
+    fromPort: spec.database.port,
+    toPort: spec.database.port,
+    referencedSecurityGroupId: databaseSecurityGroup.id,
+    tags: tagsFor(spec),
+  });
+  // service → AWS APIs (ECR, Secrets Manager, CloudWatch Logs, X-Ray) through the NAT gateway
+  new aws.vpc.SecurityGroupEgressRule(`${spec.name}-service-out-https`, {
+    securityGroupId: serviceSecurityGroup.id,
+    description: "HTTPS to AWS APIs (image pull, secrets, logs, traces) via NAT",
+    ipProtocol: "tcp",
+    fromPort: 443,
+    toPort: 443,
+    cidrIpv4: ANYWHERE_IPV4,
+    tags: tagsFor(spec),
+  });
+  new aws.vpc.SecurityGroupIngressRule(`${spec.name}-database-in-service`, {
+    securityGroupId: databaseSecurityGroup.id,
+    description: "PostgreSQL from the API tasks",
+    ipProtocol: "tcp",
+    fromPort: spec.database.port,
+    toPort: spec.database.port,
+    referencedSecurityGroupId: serviceSecurityGroup.id,
+    tags: tagsFor(spec),
+  });
+
+  return {
+    vpcId: vpc.vpcId,
+    publicSubnetIds: vpc.publicSubnetIds,
+    privateSubnetIds: vpc.privateSubnetIds,
+    albSecurityGroup,
+    serviceSecurityGroup,
+    databaseSecurityGroup,
+  };
+}
