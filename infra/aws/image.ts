@@ -57,9 +57,14 @@ export function dockerignoreMatcher(patterns: string[]): (path: string) => boole
 export function buildContextHash(contextDir: string, dockerfile: string): string {
   const root = resolve(contextDir);
   const ignorePath = join(root, ".dockerignore");
-  const ignored = dockerignoreMatcher(
-    existsSync(ignorePath) ? readFileSync(ignorePath, "utf8").split("\n") : [],
-  );
+  const patterns = existsSync(ignorePath) ? readFileSync(ignorePath, "utf8").split("\n") : [];
+  const ignored = dockerignoreMatcher(patterns);
+  // An ignored directory is still walked when a `!pattern` may re-include something below it.
+  const reincluded = patterns
+    .map((p) => p.trim())
+    .filter((p) => p.startsWith("!"))
+    .map((p) => p.slice(1).replace(/^\/+/, ""));
+  const mayReinclude = (dir: string) => reincluded.some((p) => p.startsWith(`${dir}/`) || p.startsWith("**"));
   const hash = createHash("sha256");
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
@@ -67,9 +72,10 @@ export function buildContextHash(contextDir: string, dockerfile: string): string
     )) {
       const full = join(dir, entry.name);
       const rel = relative(root, full).split(sep).join("/");
-      if (ALWAYS_IGNORED.includes(rel) || ignored(rel)) continue;
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) {
+      if (ALWAYS_IGNORED.includes(rel)) continue;
+      if (entry.isDirectory()) {
+        if (!ignored(rel) || mayReinclude(rel)) walk(full);
+      } else if (entry.isFile() && !ignored(rel)) {
         hash.update(`${rel}\0${statSync(full).mode & 0o111 ? "x" : "-"}\0`);
         hash.update(readFileSync(full));
         hash.update("\0");

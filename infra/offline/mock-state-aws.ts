@@ -95,8 +95,8 @@ export function mockResourceState(
       };
     }
     case "aws:ec2/securityGroup:SecurityGroup": {
-      const id = `sg-${hex(args.name, 17)}`;
-      return { id, arn: arn("ec2", `security-group/${id}`), ownerId: acct };
+      const groupId = `sg-${hex(args.name, 17)}`;
+      return { arn: arn("ec2", `security-group/${groupId}`), ownerId: acct };
     }
     case "aws:lb/loadBalancer:LoadBalancer": {
       const name = physical.slice(0, 32);

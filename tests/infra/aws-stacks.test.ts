@@ -1,0 +1,643 @@
+/**
+ * The AWS program for each shipped stack (dev, staging with `cloud: aws`, prod), run once per stack under
+ * Pulumi mocks with the real Pulumi.<stack>.yaml values. Asserts what each tier creates, the security-group
+ * chain, secret handling, and that the task definition satisfies the API's own config schema.
+ */
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  apiEnvironmentSchema,
+  DEFAULT_METRICS_PORT,
+  DEFAULT_PORT,
+  HEALTH_PATHS,
+  SECRET_ENV_VARS,
+} from "../../api/config.js";
+import { awsAlarms } from "../../infra/aws/monitoring.js";
+import {
+  type CapturedResource,
+  fakeId,
+  type MockRunResult,
+  runUnderMocks,
+} from "../../infra/offline/mock-run.js";
+import { mockInvokes } from "../../infra/offline/mock-state-aws.js";
+import type { StackOutputs } from "../../infra/outputs.js";
+import { program } from "../../infra/program.js";
+import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
+
+const STACKS = ["dev", "staging", "prod"] as const;
+type Stack = (typeof STACKS)[number];
+
+/** The stack's real Pulumi.<stack>.yaml config, forced onto AWS (staging ships on Azure). */
+function stackConfig(stack: Stack): Record<string, string> {
+  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, String(v)]));
+  return { ...config, "twincloud:cloud": "aws", "aws:region": config["aws:region"] ?? "eu-west-1" };
+}
+
+function specFor(stack: Stack, config: Record<string, string>): ServiceSpec {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
+  }
+  return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
+}
+
+interface StackRun {
+  spec: ServiceSpec;
+  result: MockRunResult<StackOutputs>;
+  all(type: string): CapturedResource[];
+  one(type: string, name?: string): CapturedResource;
+  containers(): ContainerDefinition[];
+}
+
+interface ContainerDefinition {
+  name: string;
+  image: string;
+  user?: string;
+  privileged?: boolean;
+  readonlyRootFilesystem?: boolean;
+  environment?: { name: string; value: string }[];
+  secrets?: { name: string; valueFrom: string }[];
+  portMappings?: { containerPort: number }[];
+  mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
+  healthCheck?: { command: string[] };
+  stopTimeout?: number;
+  logConfiguration?: { logDriver: string; options: Record<string, string> };
+}
+
+async function runStack(stack: Stack): Promise<StackRun> {
+  const config = stackConfig(stack);
+  const result = await runUnderMocks<StackOutputs>(program, { stack, config });
+  // Registrations that wait on outputs can finish after the stack outputs resolve: let them drain.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  const spec = specFor(stack, config);
+  const all = (type: string) => result.resources.filter((r) => r.type === type);
+  const one = (type: string, name?: string) => {
+    const matches = all(type).filter((r) => name === undefined || r.name === name);
+    if (matches.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${matches.length}`);
+    return matches[0] as CapturedResource;
+  };
+  const containers = () =>
+    JSON.parse(
+      String(one("aws:ecs/taskDefinition:TaskDefinition").props.containerDefinitions),
+    ) as ContainerDefinition[];
+  return { spec, result, all, one, containers };
+}
+
+const T = {
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  alb: "aws:lb/loadBalancer:LoadBalancer",
+  listener: "aws:lb/listener:Listener",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  waf: "aws:wafv2/webAcl:WebAcl",
+  wafAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
+  bucket: "aws:s3/bucket:Bucket",
+  db: "aws:rds/instance:Instance",
+  parameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+  vpc: "awsx:ec2:Vpc",
+  service: "aws:ecs/service:Service",
+  cluster: "aws:ecs/cluster:Cluster",
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  backupVault: "aws:backup/vault:Vault",
+  backupPlan: "aws:backup/plan:Plan",
+  backupSelection: "aws:backup/selection:Selection",
+  provider: "pulumi:providers:aws",
+  repository: "aws:ecr/repository:Repository",
+  image: "docker:index/image:Image",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  topic: "aws:sns/topic:Topic",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+  scalingTarget: "aws:appautoscaling/target:Target",
+  scalingPolicy: "aws:appautoscaling/policy:Policy",
+} as const;
+
+/** AWS types that have no `tags` argument (everything else must carry spec.tags). */
+const UNTAGGABLE = new Set([
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:wafv2/webAclAssociation:WebAclAssociation",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:sns/topicSubscription:TopicSubscription",
+  "aws:appautoscaling/policy:Policy",
+  "aws:backup/selection:Selection",
+  "aws:cloudwatch/dashboard:Dashboard",
+]);
+
+const runs = new Map<Stack, StackRun>();
+function stackRun(stack: Stack): StackRun {
+  const run = runs.get(stack);
+  if (!run) throw new Error(`stack ${stack} did not run`);
+  return run;
+}
+
+describe.each(STACKS)("AWS stack %s", (stack) => {
+  beforeAll(async () => {
+    runs.set(stack, await runStack(stack));
+  });
+
+  it("only calls invokes the mocks answer", () => {
+    const { result } = stackRun(stack);
+    expect(result.invokes.length).toBeGreaterThan(0);
+    for (const token of result.invokes) expect(Object.keys(mockInvokes)).toContain(token);
+  });
+
+  it("returns the stack outputs: URL on the ALB, image by digest, database host, alerts, dashboard", () => {
+    const { result, spec } = stackRun(stack);
+    const o = result.outputs;
+    expect(o.cloud).toBe("aws");
+    expect(o.environment).toBe(spec.environment);
+    expect(o.url).toMatch(
+      spec.ingress.certificateArn
+        ? /^https:\/\/.+\.elb\.amazonaws\.com$/
+        : /^http:\/\/.+\.elb\.amazonaws\.com$/,
+    );
+    expect(o.imageDigest).toMatch(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/.+@sha256:[0-9a-f]{64}$/);
+    expect(o.databaseHost).toMatch(/\.rds\.amazonaws\.com$/);
+    expect(o.alertTarget).toMatch(/^arn:aws:sns:/);
+    expect(o.dashboardUrl).toMatch(
+      /^https:\/\/.+console\.aws\.amazon\.com\/cloudwatch\/.+#dashboards\/dashboard\//,
+    );
+  });
+
+  it("tags every taggable AWS resource with the spec's tags", () => {
+    const { result, spec } = stackRun(stack);
+    const awsResources = result.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
+    expect(awsResources.length).toBeGreaterThan(40);
+    for (const resource of awsResources) {
+      if (UNTAGGABLE.has(resource.type)) continue;
+      expect({ resource: `${resource.type} ${resource.name}`, tags: resource.props.tags }).toMatchObject({
+        tags: spec.tags,
+      });
+    }
+    expect(stackRun(stack).one(T.vpc).props.tags).toMatchObject(spec.tags);
+  });
+
+  it("builds the image for linux/amd64 from the root Dockerfile into an immutable, scanned ECR repository", () => {
+    const { one, containers, result } = stackRun(stack);
+    const repository = one(T.repository);
+    expect(repository.props).toMatchObject({
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+    });
+    expect(one("aws:ecr/lifecyclePolicy:LifecyclePolicy").props.policy).toBeTruthy();
+    const image = one(T.image);
+    expect(image.props.build).toMatchObject({
+      context: ".",
+      dockerfile: "Dockerfile",
+      platform: "linux/amd64",
+    });
+    // A content-derived tag: immutable tags reject re-pushing a fixed one.
+    expect(image.props.imageName).toMatch(/:ctx-[0-9a-f]{20}$/);
+    // Registry credentials come from ECR's token and stay secret in state.
+    expect(image.props.registry).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: { username: "AWS", server: repository.state.repositoryUrl },
+    });
+    // The task runs the pushed digest, never a tag.
+    const api = containers().find((c) => c.name === "api");
+    expect(api?.image).toBe(result.outputs.imageDigest);
+  });
+
+  it("spans the spec's availability zones with public and private subnets and the tier's NAT strategy", () => {
+    const { one, spec } = stackRun(stack);
+    const vpc = one(T.vpc);
+    expect(vpc.props.numberOfAvailabilityZones).toBe(spec.network.availabilityZones);
+    expect(vpc.props.natGateways).toEqual({ strategy: stack === "prod" ? "OnePerAz" : "Single" });
+    const types = (vpc.props.subnetSpecs as { type: string }[]).map((s) => s.type).sort();
+    expect(types).toEqual(["Private", "Public"]);
+    expect(spec.network.availabilityZones).toBe(stack === "prod" ? 3 : 2);
+  });
+
+  it("forms one security-group chain: internet → ALB 80/443 → service app port → database 5432", () => {
+    const { all, one, spec } = stackRun(stack);
+    const groups = new Map(all(T.sg).map((sg) => [fakeId(sg), sg.name]));
+    const alb = `${spec.name}-alb`;
+    const service = `${spec.name}-service`;
+    const database = `${spec.name}-database`;
+    expect([...groups.values()].sort()).toEqual([alb, database, service].sort());
+    for (const sg of all(T.sg)) {
+      expect(sg.props.ingress ?? []).toEqual([]);
+      expect(sg.props.egress ?? []).toEqual([]);
+    }
+    const edge = (rule: CapturedResource) => {
+      const p = rule.props as Record<string, unknown>;
+      return {
+        group: groups.get(String(p.securityGroupId)),
+        peer: p.cidrIpv4 ?? p.cidrIpv6 ?? p.prefixListId ?? groups.get(String(p.referencedSecurityGroupId)),
+        protocol: p.ipProtocol,
+        from: p.fromPort,
+        to: p.toPort,
+      };
+    };
+    const ingress = all(T.ingress).map(edge);
+    const publicPorts = spec.ingress.certificateArn ? [80, 443] : [80];
+    expect(ingress.filter((e) => e.peer === "0.0.0.0/0").map((e) => [e.group, e.from, e.to])).toEqual(
+      publicPorts.map((port) => [alb, port, port]),
+    );
+    expect(ingress.filter((e) => e.peer !== "0.0.0.0/0")).toEqual(
+      expect.arrayContaining([
+        { group: service, peer: alb, protocol: "tcp", from: DEFAULT_PORT, to: DEFAULT_PORT },
+        { group: database, peer: service, protocol: "tcp", from: 5432, to: 5432 },
+      ]),
+    );
+    expect(ingress).toHaveLength(publicPorts.length + 2);
+    // Nothing reaches the metrics port, no IPv6 or other CIDR anywhere.
+    for (const e of ingress) {
+      expect(e.from).not.toBe(DEFAULT_METRICS_PORT);
+      expect(e.protocol).toBe("tcp");
+    }
+    const egress = all(T.egress).map(edge);
+    expect(egress).toEqual(
+      expect.arrayContaining([
+        { group: alb, peer: service, protocol: "tcp", from: DEFAULT_PORT, to: DEFAULT_PORT },
+        { group: service, peer: database, protocol: "tcp", from: 5432, to: 5432 },
+        { group: service, peer: "0.0.0.0/0", protocol: "tcp", from: 443, to: 443 },
+      ]),
+    );
+    expect(egress).toHaveLength(3);
+    // Each tier uses its group and nothing is public except the load balancer.
+    expect(one(T.alb).props).toMatchObject({
+      internal: false,
+      securityGroups: [fakeId({ type: T.sg, name: alb })],
+    });
+    expect(one(T.service).props.networkConfiguration).toEqual({
+      subnets: expect.arrayContaining([expect.stringMatching(/^subnet-prv/)]),
+      securityGroups: [fakeId({ type: T.sg, name: service })],
+      assignPublicIp: false,
+    });
+    expect(one(T.db).props).toMatchObject({
+      publiclyAccessible: false,
+      vpcSecurityGroupIds: [fakeId({ type: T.sg, name: database })],
+    });
+    expect(one(T.alb).props.subnets).toEqual(expect.arrayContaining([expect.stringMatching(/^subnet-pub/)]));
+  });
+
+  it("keeps secrets out of the plain environment: the password only through `secrets`", () => {
+    const { containers, one } = stackRun(stack);
+    const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]?.secretArn;
+    expect(secretArn).toMatch(/^arn:aws:secretsmanager:/);
+    for (const container of containers()) {
+      for (const variable of container.environment ?? []) {
+        expect(SECRET_ENV_VARS as readonly string[]).not.toContain(variable.name);
+        expect(variable.value).not.toMatch(/password|mock-ecr/i);
+      }
+    }
+    const api = containers().find((c) => c.name === "api");
+    expect(api?.secrets).toEqual([{ name: "DATABASE_PASSWORD", valueFrom: `${secretArn}:password::` }]);
+    // The execution role reads exactly that secret.
+    const policies = stackRunPolicies(stack);
+    const secretStatements = policies
+      .flatMap((p) => p.Statement)
+      .filter((s) => JSON.stringify(s.Action).includes("secretsmanager"));
+    expect(secretStatements).toEqual([
+      {
+        Sid: "DatabaseSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: secretArn,
+      },
+    ]);
+    expect(JSON.stringify(one(T.db).props)).not.toMatch(/"password"/);
+    expect(one(T.db).props.manageMasterUserPassword).toBe(true);
+  });
+
+  it("gives the API an environment (plus its secrets) that satisfies apiEnvironmentSchema", () => {
+    const { containers, one } = stackRun(stack);
+    const api = containers().find((c) => c.name === "api");
+    const env: Record<string, string> = {};
+    for (const variable of api?.environment ?? []) env[variable.name] = variable.value;
+    for (const secret of api?.secrets ?? [])
+      env[secret.name] = "dummy-secret-value-for-the-schema-check-0123456789";
+    const parsed = apiEnvironmentSchema.safeParse(env);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    expect(env.DATABASE_HOST).toBe(one(T.db).state.address);
+    expect(env).toMatchObject({ DATABASE_SSL: "require", PORT: String(DEFAULT_PORT), DATABASE_PORT: "5432" });
+  });
+
+  it("runs the API container read-only, non-root, unprivileged, with the spec's ports, stop timeout and logs", () => {
+    const { containers, one, spec } = stackRun(stack);
+    const api = containers().find((c) => c.name === "api") as ContainerDefinition;
+    expect(api).toMatchObject({
+      readonlyRootFilesystem: true,
+      privileged: false,
+      stopTimeout: spec.container.stopTimeoutSeconds,
+    });
+    expect(api.user).toMatch(/^[1-9]\d*:\d+$/);
+    expect(api.portMappings?.map((p) => p.containerPort)).toEqual([DEFAULT_PORT, DEFAULT_METRICS_PORT]);
+    expect(api.mountPoints).toEqual(
+      expect.arrayContaining([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]),
+    );
+    expect(api.healthCheck?.command[0]).toBe("CMD");
+    expect(api.healthCheck?.command.join(" ")).toMatch(/healthcheck\.js/);
+    const logGroup = one(T.logGroup, `${spec.name}-api-logs`);
+    expect(logGroup.props.retentionInDays).toBe(spec.logs.retentionDays);
+    expect(api.logConfiguration).toMatchObject({
+      logDriver: "awslogs",
+      options: { "awslogs-group": logGroup.state.name, "awslogs-region": "eu-west-1" },
+    });
+    const task = one(T.taskDefinition);
+    expect(task.props).toMatchObject({
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: String(spec.container.cpu * 1024),
+      memory: String(spec.container.memoryMiB),
+    });
+    expect(one(T.cluster).props.settings).toEqual([{ name: "containerInsights", value: "enhanced" }]);
+  });
+
+  it("health-checks the target group on the readiness path and the container port", () => {
+    const { one, spec } = stackRun(stack);
+    const tg = one(T.targetGroup);
+    expect(tg.props).toMatchObject({
+      targetType: "ip",
+      port: DEFAULT_PORT,
+      protocol: "HTTP",
+      deregistrationDelay: spec.container.deregistrationDelaySeconds,
+      healthCheck: { path: HEALTH_PATHS.ready, matcher: "200" },
+    });
+    expect(one(T.service).props.loadBalancers).toEqual([
+      { targetGroupArn: tg.state.arn, containerName: "api", containerPort: DEFAULT_PORT },
+    ]);
+  });
+
+  it("configures the ALB: invalid headers dropped, idle timeout from the spec, listeners per certificate", () => {
+    const { one, all, spec } = stackRun(stack);
+    expect(one(T.alb).props).toMatchObject({
+      dropInvalidHeaderFields: true,
+      idleTimeout: spec.ingress.idleTimeoutSeconds,
+      enableDeletionProtection: stack === "prod",
+    });
+    const listeners = all(T.listener);
+    const http = listeners.find((l) => l.props.port === 80);
+    if (spec.ingress.certificateArn) {
+      expect(listeners).toHaveLength(2);
+      const https = listeners.find((l) => l.props.port === 443);
+      expect(https?.props).toMatchObject({
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        certificateArn: spec.ingress.certificateArn,
+        defaultActions: [{ type: "forward", targetGroupArn: one(T.targetGroup).state.arn }],
+      });
+      // The HTTP listener only redirects, permanently, to HTTPS.
+      expect(http?.props.defaultActions).toEqual([
+        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+      ]);
+    } else {
+      expect(listeners).toHaveLength(1);
+      expect(http?.props).toMatchObject({ protocol: "HTTP", defaultActions: [{ type: "forward" }] });
+    }
+  });
+
+  it("enables WAF and encrypted, private, expiring access logs only in staging and prod", () => {
+    const { all, one, spec } = stackRun(stack);
+    const hardened = stack !== "dev";
+    expect(all(T.waf)).toHaveLength(hardened ? 1 : 0);
+    expect(all(T.wafAssociation)).toHaveLength(hardened ? 1 : 0);
+    expect(all(T.bucket)).toHaveLength(hardened ? 1 : 0);
+    if (!hardened) {
+      expect(one(T.alb).props.accessLogs).toBeUndefined();
+      return;
+    }
+    const waf = one(T.waf);
+    expect(waf.props.scope).toBe("REGIONAL");
+    const rules = waf.props.rules as Record<string, unknown>[];
+    expect(rules.map((r) => r.name)).toEqual([
+      "rate-limit-per-ip",
+      "AWSManagedRulesCommonRuleSet",
+      "AWSManagedRulesKnownBadInputsRuleSet",
+    ]);
+    expect(rules[0]).toMatchObject({
+      action: { block: {} },
+      statement: {
+        rateBasedStatement: { aggregateKeyType: "IP", limit: spec.ingress.waf.requestsPerFiveMinutesPerIp },
+      },
+    });
+    for (const rule of rules) expect(rule.visibilityConfig).toMatchObject({ cloudwatchMetricsEnabled: true });
+    expect(one(T.wafAssociation).props).toMatchObject({
+      resourceArn: one(T.alb).state.arn,
+      webAclArn: waf.state.arn,
+    });
+
+    const bucket = one(T.bucket);
+    expect(one(T.alb).props.accessLogs).toEqual({
+      bucket: bucket.state.bucket,
+      prefix: "alb",
+      enabled: true,
+    });
+    expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").props).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(
+      one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").props
+        .rules,
+    ).toEqual([expect.objectContaining({ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } })]);
+    expect(one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").props.rule).toEqual({
+      objectOwnership: "BucketOwnerEnforced",
+    });
+    expect(one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").props.rules).toEqual([
+      expect.objectContaining({
+        status: "Enabled",
+        expiration: { days: spec.ingress.accessLogs.retentionDays },
+      }),
+    ]);
+    const policy = JSON.parse(String(one("aws:s3/bucketPolicy:BucketPolicy").props.policy)) as {
+      Statement: { Effect: string; Principal: unknown; Action: string }[];
+    };
+    expect(policy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: "Allow",
+          Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+          Action: "s3:PutObject",
+        }),
+      ]),
+    );
+  });
+
+  it("runs the service with rollback, zero-downtime deploys, autoscaling-owned desired count", () => {
+    const { one, all, spec } = stackRun(stack);
+    const service = one(T.service);
+    expect(service.props).toMatchObject({
+      launchType: "FARGATE",
+      desiredCount: spec.scaling.minReplicas,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      enableExecuteCommand: stack !== "prod",
+      propagateTags: "SERVICE",
+    });
+    expect(service.opts.ignoreChanges).toEqual(["desiredCount"]);
+    const listener = all(T.listener).find((l) => JSON.stringify(l.props.defaultActions).includes("forward"));
+    expect(service.dependencies).toContain(listener?.urn);
+
+    expect(one(T.scalingTarget).props).toMatchObject({
+      minCapacity: spec.scaling.minReplicas,
+      maxCapacity: spec.scaling.maxReplicas,
+      scalableDimension: "ecs:service:DesiredCount",
+    });
+    const policies = all(T.scalingPolicy).map(
+      (p) => p.props.targetTrackingScalingPolicyConfiguration as Record<string, unknown>,
+    );
+    expect(policies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          targetValue: spec.scaling.cpuTargetPercent,
+          predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+          scaleOutCooldown: spec.scaling.scaleOutCooldownSeconds,
+          scaleInCooldown: spec.scaling.scaleInCooldownSeconds,
+        }),
+        expect.objectContaining({
+          targetValue: spec.scaling.requestsPerReplicaPerMinute,
+          predefinedMetricSpecification: {
+            predefinedMetricType: "ALBRequestCountPerTarget",
+            resourceLabel: `${one(T.alb).state.arnSuffix}/${one(T.targetGroup).state.arnSuffix}`,
+          },
+        }),
+      ]),
+    );
+    expect(policies).toHaveLength(2);
+  });
+
+  it("grants the task role only what the tier uses (ECS Exec channels outside prod)", () => {
+    const { all, spec } = stackRun(stack);
+    const taskPolicy = all(T.rolePolicy).find((p) => p.name === `${spec.name}-task`);
+    const actions = taskPolicy ? JSON.stringify(JSON.parse(String(taskPolicy.props.policy))) : "";
+    expect(actions.includes("ssmmessages:")).toBe(spec.operations.execEnabled);
+    expect(actions.includes("xray:")).toBe(spec.tracing.enabled);
+    for (const policy of stackRunPolicies(stack)) {
+      for (const statement of policy.Statement) {
+        if (statement.Resource === "*") {
+          expect(statement.Action).not.toEqual(expect.stringMatching(/\*$/));
+        }
+      }
+    }
+  });
+
+  it("runs PostgreSQL 17 privately, encrypted, TLS-only, with the tier's backups and protections", () => {
+    const { one, spec } = stackRun(stack);
+    const db = one(T.db);
+    const prod = stack === "prod";
+    expect(db.props).toMatchObject({
+      engine: "postgres",
+      engineVersion: "17",
+      instanceClass: spec.database.awsInstanceClass,
+      allocatedStorage: spec.database.storageGiB,
+      storageType: "gp3",
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      iamDatabaseAuthenticationEnabled: true,
+      performanceInsightsEnabled: true,
+      backupRetentionPeriod: spec.database.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      autoMinorVersionUpgrade: true,
+      multiAz: prod,
+      deletionProtection: prod,
+      skipFinalSnapshot: !prod,
+      dbName: spec.database.name,
+      username: spec.database.username,
+    });
+    expect((db.props.maxAllocatedStorage as number) > spec.database.storageGiB).toBe(true);
+    expect(db.props.backupWindow).toBeTruthy();
+    expect(db.props.maintenanceWindow).toBeTruthy();
+    expect(db.opts.protect).toBe(prod);
+    if (prod) expect(db.props.finalSnapshotIdentifier).toBe(`${spec.name}-db-final`);
+    else expect(db.props.finalSnapshotIdentifier).toBeUndefined();
+    const parameterGroup = one(T.parameterGroup);
+    expect(parameterGroup.props.family).toBe("postgres17");
+    expect(parameterGroup.props.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "rds.force_ssl", value: "1" })]),
+    );
+  });
+
+  it("copies backups to a second region only in prod", () => {
+    const { all, one, spec } = stackRun(stack);
+    if (stack !== "prod") {
+      for (const type of [T.backupVault, T.backupPlan, T.backupSelection, T.provider])
+        expect(all(type)).toHaveLength(0);
+      return;
+    }
+    const provider = one(T.provider);
+    expect(provider.props.region).toBe(spec.database.crossRegionBackup.awsRegion);
+    expect(provider.props.region).not.toBe("eu-west-1");
+    const vaults = all(T.backupVault);
+    expect(vaults).toHaveLength(2);
+    const drVault = vaults.find((v) => v.opts.provider?.startsWith(provider.urn));
+    expect(drVault).toBeDefined();
+    for (const vault of vaults) expect(vault.opts.protect).toBe(true);
+    const rule = (one(T.backupPlan).props.rules as Record<string, unknown>[])[0];
+    expect(rule).toMatchObject({
+      lifecycle: { deleteAfter: spec.database.backupRetentionDays },
+      copyActions: [{ destinationVaultArn: drVault?.state.arn }],
+    });
+    expect(one(T.backupSelection).props.resources).toEqual([one(T.db).state.arn]);
+  });
+
+  it("alarms on every failure mode into an SNS topic, each with a runbook anchor", () => {
+    const { all, one, spec } = stackRun(stack);
+    const topic = one(T.topic);
+    expect(topic.props.kmsMasterKeyId).toBeTruthy();
+    expect(all(T.subscription).map((s) => s.props)).toEqual([
+      expect.objectContaining({ protocol: "email", endpoint: spec.alerts.email }),
+    ]);
+    const alarms = all(T.alarm);
+    const expected = awsAlarms(spec);
+    expect(alarms.map((a) => a.props.name).sort()).toEqual(expected.map((a) => a.name).sort());
+    for (const alarm of alarms) {
+      expect(alarm.props.alarmActions).toEqual([topic.state.arn]);
+      expect(alarm.props.alarmDescription).toMatch(/docs\/runbook\.md#[a-z0-9-]+$/);
+    }
+    const byId = (id: string) => alarms.find((a) => a.props.name === `${spec.name}-${id}`)?.props ?? {};
+    expect(byId("api-latency-p95")).toMatchObject({
+      extendedStatistic: "p95",
+      threshold: spec.alerts.latencyP95Ms / 1000,
+    });
+    expect(byId("api-5xx-rate")).toMatchObject({ threshold: spec.alerts.http5xxRatePercent });
+    expect(JSON.stringify(byId("api-5xx-rate").metricQueries)).toMatch(
+      /HTTPCode_Target_5XX_Count.*HTTPCode_ELB_5XX_Count.*RequestCount/,
+    );
+    expect(byId("api-unhealthy-targets")).toMatchObject({ metricName: "UnHealthyHostCount", threshold: 0 });
+    expect(all("aws:cloudwatch/dashboard:Dashboard")).toHaveLength(1);
+  });
+});
+
+function stackRunPolicies(
+  stack: Stack,
+): { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] }[] {
+  return stackRun(stack)
+    .all(T.rolePolicy)
+    .map((p) => JSON.parse(String(p.props.policy)));
+}
+
+describe("tiers compared", () => {
+  it("keeps dev cheap and prod protected", () => {
+    const dev = stackRun("dev");
+    const prod = stackRun("prod");
+    expect(dev.spec.database.awsInstanceClass).toBe("db.t4g.micro");
+    expect(dev.one(T.db).props.multiAz).toBe(false);
+    expect(dev.one(T.vpc).props.natGateways).toEqual({ strategy: "Single" });
+    expect(dev.all(T.waf)).toHaveLength(0);
+    expect(dev.result.resources.some((r) => r.opts.protect)).toBe(false);
+    expect(prod.one(T.db).opts.protect).toBe(true);
+    expect(prod.one(T.db).props.deletionProtection).toBe(true);
+    expect(prod.one(T.alb).props.enableDeletionProtection).toBe(true);
+    expect(prod.one(T.service).props.enableExecuteCommand).toBe(false);
+    expect(prod.one(T.repository).props.forceDelete).toBe(false);
+  });
+});
