@@ -1,0 +1,1186 @@
+/**
+ * The offline plan: what the Pulumi program would declare for a stack, on one or both clouds, computed from
+ * a mock run (`runUnderMocks`) without credentials, CLI or network. Pure functions only: turn captured
+ * resources into a plan, render it (text tree, markdown, JSON), compare two plans, and lay the two clouds
+ * side by side concern by concern. Running the program and the policies is `plan.ts`'s job.
+ *
+ * What a plan cannot know is written down in docs/delivery.md: no real IDs, no drift, no provider-side
+ * validation, no diff against real state; values the cloud computes show as `<computed>`.
+ */
+
+export const PLAN_VERSION = 1;
+export const COMPUTED = "<computed>";
+export const SECRET = "<secret>";
+
+/** Pulumi's wire signature for secrets (`@pulumi/pulumi/runtime/rpc`): kept by the mock monitor. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Property names whose values are never printed, secret-wrapped or not. */
+const SECRET_NAME = /(password|secret|token|privatekey|connectionstring|apikey)$/i;
+
+export type PlanCloudName = "aws" | "azure";
+export const PLAN_CLOUDS: readonly PlanCloudName[] = ["aws", "azure"];
+export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+/** The slice of a captured resource (infra/offline/mock-run.ts `CapturedResource`) a plan needs. */
+export interface CapturedLike {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  state: Record<string, unknown>;
+  custom?: boolean;
+  parent?: string;
+  opts?: { protect?: boolean };
+}
+
+export interface PolicyViolationLike {
+  policyName: string;
+  enforcementLevel: string;
+  resource?: unknown;
+  message: string;
+}
+
+export interface PlanViolation {
+  policyName: string;
+  enforcementLevel: string;
+  /** URN (or type::name) of the resource, when the violation names one. */
+  resource?: string;
+  message: string;
+}
+
+export interface PolicyVerdict {
+  /** False when the policy pack could not be evaluated (then `error` says why). */
+  evaluated: boolean;
+  error?: string;
+  violations: PlanViolation[];
+  counts: Record<string, number>;
+  /** Mandatory violations block `pulumi up`. */
+  blocked: boolean;
+}
+
+export interface PlanResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  protect: boolean;
+  /** Inputs as the program set them; secrets as `<secret>`, values known only after deploy as `<computed>`. */
+  props: Record<string, unknown>;
+  /** The curated properties shown in the tree, rendered as short strings. */
+  key: Record<string, string>;
+  /** Attributes the cloud assigns (present in the mocked state only). */
+  computed: string[];
+}
+
+export interface CloudPlan {
+  cloud: PlanCloudName;
+  environment: string;
+  resources: PlanResource[];
+  outputs: Record<string, unknown>;
+  policy: PolicyVerdict;
+}
+
+export interface Plan {
+  version: typeof PLAN_VERSION;
+  project: string;
+  stack: string;
+  clouds: CloudPlan[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Building
+
+export interface BuildCloudPlanInput {
+  cloud: PlanCloudName;
+  environment: string;
+  resources: CapturedLike[];
+  outputs?: Record<string, unknown>;
+  /** Undefined when the policies could not be evaluated; pass `policyError` then. */
+  violations?: PolicyViolationLike[];
+  policyError?: string;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isSecret = (value: unknown): boolean => isPlainObject(value) && value[SIG_KEY] === SECRET_SIG;
+
+/** Strings that only the (mocked) cloud knows: fake IDs and every output that is not an input. */
+function collectComputedValues(resources: CapturedLike[]): Set<string> {
+  const values = new Set<string>();
+  const addStrings = (value: unknown) => {
+    if (typeof value === "string") {
+      if (value.length >= 4) values.add(value);
+    } else if (Array.isArray(value)) {
+      for (const item of value) addStrings(item);
+    } else if (isPlainObject(value) && !isSecret(value)) {
+      for (const item of Object.values(value)) addStrings(item);
+    }
+  };
+  for (const resource of resources) {
+    values.add(`${resource.name}-id`); // mock-run's fakeId
+    for (const [key, value] of Object.entries(resource.state)) {
+      if (!(key in resource.props)) addStrings(value);
+    }
+  }
+  return values;
+}
+
+function makeSanitizer(computedValues: Set<string>) {
+  // Long computed values may be embedded (an ARN inside a policy document, an ID inside a URL).
+  const embeddable = [...computedValues].filter((v) => v.length >= 10);
+  const sanitize = (value: unknown, key = ""): unknown => {
+    if (isSecret(value)) return SECRET;
+    if (value === undefined || value === null) return value;
+    if (typeof value === "string") {
+      if (SECRET_NAME.test(key) && value.length > 0) return SECRET;
+      if (computedValues.has(value)) return COMPUTED;
+      if (embeddable.some((v) => value.includes(v))) return COMPUTED;
+      return value;
+    }
+    if (typeof value === "number" || typeof value === "boolean") {
+      return SECRET_NAME.test(key) ? SECRET : value;
+    }
+    if (Array.isArray(value)) return value.map((item) => sanitize(item, key));
+    if (isPlainObject(value)) {
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) {
+        // Assets, archives, resource references: show what they are, not their internals.
+        const urn = (value as { urn?: unknown }).urn;
+        return typeof urn === "string" ? urn : `<${prototype?.constructor?.name ?? "object"}>`;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (v !== undefined) out[k] = sanitize(v, k);
+      }
+      return out;
+    }
+    return String(value);
+  };
+  return sanitize;
+}
+
+/** Read a dotted path (`a.b.0.c`); arrays accept numeric segments. */
+export function getPath(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const segment of path.split(".")) {
+    if (current === undefined || current === null) return undefined;
+    if (Array.isArray(current)) current = current[Number(segment)];
+    else if (isPlainObject(current)) current = current[segment];
+    else return undefined;
+  }
+  return current;
+}
+
+/** Curated key properties per resource type, so the tree stays readable. Unlisted types fall back to scalars. */
+export const KEY_PROPERTIES: Record<string, readonly string[]> = {
+  // AWS: network
+  "aws:ec2/vpc:Vpc": ["cidrBlock", "enableDnsHostnames", "enableDnsSupport"],
+  "aws:ec2/subnet:Subnet": ["cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"],
+  "aws:ec2/natGateway:NatGateway": ["connectivityType", "subnetId"],
+  "aws:ec2/eip:Eip": ["domain"],
+  "aws:ec2/routeTable:RouteTable": ["vpcId"],
+  "aws:ec2/route:Route": ["destinationCidrBlock", "natGatewayId", "gatewayId"],
+  "aws:ec2/securityGroup:SecurityGroup": ["description", "ingress", "egress"],
+  "aws:ec2/securityGroupRule:SecurityGroupRule": ["type", "protocol", "fromPort", "toPort", "cidrBlocks"],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+    "ipProtocol",
+    "fromPort",
+    "toPort",
+    "cidrIpv4",
+    "referencedSecurityGroupId",
+  ],
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [
+    "ipProtocol",
+    "fromPort",
+    "toPort",
+    "cidrIpv4",
+    "referencedSecurityGroupId",
+  ],
+  "aws:ec2/vpcEndpoint:VpcEndpoint": ["serviceName", "vpcEndpointType", "privateDnsEnabled"],
+  "aws:ec2/flowLog:FlowLog": ["trafficType", "logDestinationType"],
+  // AWS: ingress
+  "aws:lb/loadBalancer:LoadBalancer": [
+    "loadBalancerType",
+    "internal",
+    "idleTimeout",
+    "enableDeletionProtection",
+    "dropInvalidHeaderFields",
+    "accessLogs.enabled",
+    "dnsName",
+  ],
+  "aws:lb/targetGroup:TargetGroup": [
+    "port",
+    "protocol",
+    "targetType",
+    "deregistrationDelay",
+    "healthCheck.path",
+    "healthCheck.matcher",
+  ],
+  "aws:lb/listener:Listener": ["port", "protocol", "sslPolicy", "certificateArn", "defaultActions.0.type"],
+  "aws:lb/listenerRule:ListenerRule": ["priority", "actions.0.type"],
+  "aws:wafv2/webAcl:WebAcl": ["scope", "defaultAction", "rules"],
+  "aws:wafv2/webAclAssociation:WebAclAssociation": ["resourceArn"],
+  "aws:acm/certificate:Certificate": ["domainName", "validationMethod"],
+  // AWS: compute and scaling
+  "aws:ecs/cluster:Cluster": ["settings"],
+  "aws:ecs/taskDefinition:TaskDefinition": [
+    "cpu",
+    "memory",
+    "networkMode",
+    "requiresCompatibilities",
+    "runtimePlatform.cpuArchitecture",
+  ],
+  "aws:ecs/service:Service": [
+    "desiredCount",
+    "launchType",
+    "deploymentCircuitBreaker.enable",
+    "deploymentCircuitBreaker.rollback",
+    "enableExecuteCommand",
+    "networkConfiguration.assignPublicIp",
+    "healthCheckGracePeriodSeconds",
+  ],
+  "aws:appautoscaling/target:Target": ["minCapacity", "maxCapacity", "scalableDimension"],
+  "aws:appautoscaling/policy:Policy": [
+    "policyType",
+    "targetTrackingScalingPolicyConfiguration.targetValue",
+    "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType",
+  ],
+  // AWS: database and backups
+  "aws:rds/instance:Instance": [
+    "engine",
+    "engineVersion",
+    "instanceClass",
+    "allocatedStorage",
+    "storageType",
+    "multiAz",
+    "backupRetentionPeriod",
+    "deletionProtection",
+    "storageEncrypted",
+    "publiclyAccessible",
+    "address",
+  ],
+  "aws:rds/subnetGroup:SubnetGroup": ["subnetIds"],
+  "aws:rds/parameterGroup:ParameterGroup": ["family", "parameters"],
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": [
+    "retentionPeriod",
+    "sourceDbInstanceArn",
+  ],
+  "aws:backup/vault:Vault": ["kmsKeyArn"],
+  "aws:backup/plan:Plan": ["rules"],
+  "aws:backup/selection:Selection": ["resources"],
+  // AWS: secrets and identity
+  "aws:secretsmanager/secret:Secret": ["recoveryWindowInDays", "kmsKeyId"],
+  "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
+  "aws:ssm/parameter:Parameter": ["type", "value"],
+  "aws:kms/key:Key": ["enableKeyRotation", "deletionWindowInDays", "description"],
+  "aws:iam/role:Role": ["description", "maxSessionDuration"],
+  "aws:iam/rolePolicy:RolePolicy": ["role"],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["policyArn"],
+  "aws:iam/policy:Policy": ["description"],
+  // AWS: logs, metrics, alerts, registry
+  "aws:cloudwatch/logGroup:LogGroup": ["retentionInDays", "kmsKeyId"],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": [
+    "namespace",
+    "metricName",
+    "statistic",
+    "extendedStatistic",
+    "comparisonOperator",
+    "threshold",
+    "evaluationPeriods",
+  ],
+  "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+  "aws:sns/topic:Topic": ["kmsMasterKeyId"],
+  "aws:sns/topicSubscription:TopicSubscription": ["protocol", "endpoint"],
+  "aws:s3/bucket:Bucket": ["forceDestroy"],
+  "aws:s3/bucketV2:BucketV2": ["forceDestroy"],
+  "aws:ecr/repository:Repository": [
+    "imageTagMutability",
+    "imageScanningConfiguration.scanOnPush",
+    "encryptionConfigurations.0.encryptionType",
+    "forceDelete",
+  ],
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": ["repository"],
+  "docker:index/image:Image": ["imageName", "build.platform", "skipPush", "repoDigest"],
+  "docker-build:index:Image": ["platforms", "push", "tags", "digest"],
+  "random:index/randomPassword:RandomPassword": ["length", "special"],
+  // Azure
+  "azure-native:resources:ResourceGroup": ["location"],
+  "azure-native:network:VirtualNetwork": ["addressSpace.addressPrefixes"],
+  "azure-native:network:Subnet": [
+    "addressPrefix",
+    "delegations.0.serviceName",
+    "privateEndpointNetworkPolicies",
+  ],
+  "azure-native:network:NetworkSecurityGroup": ["securityRules"],
+  "azure-native:network:NatGateway": ["sku.name", "zones"],
+  "azure-native:network:PublicIPAddress": ["sku.name", "publicIPAllocationMethod", "zones"],
+  "azure-native:network:PrivateZone": ["privateZoneName", "location"],
+  "azure-native:network:VirtualNetworkLink": ["registrationEnabled"],
+  "azure-native:network:PrivateEndpoint": ["privateLinkServiceConnections.0.groupIds"],
+  "azure-native:privatedns:PrivateZone": ["privateZoneName"],
+  "azure-native:privatedns:VirtualNetworkLink": ["registrationEnabled"],
+  "azure-native:app:ManagedEnvironment": [
+    "zoneRedundant",
+    "vnetConfiguration.internal",
+    "appLogsConfiguration.destination",
+    "workloadProfiles.0.workloadProfileType",
+  ],
+  "azure-native:app:ContainerApp": [
+    "configuration.ingress.external",
+    "configuration.ingress.targetPort",
+    "configuration.ingress.allowInsecure",
+    "configuration.ingress.transport",
+    "configuration.activeRevisionsMode",
+    "template.scale.minReplicas",
+    "template.scale.maxReplicas",
+    "template.containers.0.resources.cpu",
+    "template.containers.0.resources.memory",
+    "identity.type",
+    "latestRevisionFqdn",
+  ],
+  "azure-native:dbforpostgresql:Server": [
+    "version",
+    "sku.name",
+    "sku.tier",
+    "storage.storageSizeGB",
+    "highAvailability.mode",
+    "backup.backupRetentionDays",
+    "backup.geoRedundantBackup",
+    "network.publicNetworkAccess",
+    "fullyQualifiedDomainName",
+  ],
+  "azure-native:dbforpostgresql:Database": ["charset", "collation"],
+  "azure-native:dbforpostgresql:Configuration": ["configurationName", "value", "source"],
+  "azure-native:dbforpostgresql:FirewallRule": ["startIpAddress", "endIpAddress"],
+  "azure-native:keyvault:Vault": [
+    "properties.sku.name",
+    "properties.enableRbacAuthorization",
+    "properties.enablePurgeProtection",
+    "properties.softDeleteRetentionInDays",
+    "properties.publicNetworkAccess",
+  ],
+  "azure-native:keyvault:Secret": ["secretName", "properties.value"],
+  "azure-native:managedidentity:UserAssignedIdentity": ["location"],
+  "azure-native:authorization:RoleAssignment": ["principalType", "roleDefinitionId"],
+  "azure-native:operationalinsights:Workspace": ["retentionInDays", "sku.name"],
+  "azure-native:insights:Component": ["applicationType", "kind", "ingestionMode"],
+  "azure-native:insights:ActionGroup": ["groupShortName", "enabled", "emailReceivers"],
+  "azure-native:insights:MetricAlert": ["severity", "evaluationFrequency", "windowSize", "criteria"],
+  "azure-native:insights:ScheduledQueryRule": ["severity", "evaluationFrequency", "windowSize"],
+  "azure-native:insights:DiagnosticSetting": ["workspaceId", "logs"],
+  "azure-native:portal:Dashboard": ["location"],
+  "azure-native:dashboard:Grafana": ["sku.name"],
+  "azure-native:containerregistry:Registry": [
+    "sku.name",
+    "adminUserEnabled",
+    "publicNetworkAccess",
+    "zoneRedundancy",
+  ],
+  "azure-native:dataprotection:BackupVault": ["properties.storageSettings"],
+  "azure-native:cdn:Profile": ["sku.name"],
+  "azure-native:network:FrontDoorWebApplicationFirewallPolicy": ["policySettings.mode", "sku.name"],
+};
+
+const FALLBACK_SKIP = new Set(["tags", "tagsAll", "name", "location", "resourceGroupName"]);
+
+/** Render a value for one line of the tree: short, stable, no JSON noise for scalars. */
+export function formatValue(value: unknown, max = 60): string {
+  let text: string;
+  if (value === undefined) text = "-";
+  else if (typeof value === "string") text = value;
+  else if (Array.isArray(value)) {
+    text =
+      value.every((v) => typeof v !== "object" || v === null) && value.length <= 4
+        ? `[${value.map((v) => formatValue(v, 30)).join(", ")}]`
+        : `[${value.length} item${value.length === 1 ? "" : "s"}]`;
+  } else if (isPlainObject(value)) {
+    text = `{${Object.keys(value).length} keys}`;
+  } else text = String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function keyProperties(
+  type: string,
+  props: Record<string, unknown>,
+  state: Record<string, unknown>,
+): Record<string, string> {
+  const curated = KEY_PROPERTIES[type];
+  const key: Record<string, string> = {};
+  if (curated) {
+    for (const path of curated) {
+      const value = getPath(props, path);
+      if (value !== undefined) key[path] = formatValue(value);
+      else if (getPath(state, path) !== undefined) key[path] = COMPUTED; // an output only the cloud knows
+    }
+    return key;
+  }
+  for (const [name, value] of Object.entries(props)) {
+    if (FALLBACK_SKIP.has(name) || value === undefined || value === null) continue;
+    if (typeof value === "object" && !Array.isArray(value)) continue;
+    key[name] = formatValue(value);
+    if (Object.keys(key).length >= 5) break;
+  }
+  return key;
+}
+
+function describeResource(resource: unknown): string | undefined {
+  if (resource === undefined || resource === null) return undefined;
+  if (typeof resource === "string") return resource;
+  if (isPlainObject(resource)) {
+    if (typeof resource.urn === "string") return resource.urn;
+    if (typeof resource.type === "string" && typeof resource.name === "string") {
+      return `${resource.type}::${resource.name}`;
+    }
+  }
+  return undefined;
+}
+
+export function buildPolicyVerdict(
+  violations: PolicyViolationLike[] | undefined,
+  error?: string,
+): PolicyVerdict {
+  if (!violations) {
+    return { evaluated: false, error: error ?? "not evaluated", violations: [], counts: {}, blocked: false };
+  }
+  const list: PlanViolation[] = violations.map((v) => {
+    const resource = describeResource(v.resource);
+    return {
+      policyName: v.policyName,
+      enforcementLevel: v.enforcementLevel,
+      ...(resource ? { resource } : {}),
+      message: v.message,
+    };
+  });
+  const counts: Record<string, number> = {};
+  for (const v of list) counts[v.enforcementLevel] = (counts[v.enforcementLevel] ?? 0) + 1;
+  return { evaluated: true, violations: list, counts, blocked: (counts.mandatory ?? 0) > 0 };
+}
+
+export function buildCloudPlan(input: BuildCloudPlanInput): CloudPlan {
+  const computedValues = collectComputedValues(input.resources);
+  const sanitize = makeSanitizer(computedValues);
+  const resources: PlanResource[] = input.resources.map((r) => {
+    const props = sanitize(r.props) as Record<string, unknown>;
+    const computed = Object.keys(r.state)
+      .filter((k) => !(k in r.props))
+      .sort();
+    return {
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      ...(r.parent ? { parent: r.parent } : {}),
+      custom: r.custom ?? true,
+      protect: r.opts?.protect ?? false,
+      props,
+      key: keyProperties(r.type, props, r.state),
+      computed,
+    };
+  });
+  return {
+    cloud: input.cloud,
+    environment: input.environment,
+    resources,
+    outputs: sanitize(input.outputs ?? {}) as Record<string, unknown>,
+    policy: buildPolicyVerdict(input.violations, input.policyError),
+  };
+}
+
+export function buildPlan(input: { project?: string; stack: string; clouds: CloudPlan[] }): Plan {
+  return {
+    version: PLAN_VERSION,
+    project: input.project ?? "twincloud",
+    stack: input.stack,
+    clouds: input.clouds,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Concerns: the same spec on each cloud, derived from the captured resources
+
+export const CONCERNS = [
+  "network",
+  "ingress/TLS",
+  "compute",
+  "scaling",
+  "database",
+  "backups/DR",
+  "secrets",
+  "identity",
+  "logs",
+  "metrics/alerts",
+  "registry",
+] as const;
+export type Concern = (typeof CONCERNS)[number];
+
+/** Which concern a resource type belongs to (first match wins). */
+const CONCERN_OF_TYPE: [RegExp, Concern][] = [
+  [
+    /^aws:(ec2\/(vpc|subnet|natGateway|internetGateway|eip|routeTable|routeTableAssociation|route|vpcEndpoint|securityGroup|securityGroupRule|flowLog|defaultSecurityGroup|networkAcl)|vpc\/)|^awsx:ec2/,
+    "network",
+  ],
+  [
+    /^azure-native:(network:(VirtualNetwork|Subnet|NetworkSecurityGroup|NatGateway|PublicIPAddress|PrivateZone|VirtualNetworkLink|PrivateEndpoint|RouteTable)|privatedns:)/,
+    "network",
+  ],
+  [/^aws:(lb\/|alb\/|wafv2\/|acm\/|cloudfront\/)|^awsx:lb/, "ingress/TLS"],
+  [
+    /^azure-native:(cdn:|network:(ApplicationGateway|FrontDoor)|app:(ManagedCertificate|Certificate))/,
+    "ingress/TLS",
+  ],
+  [/^aws:appautoscaling\//, "scaling"],
+  [/^aws:ecs\/|^awsx:ecs/, "compute"],
+  [/^azure-native:app:(ContainerApp|ManagedEnvironment|Job)/, "compute"],
+  [/^aws:backup\/|^aws:rds\/instanceAutomatedBackupsReplication|^azure-native:dataprotection:/, "backups/DR"],
+  [/^aws:rds\/|^azure-native:dbforpostgresql:/, "database"],
+  [/^aws:(secretsmanager|ssm|kms)\/|^azure-native:keyvault:|^random:/, "secrets"],
+  [/^aws:iam\/|^azure-native:(managedidentity|authorization):/, "identity"],
+  [
+    /^aws:cloudwatch\/(logGroup|logStream|logSubscription|queryDefinition)|^aws:s3\/|^azure-native:operationalinsights:|^azure-native:insights:DiagnosticSetting/,
+    "logs",
+  ],
+  [
+    /^aws:(cloudwatch|sns)\/|^azure-native:(insights|portal|dashboard|monitor|alertsmanagement):/,
+    "metrics/alerts",
+  ],
+  [/^aws:ecr\/|^docker(-build)?:|^azure-native:containerregistry:/, "registry"],
+];
+
+export function concernOf(type: string): Concern | undefined {
+  return CONCERN_OF_TYPE.find(([pattern]) => pattern.test(type))?.[1];
+}
+
+type Fact = { concern: Concern; text: string };
+const has = (v: unknown) => v !== undefined && v !== null && v !== "";
+const fmt = (v: unknown) => formatValue(v, 40);
+
+/** Facts worth comparing across clouds, read from one resource's (sanitized) inputs. */
+function factsOf(resource: PlanResource): Fact[] {
+  const p = resource.props;
+  const g = (path: string) => getPath(p, path);
+  const facts: Fact[] = [];
+  const add = (concern: Concern, text: string | undefined) => {
+    if (text) facts.push({ concern, text });
+  };
+  switch (resource.type) {
+    case "aws:ec2/vpc:Vpc":
+      add("network", `VPC ${fmt(g("cidrBlock"))}`);
+      break;
+    case "azure-native:network:VirtualNetwork":
+      add("network", `VNet ${fmt(g("addressSpace.addressPrefixes"))}`);
+      break;
+    case "aws:lb/loadBalancer:LoadBalancer":
+      add(
+        "ingress/TLS",
+        `${g("internal") ? "internal" : "internet-facing"} ${fmt(g("loadBalancerType") ?? "application")} LB, idle ${fmt(g("idleTimeout") ?? 60)} s${g("enableDeletionProtection") ? ", deletion-protected" : ""}`,
+      );
+      break;
+    case "aws:lb/listener:Listener":
+      add(
+        "ingress/TLS",
+        `listener ${fmt(g("protocol"))}:${fmt(g("port"))}${has(g("sslPolicy")) ? ` (${fmt(g("sslPolicy"))})` : ""}${g("defaultActions.0.type") === "redirect" ? " → redirect" : ""}`,
+      );
+      break;
+    case "aws:wafv2/webAcl:WebAcl":
+      add(
+        "ingress/TLS",
+        `WAF web ACL, ${Array.isArray(g("rules")) ? (g("rules") as unknown[]).length : 0} rule(s)`,
+      );
+      break;
+    case "aws:ecs/taskDefinition:TaskDefinition":
+      add(
+        "compute",
+        `Fargate task ${fmt(g("cpu"))} CPU units / ${fmt(g("memory"))} MiB, ${fmt(g("runtimePlatform.cpuArchitecture") ?? "X86_64")}`,
+      );
+      break;
+    case "aws:ecs/service:Service":
+      add(
+        "compute",
+        `ECS service, desired ${fmt(g("desiredCount"))}${g("deploymentCircuitBreaker.rollback") ? ", circuit-breaker rollback" : ""}${g("enableExecuteCommand") ? ", exec enabled" : ""}`,
+      );
+      break;
+    case "aws:appautoscaling/target:Target":
+      add("scaling", `replicas ${fmt(g("minCapacity"))}–${fmt(g("maxCapacity"))}`);
+      break;
+    case "aws:appautoscaling/policy:Policy":
+      add(
+        "scaling",
+        `target tracking ${fmt(g("targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"))} = ${fmt(g("targetTrackingScalingPolicyConfiguration.targetValue"))}`,
+      );
+      break;
+    case "azure-native:app:ContainerApp": {
+      add(
+        "ingress/TLS",
+        `Container Apps ingress ${g("configuration.ingress.external") ? "external" : "internal"}, port ${fmt(g("configuration.ingress.targetPort"))}, ${g("configuration.ingress.allowInsecure") ? "HTTP allowed" : "HTTPS only"}`,
+      );
+      add(
+        "compute",
+        `container app ${fmt(g("template.containers.0.resources.cpu"))} vCPU / ${fmt(g("template.containers.0.resources.memory"))}, revisions ${fmt(g("configuration.activeRevisionsMode") ?? "Single")}`,
+      );
+      add(
+        "scaling",
+        `replicas ${fmt(g("template.scale.minReplicas"))}–${fmt(g("template.scale.maxReplicas"))}`,
+      );
+      const rules = g("template.scale.rules");
+      if (Array.isArray(rules)) {
+        const kinds = rules.map((r) =>
+          isPlainObject(r)
+            ? Object.keys(r)
+                .filter((k) => k !== "name")
+                .join("/") || "rule"
+            : "rule",
+        );
+        add("scaling", `scale rules: ${kinds.join(", ")}`);
+      }
+      if (has(g("identity.type"))) add("identity", `app identity ${fmt(g("identity.type"))}`);
+      const secrets = g("configuration.secrets");
+      if (Array.isArray(secrets)) {
+        const fromVault = secrets.filter((s) => isPlainObject(s) && has(s.keyVaultUrl)).length;
+        add("secrets", `${secrets.length} app secret(s), ${fromVault} from Key Vault`);
+      }
+      break;
+    }
+    case "azure-native:app:ManagedEnvironment":
+      add(
+        "compute",
+        `Container Apps environment${g("zoneRedundant") ? ", zone-redundant" : ""}${g("vnetConfiguration.internal") ? ", internal" : ""}`,
+      );
+      break;
+    case "aws:rds/instance:Instance":
+      add(
+        "database",
+        `RDS ${fmt(g("engine"))} ${fmt(g("engineVersion"))}, ${fmt(g("instanceClass"))}, ${fmt(g("allocatedStorage"))} GiB${g("multiAz") ? ", Multi-AZ" : ", single-AZ"}${g("storageEncrypted") ? ", encrypted" : ""}${g("publiclyAccessible") ? ", PUBLIC" : ", private"}`,
+      );
+      add(
+        "backups/DR",
+        `automated backups ${fmt(g("backupRetentionPeriod"))} days${g("deletionProtection") ? ", deletion protection" : ""}`,
+      );
+      break;
+    case "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
+      add("backups/DR", `cross-region backup replication, ${fmt(g("retentionPeriod"))} days`);
+      break;
+    case "azure-native:dbforpostgresql:Server":
+      add(
+        "database",
+        `Flexible Server PostgreSQL ${fmt(g("version"))}, ${fmt(g("sku.name"))} (${fmt(g("sku.tier"))}), ${fmt(g("storage.storageSizeGB"))} GiB, HA ${fmt(g("highAvailability.mode") ?? "Disabled")}, public access ${fmt(g("network.publicNetworkAccess") ?? "-")}`,
+      );
+      add(
+        "backups/DR",
+        `PITR backups ${fmt(g("backup.backupRetentionDays"))} days, geo-redundant ${fmt(g("backup.geoRedundantBackup") ?? "Disabled")}`,
+      );
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      add("logs", `CloudWatch log group, ${fmt(g("retentionInDays") ?? "never expire")} days`);
+      break;
+    case "azure-native:operationalinsights:Workspace":
+      add("logs", `Log Analytics workspace, ${fmt(g("retentionInDays"))} days`);
+      break;
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      add(
+        "metrics/alerts",
+        `alarm ${fmt(g("metricName") ?? "(metric math)")} ${fmt(g("comparisonOperator"))} ${fmt(g("threshold"))}`,
+      );
+      break;
+    case "azure-native:insights:MetricAlert":
+      add("metrics/alerts", `metric alert severity ${fmt(g("severity"))}`);
+      break;
+    case "aws:sns/topicSubscription:TopicSubscription":
+      add("metrics/alerts", `notify via ${fmt(g("protocol"))}`);
+      break;
+    case "azure-native:insights:ActionGroup": {
+      const receivers = g("emailReceivers");
+      add(
+        "metrics/alerts",
+        `action group, ${Array.isArray(receivers) ? receivers.length : 0} email receiver(s)`,
+      );
+      break;
+    }
+    case "aws:ecr/repository:Repository":
+      add(
+        "registry",
+        `ECR, tags ${fmt(g("imageTagMutability") ?? "MUTABLE")}, scan on push ${fmt(g("imageScanningConfiguration.scanOnPush") ?? false)}`,
+      );
+      break;
+    case "azure-native:containerregistry:Registry":
+      add("registry", `ACR ${fmt(g("sku.name"))}, admin user ${fmt(g("adminUserEnabled") ?? false)}`);
+      break;
+    case "azure-native:keyvault:Vault":
+      add(
+        "secrets",
+        `Key Vault${g("properties.enableRbacAuthorization") ? ", RBAC" : ""}${g("properties.enablePurgeProtection") ? ", purge protection" : ""}`,
+      );
+      break;
+    case "aws:kms/key:Key":
+      add("secrets", `KMS key${g("enableKeyRotation") ? ", rotation on" : ""}`);
+      break;
+    default:
+      break;
+  }
+  return facts;
+}
+
+/** Human names for the type tokens, e.g. `aws:ecs/service:Service` → `ecs Service`. */
+export function shortType(type: string): string {
+  const [provider = "", module = "", kind = ""] = type.split(":");
+  const mod = module.split("/")[0] ?? "";
+  return provider === "azure-native" ? `${mod} ${kind}` : `${mod === "index" ? provider : mod} ${kind}`;
+}
+
+export interface ConcernCell {
+  resources: { type: string; count: number }[];
+  facts: string[];
+}
+
+export type ConcernTable = Record<Concern, Partial<Record<PlanCloudName, ConcernCell>>>;
+
+export function concernTable(plan: Plan): ConcernTable {
+  const table = Object.fromEntries(CONCERNS.map((c) => [c, {}])) as ConcernTable;
+  for (const cloud of plan.clouds) {
+    for (const concern of CONCERNS) table[concern][cloud.cloud] = { resources: [], facts: [] };
+    for (const resource of cloud.resources) {
+      if (!resource.custom) continue;
+      const concern = concernOf(resource.type);
+      if (concern) {
+        const cell = table[concern][cloud.cloud]!;
+        const entry = cell.resources.find((r) => r.type === resource.type);
+        if (entry) entry.count++;
+        else cell.resources.push({ type: resource.type, count: 1 });
+      }
+      for (const fact of factsOf(resource)) {
+        const cell = table[fact.concern][cloud.cloud]!;
+        if (!cell.facts.includes(fact.text)) cell.facts.push(fact.text);
+      }
+    }
+  }
+  return table;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Diff
+
+export interface PropertyChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface ResourceRef {
+  urn: string;
+  type: string;
+  name: string;
+}
+
+export interface CloudDiff {
+  cloud: PlanCloudName;
+  added: ResourceRef[];
+  removed: ResourceRef[];
+  changed: (ResourceRef & { changes: PropertyChange[] })[];
+  /** Policy verdict changes: violations that appear / disappear. */
+  newViolations: PlanViolation[];
+  resolvedViolations: PlanViolation[];
+}
+
+export interface PlanDiff {
+  stack: string;
+  baseStack: string;
+  clouds: CloudDiff[];
+  /** Clouds planned on one side only. */
+  cloudsOnlyInBase: PlanCloudName[];
+  cloudsOnlyInHead: PlanCloudName[];
+}
+
+/** Flatten to `path → JSON-encoded leaf`, arrays by index. Empty objects/arrays are leaves. */
+export function flatten(
+  value: unknown,
+  prefix = "",
+  out: Record<string, string> = {},
+): Record<string, string> {
+  if (Array.isArray(value) && value.length > 0) {
+    value.forEach((item, i) => {
+      flatten(item, prefix ? `${prefix}.${i}` : String(i), out);
+    });
+  } else if (isPlainObject(value) && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (value !== undefined) {
+    out[prefix] = JSON.stringify(value);
+  }
+  return out;
+}
+
+const ref = (r: PlanResource): ResourceRef => ({ urn: r.urn, type: r.type, name: r.name });
+const violationKey = (v: PlanViolation) => `${v.policyName}|${v.resource ?? ""}|${v.message}`;
+
+export function diffPlans(base: Plan, head: Plan): PlanDiff {
+  const clouds: CloudDiff[] = [];
+  for (const after of head.clouds) {
+    const before = base.clouds.find((c) => c.cloud === after.cloud);
+    if (!before) continue;
+    // URNs embed the stack name: compare by type + name chain so a prod plan can be diffed against prod.
+    const id = (r: PlanResource) => `${r.type}::${r.name}`;
+    const beforeById = new Map(before.resources.map((r) => [id(r), r]));
+    const afterById = new Map(after.resources.map((r) => [id(r), r]));
+    const diff: CloudDiff = {
+      cloud: after.cloud,
+      added: [],
+      removed: [],
+      changed: [],
+      newViolations: [],
+      resolvedViolations: [],
+    };
+    for (const r of after.resources) if (!beforeById.has(id(r))) diff.added.push(ref(r));
+    for (const r of before.resources) if (!afterById.has(id(r))) diff.removed.push(ref(r));
+    for (const r of after.resources) {
+      const old = beforeById.get(id(r));
+      if (!old) continue;
+      const a = flatten(old.props);
+      const b = flatten(r.props);
+      const changes: PropertyChange[] = [];
+      for (const path of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+        if (a[path] !== b[path]) {
+          changes.push({
+            path,
+            before: a[path] === undefined ? undefined : JSON.parse(a[path]),
+            after: b[path] === undefined ? undefined : JSON.parse(b[path]),
+          });
+        }
+      }
+      if (old.protect !== r.protect)
+        changes.push({ path: "(protect)", before: old.protect, after: r.protect });
+      if (changes.length > 0) diff.changed.push({ ...ref(r), changes });
+    }
+    const oldViolations = new Set(before.policy.violations.map(violationKey));
+    const newViolations = new Set(after.policy.violations.map(violationKey));
+    diff.newViolations = after.policy.violations.filter((v) => !oldViolations.has(violationKey(v)));
+    diff.resolvedViolations = before.policy.violations.filter((v) => !newViolations.has(violationKey(v)));
+    clouds.push(diff);
+  }
+  return {
+    stack: head.stack,
+    baseStack: base.stack,
+    clouds,
+    cloudsOnlyInBase: base.clouds
+      .filter((c) => !head.clouds.some((h) => h.cloud === c.cloud))
+      .map((c) => c.cloud),
+    cloudsOnlyInHead: head.clouds
+      .filter((c) => !base.clouds.some((b) => b.cloud === c.cloud))
+      .map((c) => c.cloud),
+  };
+}
+
+export function isEmptyDiff(diff: PlanDiff): boolean {
+  return (
+    diff.cloudsOnlyInBase.length === 0 &&
+    diff.cloudsOnlyInHead.length === 0 &&
+    diff.clouds.every(
+      (c) =>
+        c.added.length +
+          c.removed.length +
+          c.changed.length +
+          c.newViolations.length +
+          c.resolvedViolations.length ===
+        0,
+    )
+  );
+}
+
+/** Validate a parsed `--format json` document before diffing against it. Throws naming what is wrong. */
+export function parsePlanJson(text: string, source: string): Plan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `${source}: not JSON (${(error as Error).message}); expected the output of --format json`,
+    );
+  }
+  if (!isPlainObject(data) || data.version !== PLAN_VERSION || !Array.isArray(data.clouds)) {
+    throw new Error(
+      `${source}: not an offline plan (expected {"version": ${PLAN_VERSION}, "clouds": [...]}, the output of --format json)`,
+    );
+  }
+  for (const cloud of data.clouds) {
+    if (
+      !isPlainObject(cloud) ||
+      !PLAN_CLOUDS.includes(cloud.cloud as PlanCloudName) ||
+      !Array.isArray(cloud.resources)
+    ) {
+      throw new Error(`${source}: every entry of "clouds" needs "cloud" (aws or azure) and "resources"`);
+    }
+  }
+  return data as unknown as Plan;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rendering
+
+const CLOUD_LABEL: Record<PlanCloudName, string> = { aws: "AWS", azure: "Azure" };
+
+function childrenIndex(cloud: CloudPlan): { roots: PlanResource[]; children: Map<string, PlanResource[]> } {
+  const byUrn = new Set(cloud.resources.map((r) => r.urn));
+  const children = new Map<string, PlanResource[]>();
+  const roots: PlanResource[] = [];
+  for (const r of cloud.resources) {
+    if (r.parent && byUrn.has(r.parent)) {
+      const list = children.get(r.parent) ?? [];
+      list.push(r);
+      children.set(r.parent, list);
+    } else roots.push(r);
+  }
+  return { roots, children };
+}
+
+function resourceLine(r: PlanResource): string {
+  const props = Object.entries(r.key)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  return `${r.type} ${r.name}${r.protect ? " [protected]" : ""}${props ? `  ${props}` : ""}`;
+}
+
+/** The resource tree by parent, with box-drawing guides. */
+export function renderTree(cloud: CloudPlan): string[] {
+  const { roots, children } = childrenIndex(cloud);
+  const lines: string[] = [];
+  const walk = (r: PlanResource, prefix: string, last: boolean, depth: number) => {
+    lines.push(`${prefix}${depth === 0 ? "" : last ? "└─ " : "├─ "}${resourceLine(r)}`);
+    const kids = children.get(r.urn) ?? [];
+    const next = depth === 0 ? prefix : `${prefix}${last ? "   " : "│  "}`;
+    kids.forEach((kid, i) => {
+      walk(kid, next, i === kids.length - 1, depth + 1);
+    });
+  };
+  roots.forEach((r, i) => {
+    walk(r, "", i === roots.length - 1, 0);
+  });
+  return lines;
+}
+
+function summaryLine(cloud: CloudPlan): string {
+  const custom = cloud.resources.filter((r) => r.custom).length;
+  const protectedCount = cloud.resources.filter((r) => r.protect).length;
+  return `${cloud.resources.length} resources (${custom} cloud resources, ${cloud.resources.length - custom} components), ${protectedCount} protected`;
+}
+
+function policyLines(policy: PolicyVerdict): string[] {
+  if (!policy.evaluated) return [`policies: NOT EVALUATED (${policy.error})`];
+  const counts = Object.entries(policy.counts)
+    .map(([level, n]) => `${n} ${level}`)
+    .join(", ");
+  const lines = [
+    `policies: ${policy.blocked ? "BLOCKED" : "pass"} (${policy.violations.length === 0 ? "no violations" : counts})`,
+  ];
+  for (const v of policy.violations) {
+    lines.push(
+      `  [${v.enforcementLevel}] ${v.policyName}: ${v.message}${v.resource ? ` (${v.resource})` : ""}`,
+    );
+  }
+  return lines;
+}
+
+function diffLines(diff: PlanDiff): string[] {
+  const lines: string[] = [`diff against base plan (stack ${diff.baseStack}):`];
+  if (isEmptyDiff(diff)) return [...lines, "  no changes"];
+  for (const c of diff.cloudsOnlyInHead) lines.push(`  + cloud ${c} (not in base)`);
+  for (const c of diff.cloudsOnlyInBase) lines.push(`  - cloud ${c} (only in base)`);
+  for (const c of diff.clouds) {
+    const n = c.added.length + c.removed.length + c.changed.length;
+    lines.push(
+      `  ${CLOUD_LABEL[c.cloud]}: ${n === 0 ? "no resource changes" : `${c.added.length} to add, ${c.changed.length} to change, ${c.removed.length} to remove`}`,
+    );
+    for (const r of c.added) lines.push(`    + ${r.type} ${r.name}`);
+    for (const r of c.removed) lines.push(`    - ${r.type} ${r.name}`);
+    for (const r of c.changed) {
+      lines.push(`    ~ ${r.type} ${r.name}`);
+      for (const ch of r.changes) {
+        lines.push(`        ${ch.path}: ${formatValue(ch.before)} → ${formatValue(ch.after)}`);
+      }
+    }
+    for (const v of c.newViolations)
+      lines.push(`    ! new [${v.enforcementLevel}] ${v.policyName}: ${v.message}`);
+    for (const v of c.resolvedViolations) lines.push(`    ✓ resolved ${v.policyName}`);
+  }
+  return lines;
+}
+
+function cellText(cell: ConcernCell | undefined): string[] {
+  if (!cell || (cell.facts.length === 0 && cell.resources.length === 0)) return ["(none)"];
+  const resources = cell.resources.map((r) => `${shortType(r.type)}${r.count > 1 ? ` ×${r.count}` : ""}`);
+  return [...cell.facts, ...(resources.length > 0 ? [`resources: ${resources.join(", ")}`] : [])];
+}
+
+export function renderText(plan: Plan, diff?: PlanDiff): string {
+  const out: string[] = [];
+  for (const cloud of plan.clouds) {
+    out.push(
+      `== ${plan.project} / ${plan.stack} on ${CLOUD_LABEL[cloud.cloud]} (${cloud.environment}) — ${summaryLine(cloud)}`,
+    );
+    out.push(...renderTree(cloud));
+    out.push("");
+    out.push(...policyLines(cloud.policy));
+    out.push("");
+  }
+  if (plan.clouds.length > 1) {
+    out.push("== The same spec on each cloud, concern by concern");
+    const table = concernTable(plan);
+    for (const concern of CONCERNS) {
+      out.push(`-- ${concern}`);
+      for (const cloud of plan.clouds) {
+        const lines = cellText(table[concern][cloud.cloud]);
+        out.push(`   ${CLOUD_LABEL[cloud.cloud].padEnd(6)}${lines[0]}`);
+        for (const line of lines.slice(1)) out.push(`         ${line}`);
+      }
+    }
+    out.push("");
+  }
+  if (diff) out.push(...diffLines(diff), "");
+  out.push(
+    `${COMPUTED} = known only after deploy; ${SECRET} = never printed. An offline plan has no real IDs and no drift detection.`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+const mdEscape = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export function renderComparisonTable(plan: Plan): string {
+  const table = concernTable(plan);
+  const clouds = plan.clouds.map((c) => c.cloud);
+  const lines = [
+    `| Concern | ${clouds.map((c) => CLOUD_LABEL[c]).join(" | ")} |`,
+    `| --- | ${clouds.map(() => "---").join(" | ")} |`,
+  ];
+  for (const concern of CONCERNS) {
+    const cells = clouds.map((c) => cellText(table[concern][c]).map(mdEscape).join("<br>"));
+    lines.push(`| ${concern} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+export function renderMarkdown(plan: Plan, diff?: PlanDiff): string {
+  const out: string[] = [`### Offline plan: \`${plan.stack}\``, ""];
+  out.push("| Cloud | Resources | Protected | Policies |", "| --- | --- | --- | --- |");
+  for (const cloud of plan.clouds) {
+    const p = cloud.policy;
+    const verdict = !p.evaluated
+      ? `not evaluated: ${mdEscape(p.error ?? "")}`
+      : p.blocked
+        ? `**blocked** (${p.counts.mandatory} mandatory)`
+        : `pass (${p.violations.length} advisory)`;
+    out.push(
+      `| ${CLOUD_LABEL[cloud.cloud]} | ${cloud.resources.length} | ${cloud.resources.filter((r) => r.protect).length} | ${verdict} |`,
+    );
+  }
+  out.push("");
+  if (diff) {
+    out.push("#### Changes against the base branch", "");
+    if (isEmptyDiff(diff)) out.push("No changes.", "");
+    else {
+      out.push(
+        "| Cloud | Change | Resource | Property | Before | After |",
+        "| --- | --- | --- | --- | --- | --- |",
+      );
+      for (const c of diff.clouds) {
+        const label = CLOUD_LABEL[c.cloud];
+        for (const r of c.added) out.push(`| ${label} | add | \`${r.type}\` ${mdEscape(r.name)} | | | |`);
+        for (const r of c.removed)
+          out.push(`| ${label} | remove | \`${r.type}\` ${mdEscape(r.name)} | | | |`);
+        for (const r of c.changed) {
+          for (const ch of r.changes) {
+            out.push(
+              `| ${label} | change | \`${r.type}\` ${mdEscape(r.name)} | \`${ch.path}\` | ${mdEscape(formatValue(ch.before))} | ${mdEscape(formatValue(ch.after))} |`,
+            );
+          }
+        }
+        for (const v of c.newViolations) {
+          out.push(
+            `| ${label} | new violation | ${mdEscape(v.resource ?? "")} | ${v.policyName} | | ${mdEscape(v.message)} |`,
+          );
+        }
+        for (const v of c.resolvedViolations) {
+          out.push(
+            `| ${label} | resolved violation | ${mdEscape(v.resource ?? "")} | ${v.policyName} | ${mdEscape(v.message)} | |`,
+          );
+        }
+      }
+      for (const c of diff.cloudsOnlyInHead) out.push(`| ${CLOUD_LABEL[c]} | cloud added | | | | |`);
+      for (const c of diff.cloudsOnlyInBase) out.push(`| ${CLOUD_LABEL[c]} | cloud removed | | | | |`);
+      out.push("");
+    }
+  }
+  if (plan.clouds.length > 1) {
+    out.push("#### The same spec on each cloud", "", renderComparisonTable(plan), "");
+  }
+  for (const cloud of plan.clouds) {
+    if (cloud.policy.violations.length > 0) {
+      out.push(`#### Policy findings on ${CLOUD_LABEL[cloud.cloud]}`, "");
+      out.push("| Level | Policy | Resource | Message |", "| --- | --- | --- | --- |");
+      for (const v of cloud.policy.violations) {
+        out.push(
+          `| ${v.enforcementLevel} | ${v.policyName} | ${mdEscape(v.resource ?? "")} | ${mdEscape(v.message)} |`,
+        );
+      }
+      out.push("");
+    }
+    out.push(
+      `<details><summary>Resource tree on ${CLOUD_LABEL[cloud.cloud]} (${summaryLine(cloud)})</summary>`,
+      "",
+      "```text",
+      ...renderTree(cloud),
+      "```",
+      "",
+      "</details>",
+      "",
+    );
+  }
+  out.push(
+    `\`${COMPUTED}\`: known only after deploy. Offline plans have no real IDs, no drift detection and no provider-side validation.`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+export function renderJson(plan: Plan, diff?: PlanDiff): string {
+  return `${JSON.stringify(diff ? { ...plan, diff } : plan, null, 2)}\n`;
+}
+
+export function render(plan: Plan, format: PlanFormat, diff?: PlanDiff): string {
+  if (format === "json") return renderJson(plan, diff);
+  if (format === "markdown") return renderMarkdown(plan, diff);
+  return renderText(plan, diff);
+}
+
+/** docs/aws-vs-azure.md: generated from the prod plan on both clouds. */
+export function renderComparisonDoc(plan: Plan, command: string): string {
+  const out = [
+    "# AWS vs Azure: the same service spec on each cloud",
+    "",
+    `<!-- Generated by \`${command}\`; do not edit by hand. A test fails when it is out of date. -->`,
+    "",
+    `Stack \`${plan.stack}\` planned offline (Pulumi mocks) on ${plan.clouds.map((c) => CLOUD_LABEL[c.cloud]).join(" and ")}. Every cell is read from the resources the program declares on that cloud, not written by hand.`,
+    "",
+    renderComparisonTable(plan),
+    "",
+    "## Resources per cloud",
+    "",
+  ];
+  for (const cloud of plan.clouds) {
+    const counts = new Map<string, number>();
+    for (const r of cloud.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    out.push(
+      `### ${CLOUD_LABEL[cloud.cloud]} (${summaryLine(cloud)})`,
+      "",
+      "| Type | Count |",
+      "| --- | --- |",
+    );
+    for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+      out.push(`| \`${type}\` | ${count} |`);
+    }
+    out.push("");
+    const p = cloud.policy;
+    out.push(
+      `Policy verdict (${cloud.environment} config): ${!p.evaluated ? `not evaluated (${p.error})` : p.blocked ? `blocked, ${p.counts.mandatory} mandatory violation(s)` : `pass, ${p.violations.length} advisory finding(s)`}.`,
+      "",
+    );
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}

@@ -1,0 +1,265 @@
+/**
+ * Offline plan CLI:
+ *
+ *   npm run plan -- --stack <dev|staging|prod> [--cloud aws|azure|both] [--format text|markdown|json]
+ *                   [--diff-against FILE.json] [--write-docs]
+ *
+ * Runs the real Pulumi program in-process under mocks with the stack file's config (no credentials, CLI or
+ * network), evaluates the CrossGuard policies with the stack's policy config, and prints the plan. The
+ * logic lives in plan-lib.ts; this file only reads files, runs the program and parses flags.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { buildServiceSpec, PROJECT_NAME, TIERS } from "../spec.js";
+import { runUnderMocks } from "./mock-run.js";
+import {
+  buildCloudPlan,
+  buildPlan,
+  type CloudPlan,
+  diffPlans,
+  PLAN_CLOUDS,
+  PLAN_FORMATS,
+  type Plan,
+  type PlanCloudName,
+  type PlanFormat,
+  type PolicyViolationLike,
+  parsePlanJson,
+  render,
+  renderComparisonDoc,
+} from "./plan-lib.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const STACKS = TIERS;
+export const CLOUD_CHOICES = ["aws", "azure", "both"] as const;
+export type CloudChoice = (typeof CLOUD_CHOICES)[number];
+export const DOCS_PATH = "docs/aws-vs-azure.md";
+export const DOCS_COMMAND = "npm run plan -- --stack prod --cloud both --write-docs";
+
+/** Region / location defaults when the stack file does not set them. */
+const PROVIDER_DEFAULTS: Record<string, string> = {
+  "aws:region": "eu-west-1",
+  "azure-native:location": "westeurope",
+};
+
+export class PlanUsageError extends Error {
+  override name = "PlanUsageError";
+}
+
+/** `Pulumi.<stack>.yaml` → flat `{ "ns:key": "value" }` (secure values become a placeholder). */
+export function readStackConfig(stack: string, root = REPO_ROOT): Record<string, string> {
+  const file = `${root}Pulumi.${stack}.yaml`;
+  if (!existsSync(file)) throw new PlanUsageError(`no stack file Pulumi.${stack}.yaml in ${root}`);
+  const doc = parseYaml(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    const full = key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
+    if (value && typeof value === "object" && "secure" in value)
+      config[full] = "offline-plan-placeholder-secret";
+    else config[full] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return config;
+}
+
+export function stackCloud(stack: string, root = REPO_ROOT): PlanCloudName {
+  const cloud = readStackConfig(stack, root)[`${PROJECT_NAME}:cloud`];
+  if (cloud !== "aws" && cloud !== "azure") {
+    throw new PlanUsageError(
+      `Pulumi.${stack}.yaml: ${PROJECT_NAME}:cloud must be aws or azure (got ${cloud})`,
+    );
+  }
+  return cloud;
+}
+
+type EvaluatePolicies = (
+  resources: unknown[],
+  options: { environment: string; config?: unknown },
+) => PolicyViolationLike[] | Promise<PolicyViolationLike[]>;
+
+async function loadPolicyEvaluator(): Promise<EvaluatePolicies | string> {
+  // Imported lazily by path: the pack's evaluator is a separate module (policies/evaluate.ts) that must not
+  // construct the PolicyPack (see field notes) and may not exist on an old base branch.
+  const specifier = "../../policies/evaluate.js";
+  try {
+    const mod = (await import(specifier)) as { evaluatePolicies?: EvaluatePolicies };
+    return mod.evaluatePolicies ?? "policies/evaluate.ts does not export evaluatePolicies";
+  } catch (error) {
+    return `policies/evaluate.ts could not be loaded: ${(error as Error).message.split("\n")[0]}`;
+  }
+}
+
+function readPolicyConfig(environment: string, root = REPO_ROOT): unknown {
+  const file = `${root}policies/config/${environment}.json`;
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+}
+
+export interface CollectOptions {
+  stack: string;
+  cloud?: CloudChoice;
+  /** Extra or overriding config keys (full names), applied after the stack file and --cloud. */
+  configOverrides?: Record<string, string>;
+  root?: string;
+}
+
+/** Run the program for one stack on one cloud under mocks and evaluate the policies. */
+export async function planCloud(
+  stack: string,
+  cloud: PlanCloudName,
+  overrides: Record<string, string> = {},
+  root = REPO_ROOT,
+): Promise<CloudPlan> {
+  const config = {
+    ...PROVIDER_DEFAULTS,
+    ...readStackConfig(stack, root),
+    [`${PROJECT_NAME}:cloud`]: cloud,
+    ...overrides,
+  };
+  // Validate the spec first so bad config fails with the spec's own message, naming the key.
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith(`${PROJECT_NAME}:`)) raw[key.slice(PROJECT_NAME.length + 1)] = value;
+  }
+  const spec = buildServiceSpec(raw, {
+    stack,
+    ...(config["aws:region"] ? { awsRegion: config["aws:region"] } : {}),
+  });
+  const { program } = await import("../program.js");
+  const result = await runUnderMocks(program, { stack, config });
+  const evaluator = await loadPolicyEvaluator();
+  let violations: PolicyViolationLike[] | undefined;
+  let policyError: string | undefined;
+  if (typeof evaluator === "string") policyError = evaluator;
+  else {
+    try {
+      const policyConfig = readPolicyConfig(spec.environment, root);
+      violations = await evaluator(result.resources, {
+        environment: spec.environment,
+        ...(policyConfig === undefined ? {} : { config: policyConfig }),
+      });
+    } catch (error) {
+      policyError = `evaluatePolicies failed: ${(error as Error).message.split("\n")[0]}`;
+    }
+  }
+  return buildCloudPlan({
+    cloud,
+    environment: spec.environment,
+    resources: result.resources,
+    outputs: result.outputs as unknown as Record<string, unknown>,
+    ...(violations ? { violations } : {}),
+    ...(policyError ? { policyError } : {}),
+  });
+}
+
+export async function collectPlan(options: CollectOptions): Promise<Plan> {
+  const root = options.root ?? REPO_ROOT;
+  const choice = options.cloud ?? stackCloud(options.stack, root);
+  const clouds: PlanCloudName[] = choice === "both" ? [...PLAN_CLOUDS] : [choice];
+  const plans: CloudPlan[] = [];
+  for (const cloud of clouds)
+    plans.push(await planCloud(options.stack, cloud, options.configOverrides, root));
+  return buildPlan({ project: PROJECT_NAME, stack: options.stack, clouds: plans });
+}
+
+export interface CliArgs {
+  stack: string;
+  cloud?: CloudChoice;
+  format: PlanFormat;
+  diffAgainst?: string;
+  writeDocs: boolean;
+}
+
+const USAGE =
+  "usage: npm run plan -- --stack <dev|staging|prod> [--cloud aws|azure|both] [--format text|markdown|json] [--diff-against FILE.json] [--write-docs]";
+
+/** Parse and validate flags; errors name the flag and what it accepts. */
+export function parseCliArgs(argv: string[]): CliArgs | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: "string" },
+        cloud: { type: "string" },
+        format: { type: "string" },
+        "diff-against": { type: "string" },
+        "write-docs": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new PlanUsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (values.help) return "help";
+  const stack = values.stack;
+  if (typeof stack !== "string")
+    throw new PlanUsageError(`--stack is required: one of ${STACKS.join(", ")}\n${USAGE}`);
+  if (!(STACKS as readonly string[]).includes(stack)) {
+    throw new PlanUsageError(`--stack "${stack}" is not a stack: use one of ${STACKS.join(", ")}`);
+  }
+  const cloud = values.cloud;
+  if (cloud !== undefined && !(CLOUD_CHOICES as readonly unknown[]).includes(cloud)) {
+    throw new PlanUsageError(
+      `--cloud "${String(cloud)}" is not allowed: use one of ${CLOUD_CHOICES.join(", ")}`,
+    );
+  }
+  const format = values.format ?? "text";
+  if (!(PLAN_FORMATS as readonly unknown[]).includes(format)) {
+    throw new PlanUsageError(
+      `--format "${String(format)}" is not allowed: use one of ${PLAN_FORMATS.join(", ")}`,
+    );
+  }
+  const diffAgainst = values["diff-against"];
+  if (typeof diffAgainst === "string" && !existsSync(diffAgainst)) {
+    throw new PlanUsageError(
+      `--diff-against: file ${diffAgainst} does not exist (give a plan written with --format json)`,
+    );
+  }
+  const writeDocs = values["write-docs"] === true;
+  if (writeDocs && (stack !== "prod" || (cloud !== undefined && cloud !== "both"))) {
+    throw new PlanUsageError(`--write-docs documents the prod stack on both clouds: use ${DOCS_COMMAND}`);
+  }
+  return {
+    stack,
+    ...(cloud ? { cloud: cloud as CloudChoice } : {}),
+    format: format as PlanFormat,
+    ...(typeof diffAgainst === "string" ? { diffAgainst } : {}),
+    writeDocs,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs | "help";
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    console.error(`plan: ${(error as Error).message}`);
+    return 2;
+  }
+  if (args === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    const base = args.diffAgainst
+      ? parsePlanJson(readFileSync(args.diffAgainst, "utf8"), args.diffAgainst)
+      : undefined;
+    const plan = await collectPlan({ stack: args.stack, ...(args.cloud ? { cloud: args.cloud } : {}) });
+    if (args.writeDocs) {
+      writeFileSync(`${REPO_ROOT}${DOCS_PATH}`, renderComparisonDoc(plan, DOCS_COMMAND));
+      console.error(`plan: wrote ${DOCS_PATH}`);
+      return 0;
+    }
+    process.stdout.write(render(plan, args.format, base ? diffPlans(base, plan) : undefined));
+    return 0;
+  } catch (error) {
+    console.error(`plan: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
