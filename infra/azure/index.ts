@@ -63,8 +63,6 @@ export function deployAzure(spec: ServiceSpec): StackOutputs {
     {
       ...base,
       registryName: unique.registry,
-      subscriptionId: client.subscriptionId,
-      deployerObjectId: client.objectId,
     },
     opts,
   );

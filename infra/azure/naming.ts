@@ -8,8 +8,6 @@ import type { ServiceSpec } from "../spec.js";
 export const ROLE_DEFINITION_IDS = {
   /** Pull images from a registry: the app's managed identity. */
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-  /** Push (and pull) images: the identity running `pulumi up`. */
-  acrPush: "8311e382-0749-4cb8-b61a-da2fbf45d41b",
   /** Read secret contents from a vault with RBAC authorization: the app's managed identity. */
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;

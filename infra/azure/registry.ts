@@ -6,24 +6,22 @@
  * program never asks for registry credentials. `docker.Image` is given the registry server only, so the
  * Docker provider uses the credentials Docker already holds for that server, which `az acr login --name
  * <registry>` writes from the deploying identity's own Entra ID token (a refresh token valid ~3 hours, kept in
- * the local Docker credential store, never in the Pulumi state). The program grants that identity AcrPush on
- * this registry only. See docs/aws-vs-azure-side-by-side.md ("Deploy") for the first-run sequence.
+ * the local Docker credential store, never in the Pulumi state). Pushing needs push rights on the registry:
+ * the deployer has them through Owner (or Contributor + Role Based Access Control Administrator, which
+ * `pulumi up` needs anyway for the app's role assignments). The program deliberately grants the deployer
+ * nothing: a role assignment needs the principal type (User or ServicePrincipal), the SDK defaults it to User,
+ * and that breaks CI service principals. See docs/aws-vs-azure-side-by-side.md ("Deploy") for the first run.
  */
-import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
-import { ROLE_DEFINITION_IDS, roleDefinitionId } from "./naming.js";
 
 export interface RegistryArgs {
   spec: ServiceSpec;
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
   registryName: pulumi.Input<string>;
-  subscriptionId: pulumi.Input<string>;
-  /** Object id of the identity running `pulumi up` (from getClientConfig). */
-  deployerObjectId: pulumi.Input<string>;
 }
 
 export interface Registry {
@@ -52,19 +50,6 @@ export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourc
     opts,
   );
 
-  const deployerCanPush = new authorization.RoleAssignment(
-    "deployer-acr-push",
-    {
-      principalId: args.deployerObjectId,
-      roleDefinitionId: pulumi
-        .output(args.subscriptionId)
-        .apply((sub) => roleDefinitionId(sub, ROLE_DEFINITION_IDS.acrPush)),
-      scope: registry.id,
-      description: `Lets the identity that runs pulumi up push ${spec.image.repositoryName} images (az acr login).`,
-    },
-    opts,
-  );
-
   const image = new docker.Image(
     "api-image",
     {
@@ -78,7 +63,7 @@ export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourc
       // registry's admin account or a password in the state.
       registry: { server: registry.loginServer },
     },
-    { ...opts, dependsOn: [deployerCanPush] },
+    opts,
   );
 
   return { registry, image, imageDigest: image.repoDigest };

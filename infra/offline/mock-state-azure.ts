@@ -1,11 +1,253 @@
-/** Mock answers for the Azure program: invokes it calls and the computed outputs of the resources it creates. */
-import type * as pulumi from "@pulumi/pulumi";
+/**
+ * Mock answers for the Azure program: invokes it calls and the computed outputs of the resources it creates,
+ * shaped like Azure's (full ARM resource ids, *.azurecr.io login servers, *.vault.azure.net URIs, Flexible
+ * Server FQDNs, Container Apps ingress FQDNs, managed identity GUIDs, image digests).
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import type { InvokeHandler } from "./mock-run.js";
 
-export const mockInvokes: Record<string, InvokeHandler> = {};
+export const MOCK_AZURE = {
+  subscriptionId: "00000000-1111-2222-3333-444444444444",
+  tenantId: "99999999-8888-7777-6666-555555555555",
+  /** Object id of the identity running `pulumi up`. */
+  deployerObjectId: "abababab-cdcd-efef-0101-232323232323",
+  deployerClientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+  location: "westeurope",
+  environmentDomain: "kindocean-1a2b3c4d.westeurope.azurecontainerapps.io",
+} as const;
 
-export function mockResourceState(
-  _args: pulumi.runtime.MockResourceArgs,
-): Record<string, unknown> | undefined {
-  return undefined;
+/** A stable GUID derived from a string, so runs are reproducible. */
+export function mockGuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function mockDigest(seed: string): string {
+  return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+}
+
+export const mockInvokes: Record<string, InvokeHandler> = {
+  "azure-native:authorization:getClientConfig": () => ({
+    clientId: MOCK_AZURE.deployerClientId,
+    objectId: MOCK_AZURE.deployerObjectId,
+    subscriptionId: MOCK_AZURE.subscriptionId,
+    tenantId: MOCK_AZURE.tenantId,
+  }),
+  "azure-native:operationalinsights:getSharedKeys": (inputs) => ({
+    primarySharedKey: Buffer.from(`primary-${String(inputs.workspaceName)}`).toString("base64"),
+    secondarySharedKey: Buffer.from(`secondary-${String(inputs.workspaceName)}`).toString("base64"),
+  }),
+};
+
+type Inputs = Record<string, unknown>;
+/** Mock inputs carry secrets as `{<sig>: <secret sig>, value}`; the state must keep that shape or drop it whole. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+function unwrapSecret(value: unknown): Inputs {
+  const v = (value as Inputs | undefined) ?? {};
+  return (SECRET_SIG_KEY in v ? (v.value as Inputs | undefined) : v) ?? {};
+}
+
+const str = (v: unknown, fallback = ""): string => (typeof v === "string" && v.length > 0 ? v : fallback);
+
+function location(inputs: Inputs): string {
+  return str(inputs.location, pulumi.runtime.getConfig("azure-native:location") ?? MOCK_AZURE.location);
+}
+
+function groupId(inputs: Inputs): string {
+  return `/subscriptions/${MOCK_AZURE.subscriptionId}/resourceGroups/${str(inputs.resourceGroupName, "rg")}`;
+}
+
+function armId(inputs: Inputs, providerPath: string): string {
+  return `${groupId(inputs)}/providers/${providerPath}`;
+}
+
+/** Per type: the name input that holds the Azure name, and how to build the rest of the state. */
+const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
+  "azure-native:resources:ResourceGroup": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: `/subscriptions/${MOCK_AZURE.subscriptionId}/resourceGroups/${name}`,
+    properties: { provisioningState: "Succeeded" },
+  }),
+  "azure-native:operationalinsights:Workspace": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.OperationalInsights/workspaces/${name}`),
+    customerId: mockGuid(`workspace-${name}`),
+  }),
+  "azure-native:network:VirtualNetwork": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.Network/virtualNetworks/${name}`),
+  }),
+  "azure-native:network:NetworkSecurityGroup": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.Network/networkSecurityGroups/${name}`),
+  }),
+  "azure-native:network:Subnet": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.Network/virtualNetworks/${str(inputs.virtualNetworkName)}/subnets/${name}`),
+  }),
+  "azure-native:network:PrivateEndpoint": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.Network/privateEndpoints/${name}`),
+  }),
+  "azure-native:network:PrivateDnsZoneGroup": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.Network/privateEndpoints/${str(inputs.privateEndpointName)}/privateDnsZoneGroups/${name}`),
+  }),
+  "azure-native:privatedns:PrivateZone": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.Network/privateDnsZones/${name}`),
+  }),
+  "azure-native:privatedns:VirtualNetworkLink": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.Network/privateDnsZones/${str(inputs.privateZoneName)}/virtualNetworkLinks/${name}`),
+  }),
+  "azure-native:managedidentity:UserAssignedIdentity": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.ManagedIdentity/userAssignedIdentities/${name}`),
+    principalId: mockGuid(`principal-${name}`),
+    clientId: mockGuid(`client-${name}`),
+    tenantId: MOCK_AZURE.tenantId,
+  }),
+  "azure-native:containerregistry:Registry": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.ContainerRegistry/registries/${name}`),
+    loginServer: `${name}.azurecr.io`,
+  }),
+  "azure-native:keyvault:Vault": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.KeyVault/vaults/${name}`),
+    properties: { ...unwrapSecret(inputs.properties), vaultUri: `https://${name}.vault.azure.net/` },
+  }),
+  "azure-native:keyvault:Secret": (name, inputs) => {
+    const vault = str(inputs.vaultName);
+    const { value: _value, ...rest } = unwrapSecret(inputs.properties);
+    const uri = `https://${vault}.vault.azure.net/secrets/${name}`;
+    return {
+      name,
+      id: armId(inputs, `Microsoft.KeyVault/vaults/${vault}/secrets/${name}`),
+      // Azure never returns a secret's value from the management plane.
+      properties: { ...rest, secretUri: uri, secretUriWithVersion: `${uri}/${mockGuid(uri).replace(/-/g, "")}` },
+    };
+  },
+  "azure-native:dbforpostgresql:Server": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.DBforPostgreSQL/flexibleServers/${name}`),
+    fullyQualifiedDomainName: `${name}.postgres.database.azure.com`,
+    state: "Ready",
+  }),
+  "azure-native:dbforpostgresql:Configuration": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/configurations/${name}`),
+  }),
+  "azure-native:dbforpostgresql:Database": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/databases/${name}`),
+  }),
+  "azure-native:app:ManagedEnvironment": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.App/managedEnvironments/${name}`),
+    defaultDomain: MOCK_AZURE.environmentDomain,
+    staticIp: "20.61.0.10",
+  }),
+  "azure-native:app:ContainerApp": (name, inputs) => {
+    const configuration = unwrapSecret(inputs.configuration);
+    const ingress = configuration.ingress as Inputs | undefined;
+    const fqdn = `${name}.${MOCK_AZURE.environmentDomain}`;
+    return {
+      name,
+      location: location(inputs),
+      id: armId(inputs, `Microsoft.App/containerApps/${name}`),
+      configuration: { ...configuration, ...(ingress ? { ingress: { ...ingress, fqdn } } : {}) },
+      latestRevisionName: `${name}--0000001`,
+      latestRevisionFqdn: `${name}--0000001.${MOCK_AZURE.environmentDomain}`,
+      latestReadyRevisionName: `${name}--0000001`,
+      outboundIpAddresses: ["20.61.0.20"],
+    };
+  },
+  "azure-native:monitor:ActionGroup": (name, inputs) => ({
+    name,
+    id: armId(inputs, `microsoft.insights/actionGroups/${name}`),
+  }),
+  "azure-native:monitor:MetricAlert": (name, inputs) => ({
+    name,
+    id: armId(inputs, `microsoft.insights/metricAlerts/${name}`),
+  }),
+  "azure-native:monitor:ScheduledQueryRule": (name, inputs) => ({
+    name,
+    id: armId(inputs, `microsoft.insights/scheduledQueryRules/${name}`),
+  }),
+};
+
+/** Which input holds the Azure resource name, per type (the Pulumi resource name otherwise). */
+const nameInputs: Record<string, string> = {
+  "azure-native:resources:ResourceGroup": "resourceGroupName",
+  "azure-native:operationalinsights:Workspace": "workspaceName",
+  "azure-native:network:VirtualNetwork": "virtualNetworkName",
+  "azure-native:network:NetworkSecurityGroup": "networkSecurityGroupName",
+  "azure-native:network:Subnet": "subnetName",
+  "azure-native:network:PrivateEndpoint": "privateEndpointName",
+  "azure-native:network:PrivateDnsZoneGroup": "privateDnsZoneGroupName",
+  "azure-native:privatedns:PrivateZone": "privateZoneName",
+  "azure-native:privatedns:VirtualNetworkLink": "virtualNetworkLinkName",
+  "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+  "azure-native:containerregistry:Registry": "registryName",
+  "azure-native:keyvault:Vault": "vaultName",
+  "azure-native:keyvault:Secret": "secretName",
+  "azure-native:dbforpostgresql:Server": "serverName",
+  "azure-native:dbforpostgresql:Configuration": "configurationName",
+  "azure-native:dbforpostgresql:Database": "databaseName",
+  "azure-native:app:ManagedEnvironment": "environmentName",
+  "azure-native:app:ContainerApp": "containerAppName",
+  "azure-native:monitor:ActionGroup": "actionGroupName",
+  "azure-native:monitor:MetricAlert": "ruleName",
+  "azure-native:monitor:ScheduledQueryRule": "ruleName",
+};
+
+export function mockResourceState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined {
+  const inputs = args.inputs as Inputs;
+  const build = azureTypes[args.type];
+  if (build) {
+    const key = nameInputs[args.type];
+    return build(str(key ? inputs[key] : undefined, args.name), inputs);
+  }
+  switch (args.type) {
+    case "azure-native:authorization:RoleAssignment": {
+      const name = str(inputs.roleAssignmentName, mockGuid(`role-${args.name}`));
+      return { name, id: `${str(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}` };
+    }
+    case "azure-native:authorization:ManagementLockByScope": {
+      const name = str(inputs.lockName, args.name);
+      return { name, id: `${str(inputs.scope)}/providers/Microsoft.Authorization/locks/${name}` };
+    }
+    case "docker:index/image:Image": {
+      const imageName = str(inputs.imageName, args.name);
+      const repository = imageName.replace(/:[^:/]+$/, "");
+      return {
+        baseImageName: imageName,
+        registryServer: repository.split("/")[0],
+        repoDigest: `${repository}@${mockDigest(imageName)}`,
+      };
+    }
+    case "random:index/randomString:RandomString":
+    case "random:index/randomPassword:RandomPassword": {
+      const length = typeof inputs.length === "number" ? inputs.length : 16;
+      const lowerOnly = inputs.upper === false && inputs.special === false;
+      const source = createHash("sha256").update(`${args.type}-${args.name}`).digest("hex");
+      const base = lowerOnly ? source : `${source.slice(0, 4).toUpperCase()}${source.slice(4)}-_`;
+      return { result: base.slice(0, length).padEnd(length, "x") };
+    }
+    default:
+      return undefined;
+  }
 }
