@@ -1,0 +1,142 @@
+/**
+ * Security-group ingress, normalised across the three ways the AWS provider expresses it: inline `ingress`
+ * blocks on aws:ec2/securityGroup:SecurityGroup, standalone aws:ec2/securityGroupRule:SecurityGroupRule
+ * (type "ingress") and aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule.
+ */
+import { DEFAULT_METRICS_PORT, DEFAULT_PORT } from "../../api/config.js";
+import { asArray, asNumber, isUnknownValueError, type Props } from "./policy.js";
+
+/** Marks a reference (security-group id) that is unknown during preview. */
+export const UNKNOWN_REF = "<unknown during preview>";
+/** Reads a reference field: [] when absent, UNKNOWN_REF when unknown during preview. */
+function refs(obj: Props, key: string): unknown[] {
+  let value: unknown;
+  try {
+    value = obj[key];
+  } catch (error) {
+    if (isUnknownValueError(error)) return [UNKNOWN_REF];
+    throw error;
+  }
+  if (value === undefined || value === null || value === "") return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+export const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+export const SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+export const SG_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, SECURITY_GROUP_INGRESS_RULE] as const;
+
+export const DATABASE_PORT = 5432;
+/** Ports that must never be reachable from the internet: the database and the API's own ports. */
+export const FORBIDDEN_WORLD_PORTS = [DATABASE_PORT, DEFAULT_PORT, DEFAULT_METRICS_PORT];
+/** Ports a load balancer may open to the internet. */
+export const PUBLIC_LB_PORTS = [80, 443];
+
+export const WORLD_IPV4 = ["0.0.0.0/0"];
+export const WORLD_IPV6 = ["::/0"];
+
+export interface Ingress {
+  /** Where the rule came from, for messages. */
+  origin: string;
+  /** The security group the rule belongs to (an id/reference), when known. */
+  securityGroupId?: unknown;
+  protocol: string;
+  fromPort: number;
+  toPort: number;
+  cidrs: string[];
+  /** Source security groups (ids) this rule admits. */
+  sourceGroups: unknown[];
+  self: boolean;
+  prefixLists: unknown[];
+}
+
+function portRange(protocol: string, from: unknown, to: unknown): { fromPort: number; toPort: number } {
+  if (protocol === "-1" || protocol === "all") return { fromPort: 0, toPort: 65535 };
+  const f = asNumber(from);
+  const t = asNumber(to);
+  // A missing port on tcp/udp means "all ports" to the API; be conservative.
+  if (f === undefined && t === undefined) return { fromPort: 0, toPort: 65535 };
+  return { fromPort: f ?? t ?? 0, toPort: t ?? f ?? 65535 };
+}
+
+function normProtocol(p: unknown): string {
+  const s = String(p ?? "-1").toLowerCase();
+  if (s === "6") return "tcp";
+  if (s === "17") return "udp";
+  return s;
+}
+
+/** Ingress rules a resource defines (empty for egress-only rules and other types). */
+export function ingressOf(type: string, props: Props, name = ""): Ingress[] {
+  if (type === SECURITY_GROUP) {
+    return asArray(props.ingress).map((rule: Props, i: number) => {
+      const protocol = normProtocol(rule.protocol);
+      return {
+        origin: `${name} ingress[${i}]`,
+        protocol,
+        ...portRange(protocol, rule.fromPort, rule.toPort),
+        cidrs: [...asArray(rule.cidrBlocks), ...asArray(rule.ipv6CidrBlocks)].map(String),
+        sourceGroups: refs(rule, "securityGroups"),
+        self: rule.self === true,
+        prefixLists: refs(rule, "prefixListIds"),
+      };
+    });
+  }
+  if (type === SECURITY_GROUP_RULE) {
+    if (props.type !== "ingress") return [];
+    const protocol = normProtocol(props.protocol);
+    return [
+      {
+        origin: name,
+        securityGroupId: refs(props, "securityGroupId")[0],
+        protocol,
+        ...portRange(protocol, props.fromPort, props.toPort),
+        cidrs: [...asArray(props.cidrBlocks), ...asArray(props.ipv6CidrBlocks)].map(String),
+        sourceGroups: refs(props, "sourceSecurityGroupId"),
+        self: props.self === true,
+        prefixLists: refs(props, "prefixListIds"),
+      },
+    ];
+  }
+  if (type === SECURITY_GROUP_INGRESS_RULE) {
+    const protocol = normProtocol(props.ipProtocol);
+    return [
+      {
+        origin: name,
+        securityGroupId: refs(props, "securityGroupId")[0],
+        protocol,
+        ...portRange(protocol, props.fromPort, props.toPort),
+        cidrs: [props.cidrIpv4, props.cidrIpv6].filter((c) => typeof c === "string"),
+        sourceGroups: refs(props, "referencedSecurityGroupId"),
+        self: false,
+        prefixLists: refs(props, "prefixListId"),
+      },
+    ];
+  }
+  return [];
+}
+
+export function isWorldCidr(cidr: string): boolean {
+  return [...WORLD_IPV4, ...WORLD_IPV6].includes(cidr.trim());
+}
+
+export function isWorldOpen(rule: Ingress): boolean {
+  return rule.cidrs.some(isWorldCidr);
+}
+
+export function coversPort(rule: Ingress, port: number): boolean {
+  if (rule.protocol !== "tcp" && rule.protocol !== "-1" && rule.protocol !== "all") return false;
+  return rule.fromPort <= port && port <= rule.toPort;
+}
+
+/** True when the rule opens only ports from `allowed` (single-port tcp rules). */
+export function onlyPorts(rule: Ingress, allowed: number[]): boolean {
+  return rule.protocol === "tcp" && rule.fromPort === rule.toPort && allowed.includes(rule.fromPort);
+}
+
+export function describePorts(rule: Ingress): string {
+  if (rule.protocol === "-1" || rule.protocol === "all") return "all traffic";
+  return rule.fromPort === rule.toPort
+    ? `${rule.protocol} ${rule.fromPort}`
+    : `${rule.protocol} ${rule.fromPort}-${rule.toPort}`;
+}
