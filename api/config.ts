@@ -30,6 +30,8 @@ export const SECRET_ENV_VARS = ["DATABASE_PASSWORD", "DATABASE_URL", "BOOTSTRAP_
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
+const nonNegativeInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(0).max(max).default(fallback);
 const booleanFlag = (fallback: boolean) =>
   z
     .enum(["true", "false", "1", "0"], { message: "expected true or false" })
@@ -75,6 +77,10 @@ export const apiEnvironmentSchema = z
     KEEP_ALIVE_TIMEOUT_MS: positiveInt(DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 600_000),
     BODY_LIMIT_BYTES: positiveInt(64 * 1024, 10 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
+    /** Optional pause between "readiness 503" and closing the listener, for load balancers that need to notice. */
+    SHUTDOWN_DRAIN_DELAY_MS: nonNegativeInt(0, 120_000),
+    /** How long a verified API key stays cached in-process: also the worst-case delay before a revocation bites. */
+    API_KEY_CACHE_TTL_MS: nonNegativeInt(30_000, 600_000),
     CORS_ORIGINS: commaList,
     /** Trust X-Forwarded-For from the load balancer in front (ALB, Container Apps ingress) for client IPs. */
     TRUST_PROXY: booleanFlag(false),

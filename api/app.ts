@@ -1,0 +1,752 @@
+import { createHash, randomUUID } from "node:crypto";
+import { swaggerUI } from "@hono/swagger-ui";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { context as otelContext, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { compress } from "hono/compress";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { matchedRoutes } from "hono/route";
+import type { ZodError } from "zod";
+import { type ApiKeyPrincipal, ApiKeyVerifier, type Scope } from "./auth/keys.js";
+import { type ApiConfig, HEALTH_PATHS } from "./config.js";
+import { classifyDatabaseError } from "./db/client.js";
+import type { Database } from "./db/database.js";
+import { type Cursor, TaskRepository, type TaskRow } from "./db/tasks.js";
+import { type InvalidParam, makeProblem, ProblemError, problem, problemResponse } from "./http/problem.js";
+import { rateLimitHeaders, SlidingWindowRateLimiter } from "./http/rate-limit.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import {
+  CreateHeadersSchema,
+  CreateTaskSchema,
+  IdParamSchema,
+  IfMatchHeadersSchema,
+  ListQuerySchema,
+  ProblemSchema,
+  TaskListSchema,
+  TaskSchema,
+  UpdateTaskSchema,
+} from "./schemas.js";
+
+export type AppConfig = Pick<
+  ApiConfig,
+  | "NODE_ENV"
+  | "REQUEST_TIMEOUT_MS"
+  | "BODY_LIMIT_BYTES"
+  | "RATE_LIMIT_PER_MINUTE"
+  | "CORS_ORIGINS"
+  | "TRUST_PROXY"
+  | "API_KEY_CACHE_TTL_MS"
+  | "DATABASE_CONNECT_TIMEOUT_MS"
+  | "OTEL_EXPORTER_OTLP_ENDPOINT"
+  | "OTEL_SERVICE_NAME"
+>;
+
+/** Mutable process state shared with the server: readiness flips to 503 the moment shutdown starts. */
+export interface Lifecycle {
+  shuttingDown: boolean;
+  startedAt: number;
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle?: Lifecycle;
+  /** Defaults to a verifier over `db` with API_KEY_CACHE_TTL_MS. */
+  keys?: ApiKeyVerifier;
+  /** Create a server span per request (set when OTEL_EXPORTER_OTLP_ENDPOINT is configured). */
+  tracing?: boolean;
+}
+
+type Env = {
+  Variables: {
+    requestId: string;
+    principal: ApiKeyPrincipal;
+    traceId: string | undefined;
+  };
+  Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
+};
+
+export const IDEMPOTENCY_TTL_HOURS = 24;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const BASE_SECURITY_HEADERS: [string, string][] = [
+  ["Strict-Transport-Security", "max-age=31536000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+];
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Swagger UI's page loads its bundle and stylesheet from jsDelivr and runs one inline bootstrap script. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; " +
+  "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; " +
+  "connect-src 'self'; font-src 'self' data: https://cdn.jsdelivr.net; frame-ancestors 'none'; base-uri 'none'";
+
+const HEALTH_ROUTES = new Set<string>(Object.values(HEALTH_PATHS));
+
+/** The matched route PATTERN (e.g. `/v1/tasks/:id`) or "unmatched": never the raw URL. */
+export function routeLabel(c: Context): string {
+  const routes = matchedRoutes(c);
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const route = routes[i]!;
+    if (route.method !== "ALL") return route.path;
+  }
+  return "unmatched";
+}
+
+export function toApiTask(row: TaskRow) {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    dueDate: row.due_date ? row.due_date.toISOString() : null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    version: row.version,
+  };
+}
+
+export const etagOf = (version: number) => `"${version}"`;
+
+/**
+ * If-Match → the versions it accepts: `undefined` for `*`, else the list (possibly empty: nothing can
+ * match). Weak tags never match (RFC 9110 §13.1.1 uses the strong comparison).
+ */
+export function parseIfMatch(header: string): number[] | undefined {
+  const versions: number[] = [];
+  for (const part of header.split(",")) {
+    const tag = part.trim();
+    if (tag === "*") return undefined;
+    const match = /^"(\d{1,9})"$/.exec(tag);
+    if (match) versions.push(Number(match[1]));
+  }
+  return versions;
+}
+
+export function encodeCursor(row: Pick<TaskRow, "created_at" | "id">): string {
+  return Buffer.from(JSON.stringify([row.created_at.getTime(), row.id])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): Cursor | undefined {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [ms, id] = value as [unknown, unknown];
+    if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < 0 || ms > 8.64e15) return undefined;
+    if (typeof id !== "string" || !UUID.test(id)) return undefined;
+    return { createdAt: new Date(ms), id };
+  } catch {
+    return undefined;
+  }
+}
+
+function zodErrors(error: ZodError, where: string): InvalidParam[] {
+  return error.issues.flatMap((issue) => {
+    const base = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ in: where, name: `${base}${key}`, reason: "unknown field" }));
+    }
+    return [
+      { in: where, name: issue.path.length > 0 ? issue.path.join(".") : "(root)", reason: issue.message },
+    ];
+  });
+}
+
+const TARGET_NAMES: Record<string, string> = {
+  json: "body",
+  query: "query",
+  param: "path",
+  header: "header",
+};
+
+const problemContent = { "application/problem+json": { schema: ProblemSchema } } as const;
+const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: makeProblem(status as 400).title, content: problemContent },
+    ]),
+  );
+const security = [{ bearerAuth: [] }];
+
+export function createApp(deps: AppDeps): OpenAPIHono<Env> {
+  const { config, db, logger, metrics } = deps;
+  const lifecycle = deps.lifecycle ?? { shuttingDown: false, startedAt: Date.now() };
+  const keys = deps.keys ?? new ApiKeyVerifier(db, config.API_KEY_CACHE_TTL_MS, metrics);
+  const tasks = new TaskRepository(db);
+  const limiter = new SlidingWindowRateLimiter(config.RATE_LIMIT_PER_MINUTE);
+  const tracer = deps.tracing ? trace.getTracer(config.OTEL_SERVICE_NAME) : undefined;
+  const readyTimeoutMs = Math.min(2_000, config.DATABASE_CONNECT_TIMEOUT_MS);
+
+  const app = new OpenAPIHono<Env>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = TARGET_NAMES[result.target] ?? result.target;
+        throw problem(400, {
+          slug: "validation-error",
+          title: "Validation failed",
+          detail: `The request ${where} is invalid.`,
+          errors: zodErrors(result.error, where),
+        });
+      }
+    },
+  });
+
+  const clientIp = (c: Context<Env>): string => {
+    if (config.TRUST_PROXY) {
+      // The load balancer appends the address it saw: the RIGHTMOST entry is the one we can trust.
+      const forwarded = c.req.header("x-forwarded-for");
+      if (forwarded) {
+        const last = forwarded.slice(forwarded.lastIndexOf(",") + 1).trim();
+        if (last) return last;
+      }
+    }
+    return c.env?.incoming?.socket?.remoteAddress ?? "unknown";
+  };
+
+  // ---- Core: request id, security headers, metrics, one log line. One middleware keeps it cheap. ----
+  app.use("*", async (c, next) => {
+    const start = performance.now();
+    const incomingId = c.req.header("x-request-id");
+    const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    c.set("requestId", requestId);
+    let traceId: string | undefined;
+    if (!tracer) {
+      const traceparent = c.req.header("traceparent");
+      traceId = traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
+      c.set("traceId", traceId);
+    }
+    try {
+      await next();
+    } finally {
+      const res = c.res;
+      const headers = res.headers;
+      headers.set("X-Request-Id", requestId);
+      for (const [name, value] of BASE_SECURITY_HEADERS) headers.set(name, value);
+      const route = routeLabel(c);
+      headers.set("Content-Security-Policy", route === "/docs" ? DOCS_CSP : API_CSP);
+      if (lifecycle.shuttingDown) headers.set("Connection", "close");
+      const status = res.status;
+      const seconds = (performance.now() - start) / 1000;
+      const labels = { method: c.req.method, route, status: String(status) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      const line = {
+        requestId,
+        traceId: traceId ?? c.get("traceId"),
+        method: c.req.method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+      };
+      if (status >= 500) logger.error(line, "request");
+      else if (HEALTH_ROUTES.has(route)) logger.debug(line, "request");
+      else logger.info(line, "request");
+    }
+  });
+
+  if (tracer) {
+    app.use("*", async (c, next) => {
+      const parent = propagation.extract(otelContext.active(), c.req.raw.headers, {
+        get: (carrier, key) => carrier.get(key) ?? undefined,
+        keys: (carrier) => [...carrier.keys()],
+      });
+      const span = tracer.startSpan(`${c.req.method}`, { kind: SpanKind.SERVER }, parent);
+      c.set("traceId", span.spanContext().traceId);
+      try {
+        await otelContext.with(trace.setSpan(parent, span), next);
+      } finally {
+        const route = routeLabel(c);
+        span.updateName(`${c.req.method} ${route}`);
+        span.setAttribute("http.request.method", c.req.method);
+        span.setAttribute("http.route", route);
+        span.setAttribute("http.response.status_code", c.res.status);
+        if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+    });
+  }
+
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(makeProblem(405, { detail: `Allowed methods: ${methods.join(", ")}.` }), {
+          requestId: c.get("requestId"),
+          instance: c.req.path,
+          headers: { Allow: methods.join(", ") },
+        }),
+    }),
+  );
+
+  if (config.CORS_ORIGINS.length > 0) {
+    const allowed = new Set(config.CORS_ORIGINS);
+    app.use(
+      "*",
+      cors({
+        origin: (origin) => (allowed.has(origin) ? origin : null),
+        allowMethods: ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-Id"],
+        exposeHeaders: [
+          "ETag",
+          "Location",
+          "X-Request-Id",
+          "Retry-After",
+          "RateLimit-Limit",
+          "RateLimit-Remaining",
+          "RateLimit-Reset",
+          "Idempotent-Replayed",
+        ],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  // Compression only pays off on large bodies (long task lists, the OpenAPI document).
+  app.use("*", compress({ threshold: 2048 }));
+
+  // ---- Health: no auth, no rate limit. ----
+  app.get(HEALTH_PATHS.live, (c) => c.json({ status: "ok" }, 200, { "Cache-Control": "no-store" }));
+
+  let readyCheck: Promise<{ ok: boolean; latencyMs: number | null }> | undefined;
+  const checkDatabase = () => {
+    // Concurrent probes share one ping.
+    readyCheck ??= db
+      .ping(readyTimeoutMs)
+      .then(
+        (latencyMs) => ({ ok: true, latencyMs: Math.round(latencyMs * 100) / 100 }),
+        () => ({ ok: false, latencyMs: null }),
+      )
+      .finally(() => {
+        readyCheck = undefined;
+      });
+    return readyCheck;
+  };
+
+  app.get(HEALTH_PATHS.ready, async (c) => {
+    if (lifecycle.shuttingDown) {
+      return c.json({ status: "shutting_down" }, 503, { "Cache-Control": "no-store" });
+    }
+    const database = await checkDatabase();
+    return database.ok
+      ? c.json({ status: "ready" }, 200, { "Cache-Control": "no-store" })
+      : c.json({ status: "not_ready", reason: "database" }, 503, { "Cache-Control": "no-store" });
+  });
+
+  app.get(HEALTH_PATHS.summary, async (c) => {
+    const database = await checkDatabase();
+    const ok = database.ok && !lifecycle.shuttingDown;
+    return c.json(
+      {
+        status: lifecycle.shuttingDown ? "shutting_down" : ok ? "ok" : "degraded",
+        timestamp: new Date().toISOString(),
+        uptime: Math.round((Date.now() - lifecycle.startedAt) / 1000),
+        checks: { database: { status: database.ok ? "up" : "down", latencyMs: database.latencyMs } },
+      },
+      ok ? 200 : 503,
+      { "Cache-Control": "no-store" },
+    );
+  });
+
+  // ---- /v1: timeout, auth, rate limit, body limit. ----
+  app.use("/v1/*", async (_c, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            problem(503, {
+              slug: "request-timeout",
+              title: "Request timed out",
+              detail: "The request took too long to process; it is safe to retry idempotent requests.",
+              headers: { "Retry-After": "1" },
+            }),
+          ),
+        config.REQUEST_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([next(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  app.use("/v1/*", async (c, next) => {
+    const authorization = c.req.header("authorization");
+    let token: string | undefined;
+    if (authorization && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === "bearer ") {
+      token = authorization.slice(7).trim();
+    }
+    // A cached valid key is limited per key; anything else (no key, unknown key, first sight of a key)
+    // first spends a token of the client IP's budget, so floods of random keys cannot reach the database.
+    let principal = token ? keys.peek(token) : undefined;
+    if (!principal) {
+      const decision = limiter.consume(`ip:${clientIp(c)}`);
+      if (!decision.allowed) {
+        metrics.rateLimited.inc({ scope: "ip" });
+        throw problem(429, {
+          detail: "Too many requests from this address; retry after the delay in Retry-After.",
+          headers: rateLimitHeaders(decision),
+        });
+      }
+      if (token && principal === undefined) principal = await keys.verify(token);
+    }
+    if (!principal) {
+      throw problem(401, {
+        detail: token
+          ? "The API key is invalid or revoked."
+          : "Send an API key as `Authorization: Bearer <key>`.",
+        headers: {
+          "WWW-Authenticate": token
+            ? 'Bearer realm="twincloud", error="invalid_token"'
+            : 'Bearer realm="twincloud"',
+        },
+      });
+    }
+    const decision = limiter.consume(`key:${principal.id}`);
+    const headers = rateLimitHeaders(decision);
+    if (!decision.allowed) {
+      metrics.rateLimited.inc({ scope: "key" });
+      throw problem(429, { detail: "Rate limit exceeded for this API key.", headers });
+    }
+    c.set("principal", principal);
+    await next();
+    const out = c.res.headers;
+    for (const name in headers) out.set(name, headers[name]!);
+    if (!out.has("Cache-Control")) out.set("Cache-Control", "no-store");
+  });
+
+  const limitBody = bodyLimit({
+    maxSize: config.BODY_LIMIT_BYTES,
+    onError: () => {
+      throw problem(413, { detail: `The request body must not exceed ${config.BODY_LIMIT_BYTES} bytes.` });
+    },
+  });
+  app.use("/v1/*", async (c, next) => {
+    const method = c.req.method;
+    return method === "POST" || method === "PATCH" || method === "PUT" ? limitBody(c, next) : next();
+  });
+
+  const requireScope =
+    (scope: Scope): MiddlewareHandler<Env> =>
+    async (c, next) => {
+      if (!c.get("principal").scopes.includes(scope)) {
+        throw problem(403, { detail: `This API key lacks the "${scope}" scope.` });
+      }
+      await next();
+    };
+
+  const notFound = (id: string) => problem(404, { detail: `Task ${id} does not exist.` });
+  const preconditionFailed = () =>
+    problem(412, {
+      detail: "The task was modified since you read it: GET it again and retry with the new ETag.",
+    });
+  const requireIfMatch = (header: string | undefined) => {
+    if (header === undefined || header.trim() === "") {
+      throw problem(428, {
+        detail:
+          'Send If-Match with the ETag you read (e.g. If-Match: "3"), or If-Match: * to skip the check.',
+      });
+    }
+    return parseIfMatch(header);
+  };
+
+  // ---- Routes ----
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`npm run apikey -- create`), scopes read and/or write.",
+  });
+
+  const listRoute = createRoute({
+    method: "get",
+    path: "/v1/tasks",
+    tags: ["tasks"],
+    summary: "List tasks (cursor-paginated, oldest first)",
+    security,
+    middleware: [requireScope("read")] as const,
+    request: { query: ListQuerySchema },
+    responses: {
+      200: { description: "A page of tasks", content: { "application/json": { schema: TaskListSchema } } },
+      ...errorResponses(400, 401, 403, 429, 503),
+    },
+  });
+  app.openapi(listRoute, async (c) => {
+    const { limit, status, cursor } = c.req.valid("query");
+    let after: Cursor | undefined;
+    if (cursor !== undefined) {
+      after = decodeCursor(cursor);
+      if (!after) {
+        throw problem(400, {
+          slug: "validation-error",
+          title: "Validation failed",
+          detail: "The cursor is not one this API issued.",
+          errors: [{ in: "query", name: "cursor", reason: "invalid cursor" }],
+        });
+      }
+    }
+    const rows = await tasks.list({ limit: limit + 1, status, after });
+    const page = rows.length > limit ? rows.slice(0, limit) : rows;
+    const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1]!) : null;
+    return c.json({ data: page.map(toApiTask), nextCursor }, 200);
+  });
+
+  const getRoute = createRoute({
+    method: "get",
+    path: "/v1/tasks/{id}",
+    tags: ["tasks"],
+    summary: "Get a task",
+    security,
+    middleware: [requireScope("read")] as const,
+    request: { params: IdParamSchema },
+    responses: {
+      200: {
+        description: "The task; ETag carries its version",
+        headers: { ETag: { schema: { type: "string" } } },
+        content: { "application/json": { schema: TaskSchema } },
+      },
+      ...errorResponses(400, 401, 403, 404, 429, 503),
+    },
+  });
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await tasks.get(id);
+    if (!row) throw notFound(id);
+    return c.json(toApiTask(row), 200, { ETag: etagOf(row.version) });
+  });
+
+  const createTaskRoute = createRoute({
+    method: "post",
+    path: "/v1/tasks",
+    tags: ["tasks"],
+    summary: "Create a task (retry-safe with Idempotency-Key)",
+    security,
+    middleware: [requireScope("write")] as const,
+    request: {
+      headers: CreateHeadersSchema,
+      body: { required: true, content: { "application/json": { schema: CreateTaskSchema } } },
+    },
+    responses: {
+      201: {
+        description: "Created (or the original response, replayed, with Idempotent-Replayed: true)",
+        headers: { ETag: { schema: { type: "string" } }, Location: { schema: { type: "string" } } },
+        content: { "application/json": { schema: TaskSchema } },
+      },
+      ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503),
+    },
+  });
+  app.openapi(createTaskRoute, async (c) => {
+    const input = c.req.valid("json");
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    if (idempotencyKey === undefined) {
+      const row = await tasks.create(input);
+      metrics.tasksCreated.inc();
+      if (row.status === "done") metrics.tasksCompleted.inc();
+      return c.json(toApiTask(row), 201, { ETag: etagOf(row.version), Location: `/v1/tasks/${row.id}` });
+    }
+    const principal = c.get("principal");
+    const requestHash = createHash("sha256")
+      .update("POST /v1/tasks\n")
+      .update(JSON.stringify(input))
+      .digest("hex");
+    const outcome = await db.run("task_create_idempotent", (sql) =>
+      sql.begin(async (tx) => {
+        // Claim the key. A concurrent duplicate blocks on the primary key until this transaction ends,
+        // then finds the committed record below: it never creates a second task.
+        const claimed = await tx`
+          insert into idempotency_keys (api_key_id, key, request_hash, status_code, response_body)
+          values (${principal.id}, ${idempotencyKey}, ${requestHash}, 0, '')
+          on conflict (api_key_id, key) do update
+            set request_hash = excluded.request_hash, status_code = 0, response_body = '',
+                etag = null, location = null, created_at = now()
+            where idempotency_keys.created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
+          returning 1`;
+        if (claimed.length === 0) {
+          const [existing] = await tx<
+            {
+              request_hash: string;
+              status_code: number;
+              response_body: string;
+              etag: string | null;
+              location: string | null;
+            }[]
+          >`select request_hash, status_code, response_body, etag, location from idempotency_keys
+            where api_key_id = ${principal.id} and key = ${idempotencyKey}`;
+          if (!existing || existing.request_hash !== requestHash) return { kind: "mismatch" as const };
+          return { kind: "replay" as const, stored: existing };
+        }
+        const [row] = await TaskRepository.insertQuery(tx, input);
+        const body = JSON.stringify(toApiTask(row!));
+        const etag = etagOf(row!.version);
+        const location = `/v1/tasks/${row!.id}`;
+        await tx`
+          update idempotency_keys set status_code = 201, response_body = ${body}, etag = ${etag}, location = ${location}
+          where api_key_id = ${principal.id} and key = ${idempotencyKey}`;
+        return { kind: "created" as const, row: row!, body, etag, location };
+      }),
+    );
+    if (outcome.kind === "mismatch") {
+      throw problem(422, {
+        slug: "idempotency-key-reused",
+        title: "Idempotency-Key reused with a different request",
+        detail:
+          "This Idempotency-Key was already used with a different body; use a new key for a new request.",
+      });
+    }
+    if (outcome.kind === "replay") {
+      const { stored } = outcome;
+      const headers: Record<string, string> = {
+        "Content-Type": "application/json",
+        "Idempotent-Replayed": "true",
+      };
+      if (stored.etag) headers.ETag = stored.etag;
+      if (stored.location) headers.Location = stored.location;
+      return c.body(stored.response_body, stored.status_code as 201, headers) as never;
+    }
+    metrics.tasksCreated.inc();
+    if (outcome.row.status === "done") metrics.tasksCompleted.inc();
+    return c.body(outcome.body, 201, {
+      "Content-Type": "application/json",
+      ETag: outcome.etag,
+      Location: outcome.location,
+    }) as never;
+  });
+
+  const updateRoute = createRoute({
+    method: "patch",
+    path: "/v1/tasks/{id}",
+    tags: ["tasks"],
+    summary: "Update a task (If-Match required)",
+    security,
+    middleware: [requireScope("write")] as const,
+    request: {
+      params: IdParamSchema,
+      headers: IfMatchHeadersSchema,
+      body: { required: true, content: { "application/json": { schema: UpdateTaskSchema } } },
+    },
+    responses: {
+      200: {
+        description: "The updated task with its new ETag",
+        headers: { ETag: { schema: { type: "string" } } },
+        content: { "application/json": { schema: TaskSchema } },
+      },
+      ...errorResponses(400, 401, 403, 404, 412, 413, 415, 428, 429, 503),
+    },
+  });
+  app.openapi(updateRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const versions = requireIfMatch(c.req.valid("header")["if-match"]);
+    const patch = c.req.valid("json");
+    const result = await tasks.update(id, patch, versions);
+    if (result.kind === "not_found") throw notFound(id);
+    if (result.kind === "precondition_failed") throw preconditionFailed();
+    const row = result.value;
+    if (row.status === "done" && row.previous_status !== "done") metrics.tasksCompleted.inc();
+    return c.json(toApiTask(row), 200, { ETag: etagOf(row.version) });
+  });
+
+  const deleteRoute = createRoute({
+    method: "delete",
+    path: "/v1/tasks/{id}",
+    tags: ["tasks"],
+    summary: "Delete a task (If-Match required)",
+    security,
+    middleware: [requireScope("write")] as const,
+    request: { params: IdParamSchema, headers: IfMatchHeadersSchema },
+    responses: {
+      204: { description: "Deleted" },
+      ...errorResponses(400, 401, 403, 404, 412, 428, 429, 503),
+    },
+  });
+  app.openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const versions = requireIfMatch(c.req.valid("header")["if-match"]);
+    const result = await tasks.delete(id, versions);
+    if (result.kind === "not_found") throw notFound(id);
+    if (result.kind === "precondition_failed") throw preconditionFailed();
+    metrics.tasksDeleted.inc();
+    return c.body(null, 204);
+  });
+
+  // ---- Docs ----
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "twincloud task API",
+      version: "1.0.0",
+      description:
+        "Errors are RFC 9457 application/problem+json. PATCH and DELETE require If-Match (428 without it, 412 when stale).",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "twincloud API" }));
+
+  // ---- Errors ----
+  app.notFound((c) =>
+    problemResponse(makeProblem(404, { detail: "No such resource." }), {
+      requestId: c.get("requestId"),
+      instance: c.req.path,
+    }),
+  );
+
+  app.onError((error, c) => {
+    const context = { requestId: c.get("requestId"), instance: c.req.path };
+    if (error instanceof ProblemError) {
+      return problemResponse(error.problem, { ...context, headers: error.headers });
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      if (status === 415) {
+        return problemResponse(makeProblem(415, { detail: "Send the body as application/json." }), context);
+      }
+      if (status === 400) {
+        return problemResponse(
+          makeProblem(400, {
+            slug: "malformed-body",
+            title: "Malformed request body",
+            detail: "The request body is not valid JSON.",
+          }),
+          context,
+        );
+      }
+      if (status === 413) {
+        return problemResponse(makeProblem(413), context);
+      }
+      if (status < 500) {
+        return problemResponse({ ...makeProblem(400), status, title: "Request rejected" }, context);
+      }
+    }
+    const failure = classifyDatabaseError(error);
+    if (failure) {
+      logger.warn(
+        { requestId: context.requestId, failure, code: (error as { code?: string }).code },
+        "database",
+      );
+      return problemResponse(
+        makeProblem(503, {
+          slug: failure === "unavailable" ? "database-unavailable" : "database-busy",
+          detail: "The database is temporarily unavailable; retry shortly.",
+        }),
+        { ...context, headers: { "Retry-After": failure === "unavailable" ? "5" : "1" } },
+      );
+    }
+    logger.error({ requestId: context.requestId, err: error }, "unhandled error");
+    return problemResponse(makeProblem(500, { detail: "An unexpected error occurred." }), context);
+  });
+
+  return app;
+}

@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Sql } from "postgres";
+import type { Database } from "../db/database.js";
+import type { Metrics } from "../metrics.js";
+
+export const SCOPES = ["read", "write"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKeyPrincipal {
+  id: string;
+  name: string;
+  scopes: readonly Scope[];
+}
+
+export interface ApiKeyRecord extends ApiKeyPrincipal {
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+const KEY_PREFIX = "tc_";
+
+/** 32 random bytes (256 bits) → `tc_` + 43 base64url characters. */
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString("base64url");
+}
+
+/**
+ * SHA-256, unsalted, on purpose: API keys are 256-bit random secrets, not human passwords, so there is
+ * nothing to brute-force and a slow KDF (bcrypt/argon2) would only burn CPU on every cache miss. The hash
+ * makes a leaked table useless and lets us look a key up by equality on a unique index.
+ */
+export function hashApiKey(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/** Keys we issue are `tc_` + 43 chars, but BOOTSTRAP_API_KEY may be any string of 32+ characters. */
+const PLAUSIBLE_KEY = /^[\x21-\x7e]{16,512}$/;
+
+export async function insertApiKey(
+  sql: Sql,
+  input: { name: string; scopes: readonly Scope[]; key?: string },
+): Promise<{ key: string; record: ApiKeyRecord }> {
+  const key = input.key ?? generateApiKey();
+  const rows = await sql<{ id: string; created_at: Date }[]>`
+    insert into api_keys (name, key_hash, prefix, scopes)
+    values (${input.name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${sql.array([...input.scopes])})
+    returning id, created_at`;
+  const row = rows[0]!;
+  return {
+    key,
+    record: {
+      id: row.id,
+      name: input.name,
+      prefix: key.slice(0, 8),
+      scopes: input.scopes,
+      createdAt: row.created_at,
+      revokedAt: null,
+    },
+  };
+}
+
+/** Make sure `key` exists with every scope (BOOTSTRAP_API_KEY); un-revokes it if needed. */
+export async function ensureApiKey(sql: Sql, key: string, name = "bootstrap"): Promise<void> {
+  await sql`
+    insert into api_keys (name, key_hash, prefix, scopes)
+    values (${name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${sql.array([...SCOPES])})
+    on conflict (key_hash) do update set scopes = excluded.scopes, revoked_at = null`;
+}
+
+export async function listApiKeys(sql: Sql): Promise<ApiKeyRecord[]> {
+  const rows = await sql<
+    { id: string; name: string; prefix: string; scopes: Scope[]; created_at: Date; revoked_at: Date | null }[]
+  >`select id, name, prefix, scopes, created_at, revoked_at from api_keys order by created_at, id`;
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  }));
+}
+
+export async function revokeApiKey(sql: Sql, id: string): Promise<boolean> {
+  const rows =
+    await sql`update api_keys set revoked_at = now() where id = ${id} and revoked_at is null returning id`;
+  return rows.length > 0;
+}
+
+interface CacheEntry {
+  principal: ApiKeyPrincipal | null;
+  expiresAt: number;
+}
+
+/**
+ * Verifies bearer keys with a small in-process cache so the database stays off the hot path:
+ * a verified key is trusted for `ttlMs` (so a revocation takes effect within that delay on every
+ * replica), an unknown key is remembered as unknown for a shorter time, and concurrent misses for the
+ * same key share one query. The cache is bounded (oldest entries evicted first).
+ */
+export class ApiKeyVerifier {
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #pending = new Map<string, Promise<ApiKeyPrincipal | null>>();
+  readonly #negativeTtlMs: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly ttlMs: number,
+    private readonly metrics?: Metrics,
+    private readonly maxEntries = 10_000,
+  ) {
+    this.#negativeTtlMs = Math.min(ttlMs, 5_000);
+  }
+
+  /** Cached answer, if any and fresh: `undefined` = not cached, `null` = known invalid. */
+  peek(key: string): ApiKeyPrincipal | null | undefined {
+    const entry = this.#cache.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.#cache.delete(key);
+      return undefined;
+    }
+    this.metrics?.apiKeyCacheLookups.inc({ result: entry.principal ? "hit" : "negative" });
+    return entry.principal;
+  }
+
+  async verify(key: string): Promise<ApiKeyPrincipal | null> {
+    const cached = this.peek(key);
+    if (cached !== undefined) return cached;
+    if (!PLAUSIBLE_KEY.test(key)) return null;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      this.metrics?.apiKeyCacheLookups.inc({ result: "miss" });
+      pending = this.#lookup(key).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Forget everything (tests, or after a revocation in this process). */
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  async #lookup(key: string): Promise<ApiKeyPrincipal | null> {
+    const rows = await this.db.run(
+      "api_key_lookup",
+      (sql) => sql<{ id: string; name: string; scopes: Scope[] }[]>`
+        select id, name, scopes from api_keys where key_hash = ${hashApiKey(key)} and revoked_at is null`,
+    );
+    const row = rows[0];
+    const principal = row ? { id: row.id, name: row.name, scopes: row.scopes } : null;
+    if (this.ttlMs > 0) {
+      if (this.#cache.size >= this.maxEntries) {
+        const oldest = this.#cache.keys().next();
+        if (!oldest.done) this.#cache.delete(oldest.value);
+      }
+      this.#cache.set(key, {
+        principal,
+        expiresAt: Date.now() + (principal ? this.ttlMs : this.#negativeTtlMs),
+      });
+    }
+    return principal;
+  }
+}

@@ -1,0 +1,18 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+/** Written by `npm start` (api/local.ts) while its embedded PostgreSQL runs. */
+export const LOCAL_DATABASE_URL_FILE = resolve(".data", "local-database-url");
+
+/**
+ * For the CLIs during local development: with neither DATABASE_URL nor DATABASE_HOST set, use the
+ * embedded PostgreSQL that `npm start` runs, if any.
+ */
+export function withLocalDatabase(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env.DATABASE_URL || env.DATABASE_HOST || !existsSync(LOCAL_DATABASE_URL_FILE)) return env;
+  return {
+    DATABASE_SSL: "disable",
+    ...env,
+    DATABASE_URL: readFileSync(LOCAL_DATABASE_URL_FILE, "utf8").trim(),
+  };
+}

@@ -1,0 +1,144 @@
+import type { Sql, TransactionSql } from "postgres";
+import type { Database } from "./database.js";
+
+export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
+export const TASK_PRIORITIES = ["low", "medium", "high"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export interface TaskRow {
+  id: string;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  due_date: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+export interface NewTask {
+  title: string;
+  description?: string | null | undefined;
+  status?: TaskStatus | undefined;
+  priority?: TaskPriority | undefined;
+  dueDate?: string | null | undefined;
+}
+
+export type TaskPatch = Partial<{
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dueDate: string | null;
+}>;
+
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+const COLUMNS = "id, title, description, status, priority, due_date, created_at, updated_at, version";
+
+/** The versions If-Match accepts; undefined means `If-Match: *` (any current version). */
+export type Precondition = number[] | undefined;
+
+export type MutationResult<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "not_found" }
+  | { kind: "precondition_failed" };
+
+export class TaskRepository {
+  constructor(private readonly db: Database) {}
+
+  get(id: string): Promise<TaskRow | undefined> {
+    return this.db.run("task_get", async (sql) => {
+      const rows = await sql<TaskRow[]>`select ${sql.unsafe(COLUMNS)} from tasks where id = ${id}`;
+      return rows[0];
+    });
+  }
+
+  /**
+   * Keyset page in (created_at, id) order: a row-value comparison on the index, so rows inserted while a
+   * client walks the pages never shift the ones it has not seen yet (no repeats, no skips).
+   */
+  list(options: {
+    limit: number;
+    status?: TaskStatus | undefined;
+    after?: Cursor | undefined;
+  }): Promise<TaskRow[]> {
+    const { limit, status, after } = options;
+    return this.db.run("task_list", (sql) => {
+      const statusFilter = status ? sql`and status = ${status}` : sql``;
+      const cursorFilter = after
+        ? sql`and (created_at, id) > (${after.createdAt}, ${after.id}::uuid)`
+        : sql``;
+      return sql<TaskRow[]>`
+        select ${sql.unsafe(COLUMNS)} from tasks
+        where true ${statusFilter} ${cursorFilter}
+        order by created_at, id
+        limit ${limit}`;
+    });
+  }
+
+  /** Inside a caller's transaction (idempotent create) or on its own. */
+  static insertQuery(sql: Sql | TransactionSql, task: NewTask) {
+    return sql<TaskRow[]>`
+      insert into tasks (title, description, status, priority, due_date)
+      values (${task.title}, ${task.description ?? null}, ${task.status ?? "todo"},
+              ${task.priority ?? "medium"}, ${task.dueDate ?? null})
+      returning ${sql.unsafe(COLUMNS)}`;
+  }
+
+  async create(task: NewTask): Promise<TaskRow> {
+    const rows = await this.db.run("task_create", (sql) => TaskRepository.insertQuery(sql, task));
+    return rows[0]!;
+  }
+
+  /**
+   * The version check lives in the UPDATE's WHERE clause: of N concurrent PATCHes carrying the same
+   * ETag, the first to lock the row wins and the others re-evaluate the WHERE against the new version
+   * and update nothing (→ 412). `previous_status` feeds the tasks_completed_total counter.
+   */
+  update(
+    id: string,
+    patch: TaskPatch,
+    expectedVersion: Precondition,
+  ): Promise<MutationResult<TaskRow & { previous_status: TaskStatus }>> {
+    return this.db.run("task_update", async (sql) => {
+      const set: Record<string, string | null> = {};
+      if (patch.title !== undefined) set.title = patch.title;
+      if (patch.description !== undefined) set.description = patch.description;
+      if (patch.status !== undefined) set.status = patch.status;
+      if (patch.priority !== undefined) set.priority = patch.priority;
+      if (patch.dueDate !== undefined) set.due_date = patch.dueDate;
+      const columns = Object.keys(set);
+      if (columns.length === 0) throw new Error("empty patch");
+      const versionFilter =
+        expectedVersion === undefined ? sql`` : sql`and t.version = any(${expectedVersion}::int[])`;
+      const rows = await sql<(TaskRow & { previous_status: TaskStatus })[]>`
+        with old as (select id, status from tasks where id = ${id} for update)
+        update tasks t
+        set ${sql(set, columns)}, updated_at = now(), version = t.version + 1
+        from old
+        where t.id = old.id ${versionFilter}
+        returning t.id, t.title, t.description, t.status, t.priority, t.due_date, t.created_at,
+                  t.updated_at, t.version, old.status as previous_status`;
+      if (rows[0]) return { kind: "ok", value: rows[0] };
+      const exists = await sql`select 1 from tasks where id = ${id}`;
+      return exists.length > 0 ? { kind: "precondition_failed" } : { kind: "not_found" };
+    });
+  }
+
+  delete(id: string, expectedVersion: Precondition): Promise<MutationResult<null>> {
+    return this.db.run("task_delete", async (sql) => {
+      const versionFilter =
+        expectedVersion === undefined ? sql`` : sql`and version = any(${expectedVersion}::int[])`;
+      const rows = await sql`delete from tasks where id = ${id} ${versionFilter} returning id`;
+      if (rows.length > 0) return { kind: "ok", value: null };
+      const exists = await sql`select 1 from tasks where id = ${id}`;
+      return exists.length > 0 ? { kind: "precondition_failed" } : { kind: "not_found" };
+    });
+  }
+}

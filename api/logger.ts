@@ -1,0 +1,49 @@
+import pino, { type Logger } from "pino";
+import type { ApiConfig } from "./config.js";
+
+export type { Logger };
+
+/** Paths never written to the logs, whatever a caller passes in. */
+export const REDACT_PATHS = [
+  "authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "password",
+  "apiKey",
+  "key",
+  "DATABASE_URL",
+  "DATABASE_PASSWORD",
+  "BOOTSTRAP_API_KEY",
+  "config.DATABASE_URL",
+  "config.DATABASE_PASSWORD",
+  "config.BOOTSTRAP_API_KEY",
+];
+
+/**
+ * JSON lines on stdout through an asynchronous sonic-boom destination (no synchronous write per request);
+ * `flushLogger` is called on shutdown.
+ */
+export function createLogger(
+  config: Pick<ApiConfig, "LOG_LEVEL" | "OTEL_SERVICE_NAME">,
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino(
+    {
+      level: config.LOG_LEVEL,
+      base: { service: config.OTEL_SERVICE_NAME },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+    },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+export function flushLogger(logger: Logger): void {
+  try {
+    logger.flush();
+  } catch {
+    // The destination may already be closed.
+  }
+}

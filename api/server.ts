@@ -1,0 +1,211 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Sql } from "postgres";
+import { createApp, IDEMPOTENCY_TTL_HOURS, type Lifecycle } from "./app.js";
+import { ApiKeyVerifier, ensureApiKey } from "./auth/keys.js";
+import type { ApiConfig } from "./config.js";
+import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
+import { Database } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { createLogger, flushLogger, type Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+
+export interface StartServerOptions {
+  logger?: Logger;
+  /** Apply pending migrations before listening (default true). */
+  migrate?: boolean;
+  /** Give up start-up after this long if PostgreSQL stays unreachable (default 60 s). */
+  startupDatabaseWaitMs?: number;
+  /** Create a server span per request (main.ts sets it when tracing started). */
+  tracing?: boolean;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:3000 (the bound address; port 0 resolves to the real port). */
+  url: string;
+  metricsUrl: string;
+  port: number;
+  metricsPort: number;
+  app: ReturnType<typeof createApp>;
+  sql: Sql;
+  metrics: Metrics;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  keys: ApiKeyVerifier;
+  /**
+   * Graceful stop: readiness → 503 at once, optional drain delay, stop accepting connections, let
+   * in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS, then remaining sockets are destroyed),
+   * close the metrics server and the pool. Idempotent: later calls return the same promise.
+   */
+  shutdown(reason?: string): Promise<void>;
+  /** Alias of shutdown(). */
+  close(): Promise<void>;
+}
+
+function urlFor(host: string, port: number): string {
+  const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function migrateWithRetry(sql: Sql, logger: Logger, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await migrate(sql);
+      logger.info({ applied: result.applied, schemaVersion: result.current }, "migrations up to date");
+      return;
+    } catch (error) {
+      if (classifyDatabaseError(error) !== "unavailable" || Date.now() >= deadline) throw error;
+      const delay = Math.min(5_000, 250 * 2 ** Math.min(attempt, 5));
+      logger.warn(
+        { attempt, retryInMs: delay, code: (error as { code?: string }).code },
+        "database not reachable yet",
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+/** Start the API (and the metrics server) from a validated configuration. */
+export async function startServer(
+  config: ApiConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const metrics = createMetrics();
+  const sql = createSql(config);
+  const db = new Database(sql, config.DATABASE_POOL_MAX, metrics);
+  const lifecycle: Lifecycle = { shuttingDown: false, startedAt: Date.now() };
+
+  try {
+    if (options.migrate !== false)
+      await migrateWithRetry(sql, logger, options.startupDatabaseWaitMs ?? 60_000);
+    if (config.BOOTSTRAP_API_KEY) {
+      await ensureApiKey(sql, config.BOOTSTRAP_API_KEY);
+      logger.info("bootstrap API key ensured");
+    }
+  } catch (error) {
+    await closeSql(sql, 2).catch(() => undefined);
+    throw error;
+  }
+
+  const keys = new ApiKeyVerifier(db, config.API_KEY_CACHE_TTL_MS, metrics);
+  const app = createApp({ config, db, logger, metrics, lifecycle, keys, tracing: options.tracing ?? false });
+
+  const headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  // Created without listening: listen() below turns errors (EADDRINUSE) into a rejected start-up.
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      // Above the load balancer's idle timeout (ALB: 60 s), or it reuses sockets we already closed: 502s.
+      keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout,
+      requestTimeout: headersTimeout + config.REQUEST_TIMEOUT_MS,
+    },
+  }) as Server;
+  server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = headersTimeout + config.REQUEST_TIMEOUT_MS;
+
+  const metricsServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if ((req.method === "GET" || req.method === "HEAD") && req.url?.split("?")[0] === "/metrics") {
+      metrics.registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { "Content-Type": metrics.registry.contentType });
+          res.end(req.method === "HEAD" ? undefined : body);
+        },
+        () => {
+          res.writeHead(500, { "Content-Type": "text/plain" });
+          res.end("metrics collection failed\n");
+        },
+      );
+      return;
+    }
+    res.writeHead(404, { "Content-Type": "text/plain" });
+    res.end("not found\n");
+  });
+
+  let port: number;
+  let metricsPort: number;
+  try {
+    port = await listen(server, config.PORT, config.HOST);
+    metricsPort = await listen(metricsServer, config.METRICS_PORT, config.HOST);
+  } catch (error) {
+    server.close();
+    metricsServer.close();
+    await closeSql(sql, 2).catch(() => undefined);
+    throw error;
+  }
+
+  // Expired idempotency records are also ignored by the claim query; this only keeps the table small.
+  const cleanup = setInterval(() => {
+    db.run(
+      "idempotency_cleanup",
+      (q) =>
+        q`delete from idempotency_keys where created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`,
+    ).catch((error) =>
+      logger.warn({ code: (error as { code?: string }).code }, "idempotency cleanup failed"),
+    );
+  }, 15 * 60_000);
+  cleanup.unref();
+
+  const url = urlFor(config.HOST, port);
+  const metricsUrl = `${urlFor(config.HOST, metricsPort)}/metrics`;
+  logger.info({ url, metricsUrl }, "listening");
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = "shutdown") => {
+    stopping ??= (async () => {
+      lifecycle.shuttingDown = true;
+      logger.info({ reason, inFlight: db.inFlight }, "shutting down: readiness now 503");
+      if (config.SHUTDOWN_DRAIN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DRAIN_DELAY_MS);
+      clearInterval(cleanup);
+      const closed = closeServer(server);
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        logger.warn("shutdown timeout reached: closing remaining connections");
+        server.closeAllConnections();
+      }, config.SHUTDOWN_TIMEOUT_MS);
+      await closed;
+      clearTimeout(timer);
+      metricsServer.closeAllConnections();
+      await closeServer(metricsServer);
+      await closeSql(sql, 5).catch(() => undefined);
+      logger.info("shutdown complete");
+      flushLogger(logger);
+    })();
+    return stopping;
+  };
+
+  return {
+    url,
+    metricsUrl,
+    port,
+    metricsPort,
+    app,
+    sql,
+    metrics,
+    logger,
+    lifecycle,
+    keys,
+    shutdown,
+    close: () => shutdown(),
+  };
+}
