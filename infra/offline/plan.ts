@@ -109,7 +109,7 @@ export async function planCloud(
   overrides: Record<string, string> = {},
   root = REPO_ROOT,
 ): Promise<CloudPlan> {
-  const config = {
+  const config: Record<string, string> = {
     ...PROVIDER_DEFAULTS,
     ...readStackConfig(stack, root),
     [`${PROJECT_NAME}:cloud`]: cloud,
