@@ -1,0 +1,186 @@
+/** Pure parts of the AWS program: Dockerfile facts, build-context hashing, container definitions, alarms. */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, describe, expect, it } from "vitest";
+import { apiEnvironmentSchema, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
+import {
+  ADOT_COLLECTOR_IMAGE,
+  containerDefinitions,
+  EXEC_AGENT_PATHS,
+  taskVolumes,
+} from "../../infra/aws/containers.js";
+import { DEFAULT_CONTAINER_USER, parseDockerfile, readDockerfile } from "../../infra/aws/dockerfile.js";
+import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/image.js";
+import { approximateMaxConnections, awsAlarms } from "../../infra/aws/monitoring.js";
+import { cpuUnits } from "../../infra/aws/service.js";
+import { runUnderMocks } from "../../infra/offline/mock-run.js";
+import { program } from "../../infra/program.js";
+import { buildServiceSpec } from "../../infra/spec.js";
+
+const spec = (stack: string, extra: Record<string, string> = {}) =>
+  buildServiceSpec({ cloud: "aws", ...extra }, { stack, awsRegion: "eu-west-1" });
+
+describe("Dockerfile facts", () => {
+  it("reads the repository's Dockerfile: numeric non-root user and its exec-form health check", () => {
+    const facts = readDockerfile(".", "Dockerfile");
+    expect(facts.user).toMatch(/^[1-9]\d*:\d+$/);
+    expect(facts.healthCheck.join(" ")).toMatch(/healthcheck\.js$/);
+    const text = readFileSync("Dockerfile", "utf8");
+    if (/^USER 65532/m.test(text)) expect(facts.user).toBe("65532:65532");
+  });
+
+  it("parses the final stage only, joins continuation lines, never returns root", () => {
+    const facts = parseDockerfile(
+      [
+        "FROM node:24 AS build",
+        "USER 0",
+        "FROM gcr.io/distroless/nodejs24-debian13:nonroot AS runtime",
+        "HEALTHCHECK --interval=30s \\",
+        '  CMD ["/nodejs/bin/node", "dist/api/healthcheck.js"]',
+      ].join("\n"),
+    );
+    expect(facts).toEqual({
+      user: "65532:65532",
+      healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"],
+    });
+    expect(parseDockerfile("FROM node:24-slim\nUSER node\n").user).toBe("1000:1000");
+    expect(parseDockerfile("FROM node:24-slim\nUSER root\n").user).toBe(DEFAULT_CONTAINER_USER);
+    expect(parseDockerfile(undefined)).toEqual({
+      user: DEFAULT_CONTAINER_USER,
+      healthCheck: ["node", "dist/api/healthcheck.js"],
+    });
+  });
+});
+
+describe("build context hash", () => {
+  const dir = mkdtempSync(join(tmpdir(), "twincloud-ctx-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("follows .dockerignore allowlists, including re-included directories", () => {
+    const ignored = dockerignoreMatcher(["*", "!api", "!package.json", "**/*.test.ts", "**/node_modules"]);
+    expect(ignored("infra")).toBe(true);
+    expect(ignored("infra/aws/index.ts")).toBe(true);
+    expect(ignored("api")).toBe(false);
+    expect(ignored("api/config.ts")).toBe(false);
+    expect(ignored("api/config.test.ts")).toBe(true);
+    expect(ignored("api/node_modules/x.js")).toBe(true);
+    expect(ignored("package.json")).toBe(false);
+  });
+
+  it("changes when a build input changes and only then", () => {
+    mkdirSync(join(dir, "api"));
+    mkdirSync(join(dir, "infra"));
+    writeFileSync(join(dir, ".dockerignore"), "*\n!api\n!Dockerfile\n");
+    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\n");
+    writeFileSync(join(dir, "api", "main.ts"), "export {};\n");
+    writeFileSync(join(dir, "infra", "index.ts"), "export {};\n");
+    const first = buildContextHash(dir, "Dockerfile");
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(join(dir, "infra", "index.ts"), "export const changed = 1;\n");
+    expect(buildContextHash(dir, "Dockerfile")).toBe(first);
+    writeFileSync(join(dir, "api", "main.ts"), "export const changed = 1;\n");
+    const second = buildContextHash(dir, "Dockerfile");
+    expect(second).not.toBe(first);
+    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\nUSER 1000\n");
+    expect(buildContextHash(dir, "Dockerfile")).not.toBe(second);
+  });
+});
+
+describe("container definitions", () => {
+  const inputs = {
+    image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x@sha256:abc",
+    databaseHost: "db.example.internal",
+    databaseSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbCdEf",
+    logGroupName: "/ecs/x/api",
+    region: "eu-west-1",
+    dockerfile: { user: "65532:65532", healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"] },
+  };
+
+  it("adds a pinned ADOT collector and points the API's OTLP exporter at it when tracing is on", () => {
+    const traced = spec("dev", { tracing: "true" });
+    const [api, collector] = containerDefinitions(traced, inputs) as Record<string, unknown>[];
+    expect(collector).toMatchObject({
+      name: "otel-collector",
+      image: ADOT_COLLECTOR_IMAGE,
+      essential: false,
+    });
+    expect(ADOT_COLLECTOR_IMAGE).toMatch(/:v\d+\.\d+\.\d+$/);
+    const env = Object.fromEntries(
+      ((api?.environment ?? []) as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+    );
+    expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://127.0.0.1:4318");
+    expect(api?.dependsOn).toEqual([{ containerName: "otel-collector", condition: "START" }]);
+    const parsed = apiEnvironmentSchema.safeParse({ ...env, DATABASE_PASSWORD: "dummy" });
+    expect(parsed.success).toBe(true);
+    for (const name of SECRET_ENV_VARS) expect(env[name]).toBeUndefined();
+  });
+
+  it("mounts writable paths for ECS Exec only where exec is enabled", () => {
+    expect(taskVolumes(spec("dev")).map((v) => v.name)).toHaveLength(1 + EXEC_AGENT_PATHS.length);
+    expect(
+      taskVolumes(spec("prod", { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0-0" })),
+    ).toEqual([{ name: "tmp" }]);
+  });
+
+  it("uses the Dockerfile's health-check command in exec form", () => {
+    const [api] = containerDefinitions(spec("dev"), inputs) as Record<string, unknown>[];
+    expect(api?.healthCheck).toMatchObject({
+      command: ["CMD", "/nodejs/bin/node", "dist/api/healthcheck.js"],
+    });
+    expect(HEALTH_PATHS.live).toBe("/health/live");
+  });
+});
+
+describe("alarms", () => {
+  it("have unique, stable ids used as runbook anchors and stack-prefixed names", () => {
+    const alarms = awsAlarms(spec("dev"));
+    const ids = alarms.map((a) => a.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([
+      "api-5xx-rate",
+      "api-latency-p95",
+      "api-unhealthy-targets",
+      "api-running-tasks-low",
+      "api-cpu-high",
+      "api-memory-high",
+      "db-cpu-high",
+      "db-free-storage-low",
+      "db-connections-high",
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.name).toBe(`twincloud-dev-${alarm.id}`);
+      expect(alarm.runbook).toBe(`docs/runbook.md#${alarm.id}`);
+    }
+  });
+
+  it("keeps the connections threshold below the instance's max_connections", () => {
+    expect(approximateMaxConnections("db.t4g.micro")).toBeLessThan(120);
+    const dev = awsAlarms(spec("dev")).find((a) => a.id === "db-connections-high");
+    expect(dev?.threshold).toBeLessThan(approximateMaxConnections("db.t4g.micro"));
+  });
+
+  it("converts vCPU to Fargate CPU units", () => {
+    expect([0.25, 0.5, 1, 2, 4].map(cpuUnits)).toEqual([256, 512, 1024, 2048, 4096]);
+  });
+});
+
+describe("tracing under mocks", () => {
+  it("grants X-Ray to the task role only when tracing is enabled", async () => {
+    const result = await runUnderMocks(program, {
+      stack: "dev",
+      config: { "twincloud:cloud": "aws", "aws:region": "eu-west-1", "twincloud:tracing": "true" },
+    });
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const taskPolicy = result.resources.find(
+      (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "twincloud-dev-task",
+    );
+    expect(String(taskPolicy?.props.policy)).toMatch(/xray:PutTraceSegments/);
+    const task = result.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+    const names = (JSON.parse(String(task?.props.containerDefinitions)) as { name: string }[]).map(
+      (c) => c.name,
+    );
+    expect(names).toEqual(["api", "otel-collector"]);
+  });
+});

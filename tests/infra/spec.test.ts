@@ -1,0 +1,116 @@
+/** `buildServiceSpec`: tier defaults and error messages that name the `twincloud:<key>` and what it accepts. */
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
+import { buildServiceSpec, StackConfigError } from "../../infra/spec.js";
+
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+
+function problemsOf(
+  raw: Record<string, string | undefined>,
+  stack = "dev",
+  awsRegion = "eu-west-1",
+): string[] {
+  try {
+    buildServiceSpec(raw, { stack, awsRegion });
+  } catch (error) {
+    expect(error).toBeInstanceOf(StackConfigError);
+    return (error as StackConfigError).problems;
+  }
+  throw new Error("expected a StackConfigError");
+}
+
+describe("buildServiceSpec errors", () => {
+  it.each([
+    [{ cloud: "gcp" }, /^twincloud:cloud: expected one of aws, azure$/],
+    [{ cloud: "aws", cpu: "3" }, /^twincloud:cpu: expected one of 0\.25, 0\.5, 1, 2, 4$/],
+    [
+      { cloud: "aws", dbStorageGiB: "20" },
+      /^twincloud:dbStorageGiB: expected one of 32, 64, 128, 256, 512, 1024$/,
+    ],
+    [{ cloud: "aws", logRetentionDays: "14" }, /^twincloud:logRetentionDays: expected one of 30, 60, .*731$/],
+    [{ cloud: "aws", dbHighAvailability: "yes" }, /^twincloud:dbHighAvailability: expected true or false$/],
+    [{ cloud: "aws", alertEmail: "not-an-email" }, /^twincloud:alertEmail: expected an email address$/],
+    [
+      { cloud: "aws", certificateArn: "arn:aws:iam::1:x" },
+      /^twincloud:certificateArn: expected an ACM certificate ARN$/,
+    ],
+    [
+      { cloud: "aws", drRegion: "Frankfurt" },
+      /^twincloud:drRegion: expected an AWS region such as eu-central-1$/,
+    ],
+    [{ cloud: "aws", availabilityZones: "4" }, /^twincloud:availabilityZones: .*(3|less)/i],
+  ])("names the key and what it accepts: %o", (raw, message) => {
+    const problems = problemsOf(raw);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it("rejects unknown keys, listing the allowed ones", () => {
+    const [problem] = problemsOf({ cloud: "aws", replicas: "3" } as Record<string, string>);
+    expect(problem).toMatch(
+      /^unknown key\(s\) twincloud:replicas: allowed keys are cloud, environment, .*latencyP95Ms$/,
+    );
+  });
+
+  it("reports every problem at once, cross-field ones included", () => {
+    const problems = problemsOf({
+      cloud: "aws",
+      minReplicas: "5",
+      maxReplicas: "2",
+      cpu: "1",
+      memoryMiB: "512",
+    });
+    expect(problems).toEqual([
+      "twincloud:minReplicas: must not exceed maxReplicas (5 > 2)",
+      expect.stringMatching(
+        /^twincloud:memoryMiB: 512 does not fit cpu 1; allowed pairs are 0\.25\/512, .*4\/8192$/,
+      ),
+    ]);
+  });
+
+  it("requires a certificate in prod on AWS, a DR region different from the deployment region, a tier", () => {
+    expect(problemsOf({ cloud: "aws" }, "prod")).toEqual([
+      "twincloud:certificateArn: required in prod on AWS (plain HTTP is for dev only)",
+    ]);
+    expect(problemsOf({ cloud: "aws", drRegion: "eu-west-1" })).toEqual([
+      "twincloud:drRegion: must differ from the deployment region eu-west-1",
+    ]);
+    expect(problemsOf({ cloud: "aws" }, "feature-x")[0]).toMatch(
+      /^twincloud:environment: required for stack "feature-x" \(expected one of dev, staging, prod\)$/,
+    );
+    expect(problemsOf({ cloud: "azure", dbSize: "small", dbHighAvailability: "true" })[0]).toMatch(
+      /^twincloud:dbSize: "small" is burstable/,
+    );
+  });
+});
+
+describe("buildServiceSpec tiers", () => {
+  it("derives dev, staging and prod defaults", () => {
+    const dev = buildServiceSpec({ cloud: "aws" }, { stack: "dev" });
+    const staging = buildServiceSpec({ cloud: "aws" }, { stack: "staging" });
+    const prod = buildServiceSpec(
+      { cloud: "aws", certificateArn: CERT },
+      { stack: "prod", awsRegion: "eu-west-1" },
+    );
+    expect([dev, staging, prod].map((s) => s.network.availabilityZones)).toEqual([2, 2, 3]);
+    expect([dev, staging, prod].map((s) => s.network.natGatewaysPerAz)).toEqual([false, false, true]);
+    expect([dev, staging, prod].map((s) => s.ingress.waf.enabled)).toEqual([false, true, true]);
+    expect([dev, staging, prod].map((s) => s.operations.execEnabled)).toEqual([true, true, false]);
+    expect(prod.database).toMatchObject({
+      highAvailability: true,
+      deletionProtection: true,
+      crossRegionBackup: { enabled: true, awsRegion: "eu-central-1" },
+    });
+    expect(prod.ingress.httpsOnly).toBe(true);
+    expect(dev.ingress.httpsOnly).toBe(false);
+    expect(dev.container.port).toBe(DEFAULT_PORT);
+    expect(dev.container.health.ready).toBe(HEALTH_PATHS.ready);
+    expect(dev.container.stopTimeoutSeconds).toBeGreaterThan(dev.container.shutdownTimeoutSeconds);
+  });
+
+  it("lets an explicit environment override the stack name", () => {
+    const spec = buildServiceSpec({ cloud: "aws", environment: "staging" }, { stack: "feature-x" });
+    expect(spec.environment).toBe("staging");
+    expect(spec.name).toBe("twincloud-feature-x");
+  });
+});
