@@ -4,9 +4,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
-import { tagsFor } from "./common.js";
+import { assumeRolePolicy, tagsFor } from "./common.js";
 
 export interface Network {
   vpcId: pulumi.Output<string>;
@@ -24,22 +24,95 @@ export function publicListenerPorts(spec: ServiceSpec): number[] {
   return spec.ingress.certificateArn ? [80, 443] : [80];
 }
 
+/** awsx's VPC children that take tags (the component is remote: its children only see transforms). */
+const VPC_TAGGABLE_CHILDREN = new Set([
+  "aws:ec2/vpc:Vpc",
+  "aws:ec2/subnet:Subnet",
+  "aws:ec2/routeTable:RouteTable",
+  "aws:ec2/internetGateway:InternetGateway",
+  "aws:ec2/natGateway:NatGateway",
+  "aws:ec2/eip:Eip",
+  "aws:ec2/vpcEndpoint:VpcEndpoint",
+]);
+
+/** A transform that puts the spec's tags on every taggable child of the awsx VPC (its own tags win). */
+export function vpcChildTags(spec: ServiceSpec): pulumi.ResourceTransform {
+  return (args) => {
+    if (!VPC_TAGGABLE_CHILDREN.has(args.type)) return undefined;
+    const existing = args.props.tags;
+    if (
+      existing !== undefined &&
+      (typeof existing !== "object" || existing === null || pulumi.Output.isInstance(existing))
+    ) {
+      return undefined;
+    }
+    return {
+      props: { ...args.props, tags: { ...spec.tags, ...(existing as Record<string, string> | undefined) } },
+      opts: args.opts,
+    };
+  };
+}
+
 export function createNetwork(spec: ServiceSpec): Network {
-  const vpc = new awsx.ec2.Vpc(`${spec.name}-vpc`, {
-    cidrBlock: spec.network.cidr,
-    numberOfAvailabilityZones: spec.network.availabilityZones,
-    enableDnsHostnames: true,
-    enableDnsSupport: true,
-    natGateways: {
-      strategy: spec.network.natGatewaysPerAz
-        ? awsx.ec2.NatGatewayStrategy.OnePerAz
-        : awsx.ec2.NatGatewayStrategy.Single,
+  const vpc = new awsx.ec2.Vpc(
+    `${spec.name}-vpc`,
+    {
+      cidrBlock: spec.network.cidr,
+      numberOfAvailabilityZones: spec.network.availabilityZones,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      natGateways: {
+        strategy: spec.network.natGatewaysPerAz
+          ? awsx.ec2.NatGatewayStrategy.OnePerAz
+          : awsx.ec2.NatGatewayStrategy.Single,
+      },
+      subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+      subnetSpecs: [
+        { type: awsx.ec2.SubnetType.Public, cidrMask: 24, tags: tagsFor(spec) },
+        { type: awsx.ec2.SubnetType.Private, cidrMask: 20, tags: tagsFor(spec) },
+      ],
+      tags: tagsFor(spec, `${spec.name}-vpc`),
     },
-    subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-    subnetSpecs: [
-      { type: awsx.ec2.SubnetType.Public, cidrMask: 24, tags: tagsFor(spec) },
-      { type: awsx.ec2.SubnetType.Private, cidrMask: 20, tags: tagsFor(spec) },
-    ],
+    { transforms: [vpcChildTags(spec)] },
+  );
+
+  // Take over the VPC's default security group and leave it without rules (nothing may use it).
+  new aws.ec2.DefaultSecurityGroup(`${spec.name}-default`, {
+    vpcId: vpc.vpcId,
+    tags: tagsFor(spec, `${spec.name}-default-deny`),
+  });
+
+  // VPC flow logs (accepted and rejected traffic) to CloudWatch Logs, kept as long as the other logs.
+  const flowLogGroup = new aws.cloudwatch.LogGroup(`${spec.name}-vpc-flow-logs`, {
+    name: `/vpc/${spec.name}/flow-logs`,
+    retentionInDays: spec.logs.retentionDays,
+    tags: tagsFor(spec, `/vpc/${spec.name}/flow-logs`),
+  });
+  const flowLogRole = new aws.iam.Role(`${spec.name}-vpc-flow-logs`, {
+    description: `VPC flow logs delivery for ${spec.name}`,
+    assumeRolePolicy: assumeRolePolicy("vpc-flow-logs.amazonaws.com"),
+    tags: tagsFor(spec, `${spec.name}-vpc-flow-logs`),
+  });
+  new aws.iam.RolePolicy(`${spec.name}-vpc-flow-logs`, {
+    role: flowLogRole.id,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: pulumi.interpolate`${flowLogGroup.arn}:*`,
+        },
+      ],
+    }),
+  });
+  new aws.ec2.FlowLog(`${spec.name}-vpc`, {
+    vpcId: vpc.vpcId,
+    trafficType: "ALL",
+    logDestinationType: "cloud-watch-logs",
+    logDestination: flowLogGroup.arn,
+    iamRoleArn: flowLogRole.arn,
+    maxAggregationInterval: 60,
     tags: tagsFor(spec, `${spec.name}-vpc`),
   });
 

@@ -284,6 +284,18 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       vpcSecurityGroupIds: [fakeId({ type: T.sg, name: database })],
     });
     expect(one(T.alb).props.subnets).toEqual(expect.arrayContaining([expect.stringMatching(/^subnet-pub/)]));
+    // The VPC's default group is taken over and left without rules.
+    const defaultGroup = one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+    expect(defaultGroup.props.ingress ?? []).toEqual([]);
+    expect(defaultGroup.props.egress ?? []).toEqual([]);
+  });
+
+  it("logs VPC flows to a log group with the spec's retention", () => {
+    const { one, spec } = stackRun(stack);
+    const flowLog = one("aws:ec2/flowLog:FlowLog");
+    const group = one(T.logGroup, `${spec.name}-vpc-flow-logs`);
+    expect(flowLog.props).toMatchObject({ trafficType: "ALL", logDestination: group.state.arn });
+    expect(group.props.retentionInDays).toBe(spec.logs.retentionDays);
   });
 
   it("keeps secrets out of the plain environment: the password only through `secrets`", () => {

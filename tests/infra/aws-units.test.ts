@@ -14,6 +14,7 @@ import {
 import { DEFAULT_CONTAINER_USER, parseDockerfile, readDockerfile } from "../../infra/aws/dockerfile.js";
 import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/image.js";
 import { approximateMaxConnections, awsAlarms } from "../../infra/aws/monitoring.js";
+import { vpcChildTags } from "../../infra/aws/network.js";
 import { cpuUnits } from "../../infra/aws/service.js";
 import { runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
@@ -130,6 +131,23 @@ describe("container definitions", () => {
       command: ["CMD", "/nodejs/bin/node", "dist/api/healthcheck.js"],
     });
     expect(HEALTH_PATHS.live).toBe("/health/live");
+  });
+});
+
+describe("VPC child tags", () => {
+  it("adds the spec's tags to awsx's taggable children, keeping their own tags", async () => {
+    const dev = spec("dev");
+    const transform = vpcChildTags(dev);
+    const base = { custom: true, name: "x", opts: {} };
+    const result = await transform({
+      ...base,
+      type: "aws:ec2/natGateway:NatGateway",
+      props: { tags: { Name: "nat-1" } },
+    });
+    expect(result?.props.tags).toEqual({ ...dev.tags, Name: "nat-1" });
+    const untagged = await transform({ ...base, type: "aws:ec2/subnet:Subnet", props: {} });
+    expect(untagged?.props.tags).toEqual(dev.tags);
+    expect(await transform({ ...base, type: "aws:ec2/route:Route", props: {} })).toBeUndefined();
   });
 });
 
