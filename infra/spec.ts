@@ -118,7 +118,14 @@ export interface ServiceSpec {
   /** Short, DNS-safe prefix for physical names, e.g. "twincloud-prod". */
   name: string;
   tags: Record<string, string>;
-  image: { context: string; dockerfile: string; platform: "linux/amd64"; repositoryName: string };
+  image: {
+    context: string;
+    dockerfile: string;
+    platform: "linux/amd64";
+    repositoryName: string;
+    /** Deploy this already-pushed image (`<repository>@sha256:...`) instead of building: rollbacks. */
+    digest?: string;
+  };
   container: {
     port: number;
     metricsPort: number;
@@ -192,11 +199,9 @@ export interface ServiceSpec {
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(["true", "false"], { message: "expected true or false" }).transform((v) => v === "true");
 const oneOf = <T extends readonly number[]>(values: T) =>
-  z.coerce
-    .number()
-    .refine((v) => (values as readonly number[]).includes(v), {
-      message: `expected one of ${values.join(", ")}`,
-    });
+  z.coerce.number().refine((v) => (values as readonly number[]).includes(v), {
+    message: `expected one of ${values.join(", ")}`,
+  });
 
 export const stackConfigSchema = z
   .object({
@@ -232,6 +237,13 @@ export const stackConfigSchema = z
     corsOrigins: z.string().optional(),
     tracing: flag.optional(),
     latencyP95Ms: intIn(10, 60_000).optional(),
+    imageDigest: z
+      .string()
+      .regex(
+        /^[^\s@]+@sha256:[0-9a-f]{64}$/,
+        "expected an image pushed earlier, by digest: <repository>@sha256:<64 hex>",
+      )
+      .optional(),
   })
   .strict();
 
@@ -330,7 +342,13 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
     environment,
     name,
     tags: { project, environment, stack: context.stack, "managed-by": "pulumi" },
-    image: { context: ".", dockerfile: "Dockerfile", platform: "linux/amd64", repositoryName: `${name}-api` },
+    image: {
+      context: ".",
+      dockerfile: "Dockerfile",
+      platform: "linux/amd64",
+      repositoryName: `${name}-api`,
+      ...(config.imageDigest ? { digest: config.imageDigest } : {}),
+    },
     container: {
       port: DEFAULT_PORT,
       metricsPort: DEFAULT_METRICS_PORT,
