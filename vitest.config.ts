@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // One embedded PostgreSQL shared by the API test files (each creates its own database).
+    globalSetup: ["tests/api/global-setup.ts"],
     coverage: {
       provider: "v8",
       include: ["api/**", "infra/**", "policies/**"],

@@ -20,6 +20,9 @@ export interface StartServerOptions {
   startupDatabaseWaitMs?: number;
   /** Create a server span per request (main.ts sets it when tracing started). */
   tracing?: boolean;
+  /** Override PORT / METRICS_PORT (0 = any free port; tests). */
+  port?: number;
+  metricsPort?: number;
 }
 
 export interface RunningServer {
@@ -145,8 +148,8 @@ export async function startServer(
   let port: number;
   let metricsPort: number;
   try {
-    port = await listen(server, config.PORT, config.HOST);
-    metricsPort = await listen(metricsServer, config.METRICS_PORT, config.HOST);
+    port = await listen(server, options.port ?? config.PORT, config.HOST);
+    metricsPort = await listen(metricsServer, options.metricsPort ?? config.METRICS_PORT, config.HOST);
   } catch (error) {
     server.close();
     metricsServer.close();

@@ -37,6 +37,9 @@ export function hashApiKey(key: string): Buffer {
 /** Keys we issue are `tc_` + 43 chars, but BOOTSTRAP_API_KEY may be any string of 32+ characters. */
 const PLAUSIBLE_KEY = /^[\x21-\x7e]{16,512}$/;
 
+/** Scopes come from a fixed set of plain words, so the array literal needs no quoting. */
+const pgTextArray = (scopes: readonly Scope[]) => `{${scopes.filter((s) => SCOPES.includes(s)).join(",")}}`;
+
 export async function insertApiKey(
   sql: Sql,
   input: { name: string; scopes: readonly Scope[]; key?: string },
@@ -44,7 +47,7 @@ export async function insertApiKey(
   const key = input.key ?? generateApiKey();
   const rows = await sql<{ id: string; created_at: Date }[]>`
     insert into api_keys (name, key_hash, prefix, scopes)
-    values (${input.name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${sql.array([...input.scopes])})
+    values (${input.name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${pgTextArray(input.scopes)}::text[])
     returning id, created_at`;
   const row = rows[0]!;
   return {
@@ -64,7 +67,7 @@ export async function insertApiKey(
 export async function ensureApiKey(sql: Sql, key: string, name = "bootstrap"): Promise<void> {
   await sql`
     insert into api_keys (name, key_hash, prefix, scopes)
-    values (${name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${sql.array([...SCOPES])})
+    values (${name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${pgTextArray(SCOPES)}::text[])
     on conflict (key_hash) do update set scopes = excluded.scopes, revoked_at = null`;
 }
 
