@@ -124,6 +124,21 @@ export function createImage(spec: ServiceSpec): ApiImage {
     }),
   });
 
+  const pinned = spec.image.digest;
+  if (pinned) {
+    // Rollback path: run an image pushed by an earlier `pulumi up`, without building. It must come from this
+    // stack's repository (the execution role may pull from nowhere else).
+    const imageDigest = repository.repositoryUrl.apply((url) => {
+      if (!pinned.startsWith(`${url}@sha256:`)) {
+        throw new pulumi.RunError(
+          `twincloud:imageDigest: expected an image of this stack's repository, ${url}@sha256:<64 hex>; got ${pinned}`,
+        );
+      }
+      return pinned;
+    });
+    return { repository, imageDigest };
+  }
+
   const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId });
   const tag = `ctx-${buildContextHash(spec.image.context, spec.image.dockerfile).slice(0, 20)}`;
   const image = new docker.Image(`${spec.name}-api-image`, {

@@ -184,6 +184,23 @@ describe("alarms", () => {
   });
 });
 
+describe("rollback by digest under mocks", () => {
+  it("deploys twincloud:imageDigest without building when it names this stack's repository", async () => {
+    const digest = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/twincloud-dev-api@sha256:${"a".repeat(64)}`;
+    const result = await runUnderMocks(program, {
+      stack: "dev",
+      config: { "twincloud:cloud": "aws", "aws:region": "eu-west-1", "twincloud:imageDigest": digest },
+    });
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    expect(result.outputs.imageDigest).toBe(digest);
+    expect(result.resources.some((r) => r.type === "docker:index/image:Image")).toBe(false);
+    const task = result.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+    expect((JSON.parse(String(task?.props.containerDefinitions)) as { image: string }[])[0]?.image).toBe(
+      digest,
+    );
+  });
+});
+
 describe("tracing under mocks", () => {
   it("grants X-Ray to the task role only when tracing is enabled", async () => {
     const result = await runUnderMocks(program, {

@@ -38,6 +38,10 @@ describe("buildServiceSpec errors", () => {
       { cloud: "aws", drRegion: "Frankfurt" },
       /^twincloud:drRegion: expected an AWS region such as eu-central-1$/,
     ],
+    [
+      { cloud: "aws", imageDigest: "repo:v1" },
+      /^twincloud:imageDigest: expected an image pushed earlier, by digest/,
+    ],
     [{ cloud: "aws", availabilityZones: "4" }, /^twincloud:availabilityZones: .*(3|less)/i],
   ])("names the key and what it accepts: %o", (raw, message) => {
     const problems = problemsOf(raw);
@@ -48,7 +52,7 @@ describe("buildServiceSpec errors", () => {
   it("rejects unknown keys, listing the allowed ones", () => {
     const [problem] = problemsOf({ cloud: "aws", replicas: "3" } as Record<string, string>);
     expect(problem).toMatch(
-      /^unknown key\(s\) twincloud:replicas: allowed keys are cloud, environment, .*latencyP95Ms$/,
+      /^unknown key\(s\) twincloud:replicas: allowed keys are cloud, environment, .*latencyP95Ms, imageDigest$/,
     );
   });
 
