@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_METRICS_PORT, DEFAULT_PORT, SECRET_ENV_VARS } from "../../api/config.js";
 import { parseDockerfile, parseInstructions, parseKeyValues } from "./dockerfile.js";
+import { dockerignore } from "./replay.js";
 import { checkDockerfile, RULES, type RuleContext } from "./rules.js";
 
 const REPO = join(import.meta.dirname, "..", "..");
@@ -213,6 +214,45 @@ describe("the Dockerfile parser", () => {
       [undefined, "build"],
     ]);
     expect(() => parseDockerfile("FROM x\nRUN <<EOF\necho\nEOF\n")).toThrow(/heredocs/);
+  });
+});
+
+describe(".dockerignore", () => {
+  it("matches like BuildKit: parents count, last match wins, ** spans segments", () => {
+    const ignored = dockerignore("*\n!src\nsrc/**/*.snap\n!src/keep.snap\n**/secret*\n");
+    expect(
+      ["README.md", "docs/a.md", "src/x/y.snap", "src/deep/secret.txt", "secret.env"].map(ignored),
+    ).toEqual([true, true, true, true, true]);
+    expect(["src", "src/a.ts", "src/keep.snap"].map(ignored)).toEqual([false, false, false]);
+  });
+
+  it("sends the builder only the build inputs", () => {
+    const ignored = dockerignore(readFileSync(join(REPO, ".dockerignore"), "utf8"));
+    const sent = [
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+      "api/main.ts",
+      "api/db/migrations/0001_init.ts",
+    ];
+    const kept = [
+      "infra/index.ts",
+      "tests/container/dockerfile.ts",
+      "policies/index.ts",
+      "node_modules/hono/package.json",
+      ".git/HEAD",
+      ".data/pg/PG_VERSION",
+      "dist/api/main.js",
+      "api/app.test.ts",
+      ".env",
+      "api/.env.local",
+      "observability/compose.yaml",
+      "Pulumi.prod.yaml",
+      "coverage/lcov.info",
+    ];
+    expect(sent.filter(ignored)).toEqual([]);
+    expect(kept.filter((path) => !ignored(path))).toEqual([]);
   });
 });
 

