@@ -4,7 +4,7 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/index.js";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
 import type { Network } from "./network.js";
 

@@ -20,6 +20,8 @@ import { createNetwork } from "./network.js";
 import { createRegistry } from "./registry.js";
 import { createSecrets } from "./secrets.js";
 
+export { azureAlerts } from "./monitoring.js";
+
 export const AZURE_COMPONENT_TYPE = "twincloud:azure:Service";
 
 /** Parent of every resource of the stack, so `pulumi stack` shows one tree per cloud. */

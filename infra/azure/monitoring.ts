@@ -15,7 +15,7 @@ import type * as app from "@pulumi/azure-native/app/index.js";
 import type * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
 import { API_CONTAINER_NAME } from "./app.js";
 
@@ -29,7 +29,12 @@ export const REPLICA_RESTARTS_THRESHOLD = 2;
 export const RUNBOOK = "docs/runbook.md";
 
 export function createWorkspace(
-  args: { spec: ServiceSpec; resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; name: string },
+  args: {
+    spec: ServiceSpec;
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    name: string;
+  },
   opts: pulumi.ComponentResourceOptions,
 ): operationalinsights.Workspace {
   const { spec } = args;
@@ -49,31 +54,61 @@ export function createWorkspace(
   );
 }
 
-/** A metric alert rule as data: what the program renders and what docs/tests list. */
-export interface MetricAlertDefinition {
-  /** Stable rule name (the Azure resource name). */
+/** Default max_connections of Flexible Server per SKU (Azure documents the values; they scale with memory). */
+export const FLEXIBLE_SERVER_MAX_CONNECTIONS: Record<string, number> = {
+  Standard_B1ms: 50,
+  Standard_B2s: 429,
+  Standard_B2ms: 859,
+  Standard_D2ds_v5: 859,
+  Standard_D4ds_v5: 1718,
+};
+
+interface AlertBase {
+  /** Stable id, independent of the stack, shared with the AWS alarm of the same meaning: the runbook anchor. */
+  id: string;
+  /** Physical rule name: `<project>-<stack>-<id>`. */
   name: string;
-  anchor: string;
+  /** What firing means (the rule's description starts with it). */
   summary: string;
+  /** `docs/runbook.md#<id>`. */
+  runbook: string;
+  severity: number;
+  threshold: number;
+  windowSize: string;
+}
+
+/** A platform-metric alert rule (`monitor.MetricAlert`). */
+export interface MetricAlertDefinition extends AlertBase {
+  kind: "metric";
   target: "app" | "database";
   metric: string;
   aggregation: "Average" | "Maximum" | "Total";
   operator: "GreaterThan";
-  threshold: number;
-  windowSize: string;
-  severity: number;
   dimensions?: { name: string; values: string[] }[];
 }
 
-export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition[] {
+/** A Log Analytics query alert rule (`monitor.ScheduledQueryRule`). */
+export interface LogAlertDefinition extends AlertBase {
+  kind: "log";
+  /** Column of the query's result compared with the threshold. */
+  measureColumn: string;
+}
+
+export type AzureAlertDefinition = MetricAlertDefinition | LogAlertDefinition;
+
+/** Every alert rule the Azure stack creates, as data (the runbook coverage test can read it). */
+export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
   const a = spec.alerts;
+  const base = (id: string) => ({ id, name: `${spec.name}-${id}`, runbook: `${RUNBOOK}#${id}` });
   const storageThreshold =
     Math.round((100 - (a.databaseFreeStorageGiB / spec.database.storageGiB) * 100) * 10) / 10;
+  const maxConnections = FLEXIBLE_SERVER_MAX_CONNECTIONS[spec.database.azureSku.name] ?? 859;
+  const connectionThreshold = Math.min(a.databaseConnections, Math.floor(maxConnections * 0.8));
   return [
     {
-      name: `${spec.name}-api-5xx-rate`,
-      anchor: "twincloud-api-high-error-rate",
-      summary: `More than ${HTTP_5XX_PER_FIVE_MINUTES} HTTP 5xx responses in 5 minutes`,
+      ...base("api-5xx-rate"),
+      kind: "metric",
+      summary: `More than ${HTTP_5XX_PER_FIVE_MINUTES} HTTP 5xx responses in 5 minutes (absolute count: Azure metric alerts cannot compute the ${a.http5xxRatePercent}% ratio)`,
       target: "app",
       metric: "Requests",
       aggregation: "Total",
@@ -84,8 +119,17 @@ export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition
       dimensions: [{ name: "statusCodeCategory", values: ["5xx"] }],
     },
     {
-      name: `${spec.name}-api-replica-restarts`,
-      anchor: "twincloud-api-replica-restarts",
+      ...base("api-latency-p95"),
+      kind: "log",
+      summary: `API p95 latency above ${a.latencyP95Ms} ms over 5 minutes (from the API's request logs)`,
+      measureColumn: "p95",
+      threshold: a.latencyP95Ms,
+      windowSize: "PT5M",
+      severity: 2,
+    },
+    {
+      ...base("api-replica-restarts"),
+      kind: "metric",
       summary: `An API replica restarted more than ${REPLICA_RESTARTS_THRESHOLD} times (crash loop or failing liveness probe)`,
       target: "app",
       metric: "RestartCount",
@@ -96,8 +140,8 @@ export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition
       severity: 2,
     },
     {
-      name: `${spec.name}-api-cpu-high`,
-      anchor: "twincloud-api-cpu-high",
+      ...base("api-cpu-high"),
+      kind: "metric",
       summary: `API CPU above ${a.cpuPercent}% of its limit for 10 minutes`,
       target: "app",
       metric: "CpuPercentage",
@@ -108,8 +152,8 @@ export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition
       severity: 3,
     },
     {
-      name: `${spec.name}-api-memory-high`,
-      anchor: "twincloud-api-memory-high",
+      ...base("api-memory-high"),
+      kind: "metric",
       summary: `API memory above ${a.memoryPercent}% of its limit for 10 minutes`,
       target: "app",
       metric: "MemoryPercentage",
@@ -120,8 +164,8 @@ export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition
       severity: 3,
     },
     {
-      name: `${spec.name}-database-cpu-high`,
-      anchor: "twincloud-database-cpu-high",
+      ...base("db-cpu-high"),
+      kind: "metric",
       summary: `Database CPU above ${a.databaseCpuPercent}% for 15 minutes`,
       target: "database",
       metric: "cpu_percent",
@@ -132,8 +176,8 @@ export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition
       severity: 2,
     },
     {
-      name: `${spec.name}-database-storage-low`,
-      anchor: "twincloud-database-storage-low",
+      ...base("db-free-storage-low"),
+      kind: "metric",
       summary: `Database storage above ${storageThreshold}% (less than ${a.databaseFreeStorageGiB} GiB of ${spec.database.storageGiB} GiB free)`,
       target: "database",
       metric: "storage_percent",
@@ -144,24 +188,19 @@ export function metricAlertDefinitions(spec: ServiceSpec): MetricAlertDefinition
       severity: 2,
     },
     {
-      name: `${spec.name}-database-connections-high`,
-      anchor: "twincloud-database-connections-high",
-      summary: `More than ${a.databaseConnections} active database connections`,
+      ...base("db-connections-high"),
+      kind: "metric",
+      summary: `More than ${connectionThreshold} active database connections (80% of ${spec.database.azureSku.name}'s ${maxConnections}, at most ${a.databaseConnections})`,
       target: "database",
       metric: "active_connections",
       aggregation: "Maximum",
       operator: "GreaterThan",
-      threshold: a.databaseConnections,
+      threshold: connectionThreshold,
       windowSize: "PT5M",
       severity: 2,
     },
   ];
 }
-
-export const LATENCY_ALERT = {
-  suffix: "api-latency-p95",
-  anchor: "twincloud-api-latency-p95-high",
-} as const;
 
 /** KQL for the p95 latency alert: one row with the p95 of the last window, when there was traffic. */
 export function latencyQuery(appName: string): string {
@@ -217,61 +256,71 @@ export function createAlerts(args: AlertsArgs, opts: pulumi.ComponentResourceOpt
     database: { id: args.server.id, type: "Microsoft.DBforPostgreSQL/flexibleServers" },
   };
 
-  const metricAlerts = metricAlertDefinitions(spec).map((def) => {
-    const target = targets[def.target];
-    return new monitor.MetricAlert(
-      def.name,
-      {
-        resourceGroupName,
-        location: "global",
-        ruleName: def.name,
-        description: `${def.summary}. Runbook: ${RUNBOOK}#${def.anchor}`,
-        severity: def.severity,
-        enabled: true,
-        scopes: [target.id],
-        targetResourceType: target.type,
-        evaluationFrequency: "PT1M",
-        windowSize: def.windowSize,
-        autoMitigate: true,
-        criteria: {
-          odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-          allOf: [
-            {
-              criterionType: "StaticThresholdCriterion",
-              name: def.metric,
-              metricName: def.metric,
-              metricNamespace: target.type,
-              operator: def.operator,
-              threshold: def.threshold,
-              timeAggregation: def.aggregation,
-              ...(def.dimensions
-                ? { dimensions: def.dimensions.map((d) => ({ name: d.name, operator: "Include", values: d.values })) }
-                : {}),
-            },
-          ],
+  const definitions = azureAlerts(spec);
+  const metricAlerts = definitions
+    .filter((def): def is MetricAlertDefinition => def.kind === "metric")
+    .map((def) => {
+      const target = targets[def.target];
+      return new monitor.MetricAlert(
+        def.name,
+        {
+          resourceGroupName,
+          location: "global",
+          ruleName: def.name,
+          description: `${def.summary}. Runbook: ${def.runbook}`,
+          severity: def.severity,
+          enabled: true,
+          scopes: [target.id],
+          targetResourceType: target.type,
+          evaluationFrequency: "PT1M",
+          windowSize: def.windowSize,
+          autoMitigate: true,
+          criteria: {
+            odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+            allOf: [
+              {
+                criterionType: "StaticThresholdCriterion",
+                name: def.metric,
+                metricName: def.metric,
+                metricNamespace: target.type,
+                operator: def.operator,
+                threshold: def.threshold,
+                timeAggregation: def.aggregation,
+                ...(def.dimensions
+                  ? {
+                      dimensions: def.dimensions.map((d) => ({
+                        name: d.name,
+                        operator: "Include",
+                        values: d.values,
+                      })),
+                    }
+                  : {}),
+              },
+            ],
+          },
+          actions: [{ actionGroupId: actionGroup.id }],
+          tags: spec.tags,
         },
-        actions: [{ actionGroupId: actionGroup.id }],
-        tags: spec.tags,
-      },
-      opts,
-    );
-  });
+        opts,
+      );
+    });
 
-  const latencyName = `${spec.name}-${LATENCY_ALERT.suffix}`;
+  const latency = definitions.find((def): def is LogAlertDefinition => def.kind === "log");
+  if (!latency) throw new Error("infra/azure/monitoring.ts: the latency alert definition is missing");
   const latencyAlert = new monitor.ScheduledQueryRule(
-    latencyName,
+    latency.name,
     {
       resourceGroupName,
       location: args.location,
-      ruleName: latencyName,
-      displayName: latencyName,
-      description: `API p95 latency above ${spec.alerts.latencyP95Ms} ms over 5 minutes (from the API's request logs). Runbook: ${RUNBOOK}#${LATENCY_ALERT.anchor}`,
+      ruleName: latency.name,
+      displayName: latency.name,
+      description: `${latency.summary}. Runbook: ${latency.runbook}`,
       kind: "LogAlert",
-      severity: 2,
+      severity: latency.severity,
       enabled: true,
       scopes: [args.workspace.id],
-      evaluationFrequency: "PT5M",
-      windowSize: "PT5M",
+      evaluationFrequency: latency.windowSize,
+      windowSize: latency.windowSize,
       // The _CL table appears only once the environment has shipped its first log line.
       skipQueryValidation: true,
       autoMitigate: true,
@@ -280,9 +329,9 @@ export function createAlerts(args: AlertsArgs, opts: pulumi.ComponentResourceOpt
           {
             query: latencyQuery(args.appName),
             timeAggregation: "Maximum",
-            metricMeasureColumn: "p95",
+            metricMeasureColumn: latency.measureColumn,
             operator: "GreaterThan",
-            threshold: spec.alerts.latencyP95Ms,
+            threshold: latency.threshold,
             failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
           },
         ],

@@ -5,9 +5,9 @@
  */
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
-import { addressPlan, KEY_VAULT_PRIVATE_DNS_ZONE, resourceNames } from "./naming.js";
+import { addressPlan, KEY_VAULT_PRIVATE_DNS_ZONE, type resourceNames } from "./naming.js";
 
 export interface NetworkArgs {
   spec: ServiceSpec;

@@ -92,9 +92,7 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
       location,
       privateEndpointName: pulumi.interpolate`pe-${vault.name}`,
       subnet: { id: args.network.endpointsSubnet.id },
-      privateLinkServiceConnections: [
-        { name: "vault", privateLinkServiceId: vault.id, groupIds: ["vault"] },
-      ],
+      privateLinkServiceConnections: [{ name: "vault", privateLinkServiceId: vault.id, groupIds: ["vault"] }],
       tags: spec.tags,
     },
     opts,

@@ -97,7 +97,10 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
   }),
   "azure-native:network:PrivateDnsZoneGroup": (name, inputs) => ({
     name,
-    id: armId(inputs, `Microsoft.Network/privateEndpoints/${str(inputs.privateEndpointName)}/privateDnsZoneGroups/${name}`),
+    id: armId(
+      inputs,
+      `Microsoft.Network/privateEndpoints/${str(inputs.privateEndpointName)}/privateDnsZoneGroups/${name}`,
+    ),
   }),
   "azure-native:privatedns:PrivateZone": (name, inputs) => ({
     name,
@@ -105,7 +108,10 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
   }),
   "azure-native:privatedns:VirtualNetworkLink": (name, inputs) => ({
     name,
-    id: armId(inputs, `Microsoft.Network/privateDnsZones/${str(inputs.privateZoneName)}/virtualNetworkLinks/${name}`),
+    id: armId(
+      inputs,
+      `Microsoft.Network/privateDnsZones/${str(inputs.privateZoneName)}/virtualNetworkLinks/${name}`,
+    ),
   }),
   "azure-native:managedidentity:UserAssignedIdentity": (name, inputs) => ({
     name,
@@ -135,7 +141,11 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
       name,
       id: armId(inputs, `Microsoft.KeyVault/vaults/${vault}/secrets/${name}`),
       // Azure never returns a secret's value from the management plane.
-      properties: { ...rest, secretUri: uri, secretUriWithVersion: `${uri}/${mockGuid(uri).replace(/-/g, "")}` },
+      properties: {
+        ...rest,
+        secretUri: uri,
+        secretUriWithVersion: `${uri}/${mockGuid(uri).replace(/-/g, "")}`,
+      },
     };
   },
   "azure-native:dbforpostgresql:Server": (name, inputs) => ({
@@ -147,11 +157,17 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
   }),
   "azure-native:dbforpostgresql:Configuration": (name, inputs) => ({
     name,
-    id: armId(inputs, `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/configurations/${name}`),
+    id: armId(
+      inputs,
+      `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/configurations/${name}`,
+    ),
   }),
   "azure-native:dbforpostgresql:Database": (name, inputs) => ({
     name,
-    id: armId(inputs, `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/databases/${name}`),
+    id: armId(
+      inputs,
+      `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/databases/${name}`,
+    ),
   }),
   "azure-native:app:ManagedEnvironment": (name, inputs) => ({
     name,
@@ -214,7 +230,9 @@ const nameInputs: Record<string, string> = {
   "azure-native:monitor:ScheduledQueryRule": "ruleName",
 };
 
-export function mockResourceState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined {
+export function mockResourceState(
+  args: pulumi.runtime.MockResourceArgs,
+): Record<string, unknown> | undefined {
   const inputs = args.inputs as Inputs;
   const build = azureTypes[args.type];
   if (build) {

@@ -1,0 +1,586 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
+/**
+ * The Azure program for each shipped stack (dev, staging, prod), run once per stack under Pulumi mocks with
+ * the real Pulumi.<stack>.yaml values forced onto Azure. Asserts what each tier creates, that the database
+ * has no public path, that no admin credential or plain secret exists anywhere, and that the Container App
+ * serves the API's own port, health paths and configuration schema.
+ */
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
+import { azureAlerts } from "../../infra/azure/monitoring.js";
+import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
+import {
+  type CapturedResource,
+  fakeId,
+  type MockRunResult,
+  runUnderMocks,
+} from "../../infra/offline/mock-run.js";
+import { mockInvokes } from "../../infra/offline/mock-state-azure.js";
+import type { StackOutputs } from "../../infra/outputs.js";
+import { program } from "../../infra/program.js";
+import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
+
+const STACKS = ["dev", "staging", "prod"] as const;
+type Stack = (typeof STACKS)[number];
+
+/** The stack's real Pulumi.<stack>.yaml config, forced onto Azure (dev and prod ship on AWS). */
+function stackConfig(stack: Stack): Record<string, string> {
+  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, String(v)]));
+  return {
+    ...config,
+    "twincloud:cloud": "azure",
+    "azure-native:location": config["azure-native:location"] ?? "westeurope",
+  };
+}
+
+function specFor(stack: Stack, config: Record<string, string>): ServiceSpec {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
+  }
+  return buildServiceSpec(raw, { stack });
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const isSecret = (v: unknown): v is { value: unknown } =>
+  typeof v === "object" && v !== null && SECRET_SIG_KEY in v;
+
+/** Inputs with Pulumi secrets unwrapped (what CrossGuard resource policies see). */
+function plain(value: unknown): any {
+  if (isSecret(value)) return plain(value.value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** Inputs with every secret value blanked: what would be stored or shown in plain text. */
+function withoutSecrets(value: unknown): unknown {
+  if (isSecret(value)) return "[secret]";
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
+  }
+  return value;
+}
+
+const T = {
+  group: "azure-native:resources:ResourceGroup",
+  workspace: "azure-native:operationalinsights:Workspace",
+  vnet: "azure-native:network:VirtualNetwork",
+  subnet: "azure-native:network:Subnet",
+  nsg: "azure-native:network:NetworkSecurityGroup",
+  zone: "azure-native:privatedns:PrivateZone",
+  link: "azure-native:privatedns:VirtualNetworkLink",
+  endpoint: "azure-native:network:PrivateEndpoint",
+  registry: "azure-native:containerregistry:Registry",
+  image: "docker:index/image:Image",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
+  role: "azure-native:authorization:RoleAssignment",
+  lock: "azure-native:authorization:ManagementLockByScope",
+  vault: "azure-native:keyvault:Vault",
+  secret: "azure-native:keyvault:Secret",
+  password: "random:index/randomPassword:RandomPassword",
+  server: "azure-native:dbforpostgresql:Server",
+  configuration: "azure-native:dbforpostgresql:Configuration",
+  database: "azure-native:dbforpostgresql:Database",
+  environment: "azure-native:app:ManagedEnvironment",
+  app: "azure-native:app:ContainerApp",
+  actionGroup: "azure-native:monitor:ActionGroup",
+  metricAlert: "azure-native:monitor:MetricAlert",
+  queryRule: "azure-native:monitor:ScheduledQueryRule",
+} as const;
+
+/** azure-native types whose API has no `tags` (every other azure-native resource must carry spec.tags). */
+const UNTAGGABLE = new Set<string>([
+  T.subnet,
+  T.role,
+  T.lock,
+  T.configuration,
+  T.database,
+  "azure-native:network:PrivateDnsZoneGroup",
+]);
+
+interface StackRun {
+  spec: ServiceSpec;
+  config: Record<string, string>;
+  result: MockRunResult<StackOutputs>;
+  all(type: string): CapturedResource[];
+  one(type: string, name?: string): CapturedResource;
+  /** Plain (secret-unwrapped) inputs of the single resource of a type. */
+  props(type: string, name?: string): any;
+}
+
+const runs = new Map<Stack, StackRun>();
+
+/**
+ * Let the finished run's last RPCs (the stack's registerResourceOutputs) drain before the next run installs
+ * new mocks; otherwise they land on the next run's mock monitor as "unknown resource" rejections.
+ */
+async function settleRuntime(): Promise<void> {
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
+beforeAll(async () => {
+  for (const stack of STACKS) {
+    const config = stackConfig(stack);
+    const result = await runUnderMocks<StackOutputs>(program, { stack, config });
+    await settleRuntime();
+    const all = (type: string) => result.resources.filter((r) => r.type === type);
+    const one = (type: string, name?: string) => {
+      const found = all(type).filter((r) => name === undefined || r.name === name);
+      if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}`);
+      return found[0] as CapturedResource;
+    };
+    runs.set(stack, {
+      spec: specFor(stack, config),
+      config,
+      result,
+      all,
+      one,
+      props: (type, name) => plain(one(type, name).props),
+    });
+  }
+}, 240_000);
+
+const run = (stack: Stack): StackRun => {
+  const r = runs.get(stack);
+  if (!r) throw new Error(`stack ${stack} did not run`);
+  return r;
+};
+
+/** The container of the API's Container App. */
+function apiContainer(r: StackRun): any {
+  const containers = r.props(T.app).template.containers as any[];
+  expect(containers).toHaveLength(1);
+  return containers[0];
+}
+
+/** Tier expectations written out literally: the requirements, not the spec read back. */
+const TIERS = {
+  dev: {
+    logRetention: 30,
+    dailyCap: 1,
+    backupRetention: 7,
+    prod: false,
+    replicas: [1, 2],
+    cpu: 0.25,
+    memory: "0.5Gi",
+    sku: "Standard_B1ms",
+  },
+  staging: {
+    logRetention: 90,
+    dailyCap: undefined,
+    backupRetention: 14,
+    prod: false,
+    replicas: [2, 4],
+    cpu: 0.5,
+    memory: "1Gi",
+    sku: "Standard_B2s",
+  },
+  prod: {
+    logRetention: 365,
+    dailyCap: undefined,
+    backupRetention: 35,
+    prod: true,
+    replicas: [2, 10],
+    cpu: 1,
+    memory: "2Gi",
+    sku: "Standard_D2ds_v5",
+  },
+} as const;
+
+describe.each(STACKS)("Azure stack %s", (stack) => {
+  const tier = TIERS[stack];
+
+  it("creates one of each building block, in one resource group", () => {
+    const r = run(stack);
+    for (const type of [
+      T.group,
+      T.workspace,
+      T.vnet,
+      T.nsg,
+      T.endpoint,
+      T.registry,
+      T.image,
+      T.identity,
+      T.vault,
+      T.secret,
+      T.password,
+      T.server,
+      T.configuration,
+      T.database,
+      T.environment,
+      T.app,
+      T.actionGroup,
+      T.queryRule,
+    ]) {
+      expect(r.all(type), type).toHaveLength(1);
+    }
+    expect(r.all(T.subnet)).toHaveLength(3);
+    expect(r.all(T.zone).map((z) => plain(z.props).privateZoneName)).toEqual(
+      expect.arrayContaining([
+        "privatelink.vaultcore.azure.net",
+        expect.stringMatching(/\.private\.postgres\.database\.azure\.com$/),
+      ]),
+    );
+    const groupName = r.props(T.group).resourceGroupName;
+    for (const res of r.result.resources.filter(
+      (x) => x.type.startsWith("azure-native:") && x.type !== T.group,
+    )) {
+      const props = plain(res.props);
+      if ("resourceGroupName" in props) expect(props.resourceGroupName, res.name).toBe(groupName);
+    }
+  });
+
+  it("tags every taggable resource with the spec's tags", () => {
+    const r = run(stack);
+    const expected = { project: "twincloud", environment: stack, stack, "managed-by": "pulumi" };
+    const tagged = r.result.resources.filter(
+      (x) => x.type.startsWith("azure-native:") && !UNTAGGABLE.has(x.type),
+    );
+    expect(tagged.length).toBeGreaterThan(15);
+    for (const res of tagged) expect(plain(res.props).tags, `${res.type} ${res.name}`).toEqual(expected);
+  });
+
+  it("keeps logs for the tier's retention, capped daily in dev", () => {
+    const ws = run(stack).props(T.workspace);
+    expect(ws.retentionInDays).toBe(tier.logRetention);
+    expect(ws.workspaceCapping?.dailyQuotaGb).toBe(tier.dailyCap);
+  });
+
+  it("sizes and protects the database per tier", () => {
+    const r = run(stack);
+    const server = r.props(T.server);
+    expect(server.version).toBe("17");
+    expect(server.sku).toMatchObject({ name: tier.sku });
+    expect(server.storage).toMatchObject({ storageSizeGB: tier.prod ? 128 : 32, autoGrow: "Enabled" });
+    expect(server.backup.backupRetentionDays).toBe(tier.backupRetention);
+    expect(server.backup.geoRedundantBackup).toBe(tier.prod ? "Enabled" : "Disabled");
+    expect(server.highAvailability.mode).toBe(tier.prod ? "ZoneRedundant" : "Disabled");
+    expect(r.one(T.server).opts.protect).toBe(tier.prod);
+    expect(r.one(T.database).opts.protect).toBe(tier.prod);
+    expect(r.all(T.lock)).toHaveLength(tier.prod ? 1 : 0);
+    if (tier.prod) {
+      expect(r.props(T.lock)).toMatchObject({ level: "CanNotDelete", scope: fakeId(r.one(T.server)) });
+    }
+    expect(r.props(T.database)).toMatchObject({
+      databaseName: r.spec.database.name,
+      serverName: server.serverName,
+    });
+    expect(server.administratorLogin).toBe(r.spec.database.username);
+  });
+
+  it("requires TLS on the database", () => {
+    expect(run(stack).props(T.configuration)).toMatchObject({
+      configurationName: "require_secure_transport",
+      value: "on",
+    });
+  });
+
+  it("gives the database no public network path", () => {
+    const r = run(stack);
+    const server = r.props(T.server);
+    const dbSubnet = r
+      .all(T.subnet)
+      .find((s) =>
+        plain(s.props).delegations?.some(
+          (d: any) => d.serviceName === "Microsoft.DBforPostgreSQL/flexibleServers",
+        ),
+      );
+    if (!dbSubnet) throw new Error("no subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers");
+    const zone = r
+      .all(T.zone)
+      .find((z) => /\.private\.postgres\.database\.azure\.com$/.test(plain(z.props).privateZoneName));
+    if (!zone) throw new Error("no PostgreSQL private DNS zone");
+    expect(server.network).toEqual({
+      publicNetworkAccess: "Disabled",
+      delegatedSubnetResourceId: fakeId(dbSubnet),
+      privateDnsZoneArmResourceId: fakeId(zone),
+    });
+    // The zone is linked to the VNet before the server is created.
+    const link = r
+      .all(T.link)
+      .find((l) => plain(l.props).privateZoneName === plain(zone.props).privateZoneName);
+    expect(plain(link?.props).virtualNetwork).toEqual({ id: fakeId(r.one(T.vnet)) });
+    expect(r.one(T.server).dependencies).toContain(link?.urn);
+    // No firewall rule of any kind, no private endpoint or public IP for the server.
+    expect(r.result.resources.filter((x) => /FirewallRule|PublicIPAddress/i.test(x.type))).toEqual([]);
+    // Inside the VNet, only the apps subnet reaches PostgreSQL.
+    const apps = plain(
+      r
+        .all(T.subnet)
+        .find((s) =>
+          plain(s.props).delegations?.some((d: any) => d.serviceName === "Microsoft.App/environments"),
+        )?.props,
+    );
+    const rules = r.props(T.nsg).securityRules as any[];
+    const allowPostgres = rules.filter((x) => x.access === "Allow" && x.destinationPortRange === "5432");
+    expect(allowPostgres.map((x) => x.sourceAddressPrefix)).toEqual([apps.addressPrefix]);
+    expect(plain(dbSubnet.props).networkSecurityGroup).toEqual({ id: fakeId(r.one(T.nsg)) });
+  });
+
+  it("uses no admin credential anywhere", () => {
+    const r = run(stack);
+    expect(r.props(T.registry).adminUserEnabled).toBe(false);
+    expect(r.props(T.registry).anonymousPullEnabled).toBe(false);
+    const cfg = r.props(T.app).configuration;
+    expect(cfg.registries).toEqual([
+      { server: `${r.props(T.registry).registryName}.azurecr.io`, identity: fakeId(r.one(T.identity)) },
+    ]);
+    for (const reg of cfg.registries) {
+      expect(reg).not.toHaveProperty("passwordSecretRef");
+      expect(reg).not.toHaveProperty("username");
+    }
+    // The image push uses the deployer's `az acr login` session: no username/password in the program.
+    expect(r.props(T.image).registry).toEqual({ server: `${r.props(T.registry).registryName}.azurecr.io` });
+    // Admin credentials are never fetched, and no registry token with a stored password exists.
+    expect(r.result.invokes.filter((i) => /listRegistryCredentials|listCredentials|Token/i.test(i))).toEqual(
+      [],
+    );
+    expect(r.result.resources.filter((x) => /containerregistry:(Token|ScopeMap)/.test(x.type))).toEqual([]);
+    expect([...new Set(r.result.invokes)].sort()).toEqual(Object.keys(mockInvokes).sort());
+  });
+
+  it("keeps the database password out of every plain value", () => {
+    const r = run(stack);
+    const password = String(r.one(T.password).state.result);
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    // The password appears only inside Pulumi secrets (Key Vault secret, server admin password).
+    for (const res of r.result.resources.filter((x) => x.type !== T.password)) {
+      expect(JSON.stringify(withoutSecrets(res.props)), `${res.type} ${res.name}`).not.toContain(password);
+    }
+    expect(isSecret(r.one(T.server).props.administratorLoginPassword)).toBe(true);
+    expect(plain(r.one(T.secret).props).properties.value).toBe(password);
+    expect(isSecret(r.one(T.secret).props.properties)).toBe(true);
+    // The Container App has no secret with a value: Key Vault references only, read with the app identity.
+    const secrets = r.props(T.app).configuration.secrets as any[];
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) {
+      expect(secret).not.toHaveProperty("value");
+      expect(secret.keyVaultUrl).toMatch(/^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+$/);
+      expect(secret.identity).toBe(fakeId(r.one(T.identity)));
+    }
+    // The workspace shared key reaches the environment as a secret.
+    expect(isSecret(r.one(T.environment).props.appLogsConfiguration)).toBe(true);
+  });
+
+  it("locks down the vault: RBAC, soft delete, network deny, purge protection in prod", () => {
+    const r = run(stack);
+    const vault = r.props(T.vault).properties;
+    expect(vault.enableRbacAuthorization).toBe(true);
+    expect(vault.enableSoftDelete).toBe(true);
+    expect(vault.enablePurgeProtection).toBe(tier.prod ? true : undefined);
+    expect(vault.networkAcls).toMatchObject({ defaultAction: "Deny", bypass: "AzureServices", ipRules: [] });
+    expect(vault.accessPolicies).toBeUndefined();
+    expect(r.one(T.vault).opts.protect).toBe(tier.prod);
+    // Reached from the VNet through a private endpoint on the endpoints subnet.
+    const endpoint = r.props(T.endpoint);
+    expect(endpoint.privateLinkServiceConnections).toEqual([
+      { name: "vault", privateLinkServiceId: fakeId(r.one(T.vault)), groupIds: ["vault"] },
+    ]);
+  });
+
+  it("grants the app identity exactly AcrPull on the registry and Secrets User on the vault", () => {
+    const r = run(stack);
+    const principal = String(r.one(T.identity).state.principalId);
+    const grants = r.all(T.role).map((x) => plain(x.props));
+    expect(grants).toHaveLength(2);
+    const roleOf = (id: string) => String(id).split("/").pop();
+    expect(
+      grants.map((g) => ({ role: roleOf(g.roleDefinitionId), scope: g.scope, principalId: g.principalId })),
+    ).toEqual(
+      expect.arrayContaining([
+        { role: ROLE_DEFINITION_IDS.acrPull, scope: fakeId(r.one(T.registry)), principalId: principal },
+        {
+          role: ROLE_DEFINITION_IDS.keyVaultSecretsUser,
+          scope: fakeId(r.one(T.vault)),
+          principalId: principal,
+        },
+      ]),
+    );
+    expect(ROLE_DEFINITION_IDS.acrPull).toBe("7f951dda-4ed3-4680-a7ca-43fe172d538d");
+    expect(ROLE_DEFINITION_IDS.keyVaultSecretsUser).toBe("4633458b-17de-408a-b874-0445c86b69e6");
+    // The first revision starts only after both grants exist.
+    const deps = r.one(T.app).dependencies;
+    for (const grant of r.all(T.role)) expect(deps).toContain(grant.urn);
+  });
+
+  it("runs a VNet-integrated environment logging to Log Analytics, zone-redundant in prod", () => {
+    const r = run(stack);
+    const env = r.props(T.environment);
+    const apps = r
+      .all(T.subnet)
+      .find((s) =>
+        plain(s.props).delegations?.some((d: any) => d.serviceName === "Microsoft.App/environments"),
+      );
+    if (!apps) throw new Error("no subnet delegated to Microsoft.App/environments");
+    expect(env.vnetConfiguration).toEqual({ infrastructureSubnetId: fakeId(apps), internal: false });
+    expect(Number(plain(apps.props).addressPrefix.split("/")[1])).toBeLessThanOrEqual(27);
+    expect(env.workloadProfiles).toEqual([{ name: "Consumption", workloadProfileType: "Consumption" }]);
+    expect(env.zoneRedundant).toBe(tier.prod);
+    expect(env.appLogsConfiguration).toEqual({
+      destination: "log-analytics",
+      logAnalyticsConfiguration: {
+        customerId: r.one(T.workspace).state.customerId,
+        sharedKey: expect.any(String),
+      },
+    });
+  });
+
+  it("serves the API on its own port and health paths, HTTPS only", () => {
+    const r = run(stack);
+    const app = r.props(T.app);
+    expect(app.configuration.ingress).toMatchObject({
+      external: true,
+      allowInsecure: false,
+      targetPort: DEFAULT_PORT,
+      transport: "auto",
+    });
+    expect(app.configuration.activeRevisionsMode).toBe("Single");
+    const probes = apiContainer(r).probes as any[];
+    const byType = Object.fromEntries(probes.map((p) => [p.type, p.httpGet]));
+    expect(byType.Liveness).toEqual({ path: HEALTH_PATHS.live, port: DEFAULT_PORT, scheme: "HTTP" });
+    expect(byType.Readiness).toEqual({ path: HEALTH_PATHS.ready, port: DEFAULT_PORT, scheme: "HTTP" });
+    expect(byType.Startup).toEqual({ path: HEALTH_PATHS.live, port: DEFAULT_PORT, scheme: "HTTP" });
+    expect(app.identity).toEqual({
+      type: "UserAssigned",
+      userAssignedIdentities: [fakeId(r.one(T.identity))],
+    });
+  });
+
+  it("runs the pushed image by digest, built for linux/amd64", () => {
+    const r = run(stack);
+    const image = r.props(T.image);
+    expect(image.build).toMatchObject({ context: ".", dockerfile: "Dockerfile", platform: "linux/amd64" });
+    expect(image.skipPush).toBe(false);
+    expect(apiContainer(r).image).toBe(r.result.outputs.imageDigest);
+    expect(r.result.outputs.imageDigest).toMatch(/^[a-z0-9]+\.azurecr\.io\/[a-z0-9-]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("sizes and scales the app per tier", () => {
+    const r = run(stack);
+    const c = apiContainer(r);
+    expect(c.resources).toEqual({ cpu: tier.cpu, memory: tier.memory });
+    const scale = r.props(T.app).template.scale;
+    expect([scale.minReplicas, scale.maxReplicas]).toEqual(tier.replicas);
+    expect(scale.rules).toEqual([
+      {
+        name: "http-concurrency",
+        http: { metadata: { concurrentRequests: String(r.spec.scaling.concurrentRequestsPerReplica) } },
+      },
+    ]);
+  });
+
+  it("gives the API an environment its own config schema accepts, secrets by Key Vault reference", () => {
+    const r = run(stack);
+    const env = apiContainer(r).env as { name: string; value?: string; secretRef?: string }[];
+    const names = env.map((e) => e.name);
+    expect(new Set(names).size).toBe(names.length);
+    const secretNames = new Set((r.props(T.app).configuration.secrets as any[]).map((s) => s.name));
+    const values: Record<string, string> = {};
+    for (const e of env) {
+      if (e.secretRef !== undefined) {
+        expect(e).not.toHaveProperty("value");
+        expect(secretNames.has(e.secretRef), e.secretRef).toBe(true);
+        values[e.name] = "dummy-secret-value-for-schema-check-0123456789";
+      } else {
+        expect(typeof e.value, e.name).toBe("string");
+        values[e.name] = e.value as string;
+      }
+    }
+    // Every secret the API knows about that the container sets comes from a secretRef.
+    for (const name of SECRET_ENV_VARS) {
+      const entry = env.find((e) => e.name === name);
+      if (entry) expect(entry.secretRef, name).toBeDefined();
+    }
+    expect(env.filter((e) => e.secretRef).map((e) => e.name)).toEqual([
+      ...r.spec.container.secretEnvironment,
+    ]);
+    const parsed = apiEnvironmentSchema.safeParse(values);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    expect(values.DATABASE_HOST).toBe(r.result.outputs.databaseHost);
+    expect(parsed.data?.PORT).toBe(DEFAULT_PORT);
+  });
+
+  it("alerts on 5xx, latency, restarts and database CPU/storage, each with a runbook anchor", () => {
+    const r = run(stack);
+    const group = r.props(T.actionGroup);
+    expect(group.emailReceivers).toEqual([
+      expect.objectContaining({ emailAddress: r.config["twincloud:alertEmail"] }),
+    ]);
+    expect(group.groupShortName.length).toBeLessThanOrEqual(12);
+    const metric = r.all(T.metricAlert).map((x) => plain(x.props));
+    const log = r.all(T.queryRule).map((x) => plain(x.props));
+    const expected = azureAlerts(r.spec);
+    expect([...metric, ...log].map((a) => a.ruleName).sort()).toEqual(expected.map((a) => a.name).sort());
+    for (const id of [
+      "api-5xx-rate",
+      "api-latency-p95",
+      "api-replica-restarts",
+      "db-cpu-high",
+      "db-free-storage-low",
+    ]) {
+      expect(expected.map((a) => a.id)).toContain(id);
+    }
+    const groupId = fakeId(r.one(T.actionGroup));
+    for (const a of metric) {
+      expect(a.description).toMatch(/Runbook: docs\/runbook\.md#[a-z0-9-]+$/);
+      expect(a.actions).toEqual([{ actionGroupId: groupId }]);
+      expect(a.enabled).toBe(true);
+    }
+    const byMetric = Object.fromEntries(metric.map((a) => [a.criteria.allOf[0].metricName, a]));
+    expect(byMetric.Requests.criteria.allOf[0].dimensions).toEqual([
+      { name: "statusCodeCategory", operator: "Include", values: ["5xx"] },
+    ]);
+    expect(byMetric.Requests.scopes).toEqual([fakeId(r.one(T.app))]);
+    expect(byMetric.RestartCount.scopes).toEqual([fakeId(r.one(T.app))]);
+    expect(byMetric.cpu_percent.scopes).toEqual([fakeId(r.one(T.server))]);
+    expect(byMetric.cpu_percent.criteria.allOf[0].threshold).toBe(r.spec.alerts.databaseCpuPercent);
+    expect(byMetric.storage_percent.scopes).toEqual([fakeId(r.one(T.server))]);
+    const [latency] = log;
+    expect(latency.description).toMatch(/Runbook: docs\/runbook\.md#api-latency-p95$/);
+    expect(latency.scopes).toEqual([fakeId(r.one(T.workspace))]);
+    expect(latency.criteria.allOf[0]).toMatchObject({
+      threshold: r.spec.alerts.latencyP95Ms,
+      metricMeasureColumn: "p95",
+      operator: "GreaterThan",
+    });
+    expect(latency.criteria.allOf[0].query).toContain(
+      `ContainerAppName_s == "${r.props(T.app).containerAppName}"`,
+    );
+    expect(latency.actions).toEqual({ actionGroups: [groupId] });
+  });
+
+  it("exports the same outputs as the AWS stack", () => {
+    const r = run(stack);
+    const out = r.result.outputs;
+    expect(out.cloud).toBe("azure");
+    expect(out.environment).toBe(stack);
+    expect(out.url).toBe(
+      `https://${r.props(T.app).containerAppName}.${String(r.one(T.environment).state.defaultDomain)}`,
+    );
+    expect(out.databaseHost).toBe(`${r.props(T.server).serverName}.postgres.database.azure.com`);
+    expect(out.alertTarget).toBe(fakeId(r.one(T.actionGroup)));
+    expect(out.dashboardUrl).toMatch(/^https:\/\/portal\.azure\.com\/#@[0-9a-f-]+\/resource.+\/logs$/);
+  });
+});
+
+describe("Azure stacks across tiers", () => {
+  it("give every stack its own globally unique names", () => {
+    const names = STACKS.map((s) => run(s).props(T.vault).vaultName);
+    for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/);
+    expect(new Set(names).size).toBe(STACKS.length);
+    for (const s of STACKS) {
+      expect(run(s).props(T.registry).registryName).toMatch(/^[a-z0-9]{5,50}$/);
+      expect(run(s).props(T.app).containerAppName.length).toBeLessThanOrEqual(32);
+    }
+  });
+});
