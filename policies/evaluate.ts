@@ -96,6 +96,23 @@ function policyConfig(name: string, config: AnyConfig): Record<string, unknown> 
   return rest;
 }
 
+/** Pulumi's serialized-secret signature: the engine hands policies the plaintext, so unwrap it here too. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+const wrap = (props: Record<string, unknown>) =>
+  unknownCheckingProxy(unwrapSecrets(props) as Record<string, unknown>) as Record<string, unknown>;
+
 class NotApplicable extends Error {
   constructor(readonly reason?: string) {
     super(reason ?? "not applicable");
@@ -138,12 +155,14 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
     ? { type: stackResource.type, name: stackResource.name, urn: stackResource.urn }
     : { type: "pulumi:pulumi:Stack", name: "stack", urn: "" };
 
+  const inputs = new Map(resources.map((r) => [r.urn, wrap(r.props)]));
+  const outputs = new Map(resources.map((r) => [r.urn, wrap(r.outputs ?? r.props)]));
   const providerOf = (r: EvaluatedResource) => {
     const ref = r.opts?.provider;
     if (!ref) return undefined;
     const urn = ref.includes("::") ? ref.slice(0, ref.lastIndexOf("::")) : ref;
     const p = byUrn.get(urn);
-    return p ? { type: p.type, name: p.name, urn: p.urn, props: unknownCheckingProxy(p.props) } : undefined;
+    return p ? { type: p.type, name: p.name, urn: p.urn, props: inputs.get(p.urn)! } : undefined;
   };
 
   for (const policy of policies) {
@@ -172,7 +191,7 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
           const provider = providerOf(r);
           const args = {
             type: r.type,
-            props: unknownCheckingProxy(r.props),
+            props: inputs.get(r.urn)!,
             urn: r.urn,
             name: r.name,
             opts: options(r),
@@ -203,7 +222,7 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
         const provider = providerOf(r);
         policyResources.set(r.urn, {
           type: r.type,
-          props: unknownCheckingProxy(r.outputs ?? r.props),
+          props: outputs.get(r.urn)!,
           urn: r.urn,
           name: r.name,
           opts: options(r),

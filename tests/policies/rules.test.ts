@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noAssignInExpressions: the mutation table assigns inside one-line arrow functions.
 /**
  * Every rule against hand-written fixtures: the compliant stacks pass with no violation at all, and one
  * mutation per rule (plus edge cases) produces that rule's violation at the expected level.
