@@ -201,6 +201,31 @@ describe("rollback by digest under mocks", () => {
   });
 });
 
+describe("preview under mocks", () => {
+  it("registers every resource while outputs (image digest, database address) are still unknown", async () => {
+    const result = await runUnderMocks(program, {
+      stack: "prod",
+      preview: true,
+      config: {
+        "twincloud:cloud": "aws",
+        "aws:region": "eu-west-1",
+        "twincloud:certificateArn":
+          "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+      },
+    });
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const types = new Set(result.resources.map((r) => r.type));
+    for (const type of [
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "aws:ecs/service:Service",
+      "aws:cloudwatch/dashboard:Dashboard",
+      "aws:backup/selection:Selection",
+    ]) {
+      expect(types).toContain(type);
+    }
+  });
+});
+
 describe("tracing under mocks", () => {
   it("grants X-Ray to the task role only when tracing is enabled", async () => {
     const result = await runUnderMocks(program, {
