@@ -118,6 +118,10 @@ beforeAll(async () => {
     }),
   ]);
   replay = replayed;
+  const timings = replay.stages.flatMap((stage) =>
+    stage.runs.map((run) => `${(run.ms / 1000).toFixed(1)} s ${run.command.slice(0, 60)}`),
+  );
+  console.info(`replayed RUN steps:\n  ${timings.join("\n  ")}`);
   db = started;
 
   appDir = join(replay.final.root, ...replay.final.workdir.split("/").filter(Boolean));

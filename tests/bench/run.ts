@@ -1,0 +1,418 @@
+/**
+ * `npm run bench [-- --duration 10 --connections 50 --json bench-results.json]`
+ *
+ * Builds the API (`npm run build`), starts an embedded PostgreSQL 17, starts the full API exactly as in
+ * production (`node dist/api/main.js`) and a bare Hono + postgres.js server (tests/bench/bare-server.ts, same
+ * queries, no middleware), seeds 10,000 tasks, then drives the same scenarios against both with autocannon:
+ * GET /health/live, GET /v1/tasks?limit=20, GET /v1/tasks/:id (random seeded ids), POST /v1/tasks. Prints
+ * req/s, latency percentiles, errors, peak RSS and CPU per request of each server, the full/bare ratio,
+ * and PASS/MISS against the targets. A report, not a test: it always exits 0 unless something broke.
+ *
+ * Everything listens on 127.0.0.1 on free ports. The full API runs with LOG_LEVEL=info, the production
+ * default, so the one JSON log line per request it writes in production is part of what is measured
+ * (stdout goes to a file, as a container runtime would take it off the process); `--log-level warn` shows
+ * what logging costs.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { HEALTH_PATHS } from "../../api/config.js";
+import { freePort, type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
+import { checkTargets, latencySummary, type Measurement, resultsTable, targetsTable } from "./stats.js";
+
+// autocannon ships no types; this is the part of its API used here.
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+}
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  timeout: number;
+  requests: AutocannonRequest[];
+}
+interface AutocannonResult {
+  duration: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  requests: { total: number };
+}
+interface AutocannonInstance {
+  on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+type Autocannon = (
+  options: AutocannonOptions,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+const REPO = join(import.meta.dirname, "..", "..");
+const SEED_TASKS = 10_000;
+const BOOTSTRAP_API_KEY = `bench-${"b".repeat(40)}`;
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
+    connections: { type: "string", default: "50" },
+    json: { type: "string" },
+    "log-level": { type: "string", default: "info" },
+    "skip-build": { type: "boolean", default: false },
+    only: { type: "string" },
+  },
+});
+const durationS = Number(args.duration);
+const warmupS = Number(args.warmup);
+const connections = Number(args.connections);
+if (!(durationS > 0) || !(warmupS >= 0) || !(connections > 0)) {
+  throw new Error("--duration and --connections must be positive numbers, --warmup >= 0");
+}
+
+interface Server {
+  name: "full" | "bare";
+  process: ChildProcess;
+  base: string;
+  stderr: () => string;
+}
+
+const children: ChildProcess[] = [];
+let db: LocalPostgres | undefined;
+let work: string | undefined;
+
+async function cleanup(): Promise<void> {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  }
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve();
+          }, 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
+  await db?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
+process.once("SIGINT", () => {
+  void cleanup().finally(() => process.exit(130));
+});
+
+function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
+      readFileSync(`/proc/${pid}/status`, "utf8"),
+    );
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+/** utime + stime of a process, in milliseconds. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitForStatus(
+  url: string,
+  status: number,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: server exited (${child.exitCode})\n${output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.status === status) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} never answered ${status}\n${output()}`);
+}
+
+function startChild(
+  name: Server["name"],
+  argv: string[],
+  env: Record<string, string>,
+  logFile: string,
+): Omit<Server, "base"> {
+  const log = createWriteStream(logFile);
+  let stderr = "";
+  const child = spawn(process.execPath, argv, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log);
+  child.stderr?.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  children.push(child);
+  return { name, process: child, stderr: () => stderr };
+}
+
+interface Scenario {
+  name: string;
+  request: (ids: string[]) => AutocannonRequest;
+  auth: boolean;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: "health", auth: false, request: () => ({ method: "GET", path: HEALTH_PATHS.live }) },
+  { name: "list", auth: true, request: () => ({ method: "GET", path: "/v1/tasks?limit=20" }) },
+  {
+    name: "get",
+    auth: true,
+    request: (ids) => {
+      let next = 0;
+      return {
+        method: "GET",
+        path: `/v1/tasks/${ids[0]}`,
+        setupRequest: (request) => ({ ...request, path: `/v1/tasks/${ids[next++ % ids.length]}` }),
+      };
+    },
+  },
+  {
+    name: "create",
+    auth: true,
+    request: () => ({
+      method: "POST",
+      path: "/v1/tasks",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Benchmark task", description: "created under load", priority: "high" }),
+    }),
+  },
+];
+
+function drive(
+  server: Server,
+  scenario: Scenario,
+  ids: string[],
+  seconds: number,
+): Promise<{ result: AutocannonResult; latencies: number[] }> {
+  const request = scenario.request(ids);
+  const headers = {
+    ...request.headers,
+    ...(scenario.auth ? { authorization: `Bearer ${BOOTSTRAP_API_KEY}` } : {}),
+  };
+  const latencies: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url: server.base, connections, duration: seconds, timeout: 10, requests: [{ ...request, headers }] },
+      (error, result) => (error ? reject(error) : resolve({ result, latencies })),
+    );
+    instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
+  });
+}
+
+async function measure(server: Server, scenario: Scenario, ids: string[]): Promise<Measurement> {
+  if (warmupS > 0) await drive(server, scenario, ids, warmupS);
+  const pid = server.process.pid!;
+  let rssPeakKiB = procStatusKiB(pid, "VmRSS");
+  const sampler = setInterval(() => {
+    rssPeakKiB = Math.max(rssPeakKiB, procStatusKiB(pid, "VmRSS"));
+  }, 100);
+  const cpuBefore = cpuMs(pid);
+  const { result, latencies } = await drive(server, scenario, ids, durationS);
+  clearInterval(sampler);
+  rssPeakKiB = Math.max(rssPeakKiB, procStatusKiB(pid, "VmRSS"));
+  const cpu = cpuMs(pid) - cpuBefore;
+  const requests = result.requests.total;
+  return {
+    scenario: scenario.name,
+    target: server.name,
+    durationS: result.duration,
+    requests,
+    reqPerSec: requests / result.duration,
+    latencyMs: latencySummary(latencies),
+    errors: result.non2xx + result.errors,
+    non2xx: result.non2xx,
+    socketErrors: result.errors,
+    rssPeakMiB: rssPeakKiB / 1024,
+    cpuMsPerRequest: requests > 0 ? cpu / requests : 0,
+  };
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus();
+  const machine = {
+    cpu: `${cpu.length} x ${cpu[0]?.model ?? "unknown"}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  };
+  console.log(`machine: ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  console.log(
+    `load average at start: ${machine.loadAverageAtStart.join(" ")} (other work on this machine skews results)`,
+  );
+
+  if (!args["skip-build"]) {
+    console.log("building: npm run build");
+    const build = spawnSync("npm", ["run", "build"], { cwd: REPO, stdio: ["ignore", "inherit", "inherit"] });
+    if (build.status !== 0) throw new Error("npm run build failed");
+  }
+
+  work = mkdtempSync(join(tmpdir(), "twincloud-bench-"));
+  db = await startPostgres();
+  console.log(`PostgreSQL 17 (embedded) on 127.0.0.1:${db.port}`);
+
+  const [fullPort, metricsPort, barePort] = [await freePort(), await freePort(), await freePort()];
+  const logLevel = args["log-level"]!;
+  const fullChild = startChild(
+    "full",
+    ["dist/api/main.js"],
+    {
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(fullPort),
+      METRICS_PORT: String(metricsPort),
+      DATABASE_URL: db.url,
+      DATABASE_SSL: "disable",
+      BOOTSTRAP_API_KEY,
+      RATE_LIMIT_PER_MINUTE: "1000000",
+      LOG_LEVEL: logLevel,
+    },
+    join(work, "full.log"),
+  );
+  const full: Server = { ...fullChild, base: `http://127.0.0.1:${fullPort}` };
+  // Ready means migrated and the bootstrap key created.
+  await waitForStatus(`${full.base}${HEALTH_PATHS.ready}`, 200, full.process, full.stderr);
+
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  await sql`
+    insert into tasks (title, description, status, priority, due_date, created_at, updated_at)
+    select 'Seeded task ' || g,
+           case when g % 3 = 0 then null else 'Description of seeded task ' || g end,
+           (array['todo', 'in_progress', 'done'])[1 + g % 3],
+           (array['low', 'medium', 'high'])[1 + g % 3],
+           case when g % 2 = 0 then now() + g * interval '1 hour' end,
+           now() - (${SEED_TASKS} - g) * interval '1 second',
+           now() - (${SEED_TASKS} - g) * interval '1 second'
+    from generate_series(1, ${SEED_TASKS}) as g`;
+  await sql`analyze tasks`;
+  const ids = (await sql<{ id: string }[]>`select id from tasks order by random() limit 2000`).map(
+    (row) => row.id,
+  );
+  await sql.end({ timeout: 5 });
+  console.log(`seeded ${SEED_TASKS} tasks`);
+
+  const bareChild = startChild(
+    "bare",
+    ["tests/bench/bare-server.ts"],
+    { NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(barePort), DATABASE_URL: db.url },
+    join(work, "bare.log"),
+  );
+  const bare: Server = { ...bareChild, base: `http://127.0.0.1:${barePort}` };
+  await waitForStatus(`${bare.base}${HEALTH_PATHS.live}`, 200, bare.process, bare.stderr);
+
+  // One request per scenario and server first: a wrong status here means the comparison would be void.
+  for (const scenario of SCENARIOS) {
+    for (const server of [full, bare]) {
+      const request = scenario.request(ids);
+      const response = await fetch(`${server.base}${request.path}`, {
+        method: request.method ?? "GET",
+        headers: {
+          ...request.headers,
+          ...(scenario.auth ? { authorization: `Bearer ${BOOTSTRAP_API_KEY}` } : {}),
+        },
+        ...(request.body ? { body: request.body } : {}),
+      });
+      await response.body?.cancel();
+      if (response.status >= 300) throw new Error(`${server.name} ${scenario.name}: HTTP ${response.status}`);
+    }
+  }
+
+  const selected = args.only
+    ? SCENARIOS.filter((scenario) => args.only!.split(",").includes(scenario.name))
+    : SCENARIOS;
+  console.log(
+    `load: autocannon in this process (one thread), ${connections} connections, ${warmupS} s warm-up + ${durationS} s per scenario and server; ` +
+      "it shares the CPUs with both servers and PostgreSQL. Servers run one after the other, never at the same time.",
+  );
+  const results: Measurement[] = [];
+  for (const scenario of selected) {
+    // Alternate who goes first, so neither server always runs on a cache the other warmed.
+    const order = selected.indexOf(scenario) % 2 === 0 ? [full, bare] : [bare, full];
+    for (const server of order) {
+      const measurement = await measure(server, scenario, ids);
+      results.push(measurement);
+      console.log(
+        `  ${scenario.name.padEnd(6)} ${server.name.padEnd(4)} ${measurement.reqPerSec.toFixed(0).padStart(6)} req/s  p99 ${measurement.latencyMs.p99.toFixed(1)} ms  errors ${measurement.errors}`,
+      );
+    }
+  }
+  results.sort((a, b) =>
+    a.scenario === b.scenario
+      ? a.target.localeCompare(b.target) * -1
+      : selected.findIndex((s) => s.name === a.scenario) - selected.findIndex((s) => s.name === b.scenario),
+  );
+
+  const lifetimePeakMiB = {
+    full: procStatusKiB(full.process.pid!, "VmHWM") / 1024,
+    bare: procStatusKiB(bare.process.pid!, "VmHWM") / 1024,
+  };
+  const checks = checkTargets(results);
+  console.log(`\n${resultsTable(results)}\n`);
+  console.log(
+    `Lifetime peak RSS (VmHWM): full ${lifetimePeakMiB.full.toFixed(0)} MiB, bare ${lifetimePeakMiB.bare.toFixed(0)} MiB. ` +
+      `Full API LOG_LEVEL=${logLevel}. errors = non-2xx + socket errors/timeouts.`,
+  );
+  console.log(`\n${targetsTable(checks)}\n`);
+  console.log(`${checks.filter((check) => !check.pass).length} of ${checks.length} targets missed.`);
+
+  if (args.json) {
+    const report = {
+      date: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
+      settings: {
+        durationS,
+        warmupS,
+        connections,
+        seedTasks: SEED_TASKS,
+        logLevel,
+        loadGenerator: "autocannon 9, in-process, one thread, same machine",
+      },
+      results,
+      lifetimePeakMiB,
+      targets: checks,
+    };
+    writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`wrote ${args.json}`);
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
