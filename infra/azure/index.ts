@@ -17,7 +17,7 @@ import { createAppIdentity, grantRole } from "./identity.js";
 import { createAlerts, createWorkspace } from "./monitoring.js";
 import { ROLE_DEFINITION_IDS, resourceNames, UNIQUE_SUFFIX_LENGTH, uniqueNames } from "./naming.js";
 import { createNetwork } from "./network.js";
-import { createRegistry } from "./registry.js";
+import { checkPinnedImage, createRegistry } from "./registry.js";
 import { createSecrets } from "./secrets.js";
 
 export { azureAlerts } from "./monitoring.js";
@@ -36,6 +36,7 @@ class AzureService extends pulumi.ComponentResource {
 
 export function deployAzure(spec: ServiceSpec): StackOutputs {
   if (spec.cloud !== "azure") throw new Error(`deployAzure called for cloud ${spec.cloud}`);
+  checkPinnedImage(spec);
   const component = new AzureService(spec.name);
   const opts: pulumi.ComponentResourceOptions = { parent: component };
   const names = resourceNames(spec);

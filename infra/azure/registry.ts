@@ -26,9 +26,26 @@ export interface RegistryArgs {
 
 export interface Registry {
   registry: containerregistry.Registry;
-  image: docker.Image;
+  /** Absent when the stack deploys an already-pushed digest (`twincloud:imageDigest`, rollbacks). */
+  image?: docker.Image;
   /** `<loginServer>/<repository>@sha256:...`: what the Container App runs. */
   imageDigest: pulumi.Output<string>;
+}
+
+/**
+ * `twincloud:imageDigest` must name this service's repository in an Azure Container Registry. The app
+ * identity can only pull from this stack's registry: a digest from another registry fails the new revision
+ * and the current one keeps serving. Called before any resource is declared.
+ */
+export function checkPinnedImage(spec: ServiceSpec): void {
+  const pinned = spec.image.digest;
+  if (!pinned) return;
+  const repository = spec.image.repositoryName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (!new RegExp(`^[a-z0-9]+\\.azurecr\\.io/${repository}@sha256:[0-9a-f]{64}$`).test(pinned)) {
+    throw new pulumi.RunError(
+      `twincloud:imageDigest ${pinned}: on Azure expected <registry>.azurecr.io/${spec.image.repositoryName}@sha256:<digest>, an image this stack pushed earlier`,
+    );
+  }
 }
 
 export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourceOptions): Registry {
@@ -49,6 +66,11 @@ export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourc
     },
     opts,
   );
+
+  if (spec.image.digest) {
+    // Rollback: run an image pushed by an earlier deployment (checked by checkPinnedImage), without building.
+    return { registry, imageDigest: pulumi.output(spec.image.digest) };
+  }
 
   const image = new docker.Image(
     "api-image",

@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
 import { azureAlerts } from "../../infra/azure/monitoring.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
+import { checkPinnedImage } from "../../infra/azure/registry.js";
 import {
   type CapturedResource,
   fakeId,
@@ -582,5 +583,40 @@ describe("Azure stacks across tiers", () => {
       expect(run(s).props(T.registry).registryName).toMatch(/^[a-z0-9]{5,50}$/);
       expect(run(s).props(T.app).containerAppName.length).toBeLessThanOrEqual(32);
     }
+  });
+});
+
+describe("Azure rollback by digest (twincloud:imageDigest)", () => {
+  it("runs the pinned image from the stack's registry without building", async () => {
+    const base = run("staging");
+    const server = `${base.props(T.registry).registryName}.azurecr.io`;
+    const digest = `${server}/${base.spec.image.repositoryName}@sha256:${"ab".repeat(32)}`;
+    const result = await runUnderMocks<StackOutputs>(program, {
+      stack: "staging",
+      config: { ...base.config, "twincloud:imageDigest": digest },
+    });
+    await settleRuntime();
+    expect(result.resources.filter((x) => x.type === T.image)).toEqual([]);
+    const app = plain(result.resources.find((x) => x.type === T.app)?.props);
+    expect(app.template.containers[0].image).toBe(digest);
+    expect(result.outputs.imageDigest).toBe(digest);
+  });
+
+  it("refuses a digest outside ACR or of another repository, before declaring anything", () => {
+    const base = run("staging");
+    const withDigest = (digest: string): ServiceSpec => ({
+      ...base.spec,
+      image: { ...base.spec.image, digest },
+    });
+    const sha = `@sha256:${"cd".repeat(32)}`;
+    expect(() =>
+      checkPinnedImage(withDigest(`crabc123.azurecr.io/twincloud-staging-api${sha}`)),
+    ).not.toThrow();
+    expect(() =>
+      checkPinnedImage(
+        withDigest(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/twincloud-staging-api${sha}`),
+      ),
+    ).toThrow(/on Azure expected <registry>\.azurecr\.io\/twincloud-staging-api@sha256/);
+    expect(() => checkPinnedImage(withDigest(`crabc123.azurecr.io/other-api${sha}`))).toThrow(/imageDigest/);
   });
 });
