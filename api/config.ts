@@ -130,5 +130,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : ` (got "${received}")`;
     return `${variable}: ${issue.message}${shown}`;
   });
+  // zod skips object-level refinements when a field already failed: report the database variables too,
+  // so one start-up attempt names every problem.
+  if (!env.DATABASE_URL) {
+    for (const key of ["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"] as const) {
+      if (!env[key] && !problems.some((problem) => problem.startsWith(`${key}:`))) {
+        problems.push(
+          `${key}: required when DATABASE_URL is not set (set DATABASE_URL, or all of DATABASE_HOST/_NAME/_USER/_PASSWORD)`,
+        );
+      }
+    }
+  }
   throw new ConfigError(problems);
 }

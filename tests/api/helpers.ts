@@ -153,9 +153,14 @@ export class ToggleProxy {
   ) {}
 
   async start(): Promise<void> {
-    this.#server = createServer((client) => this.#pipe(client));
-    await new Promise<void>((resolve) => this.#server!.listen(this.port, "127.0.0.1", () => resolve()));
-    this.port = (this.#server!.address() as { port: number }).port;
+    if (this.#server) return;
+    const server = createServer((client) => this.#pipe(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", () => resolve());
+    });
+    this.#server = server;
+    this.port = (server.address() as { port: number }).port;
   }
 
   #pipe(client: Socket) {

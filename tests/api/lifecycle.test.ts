@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../api/config.js";
+import { createTestDatabase } from "./helpers.js";
+
+const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `node --import tsx api/main.ts`: the signal reaches the API process itself (no npx/tsx wrapper). */
+function spawnMain(env: Record<string, string>): {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitFor(check: () => boolean, what: string, attempts = 300) {
+  for (let i = 0; i < attempts; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A POST whose body arrives in two parts: in flight from the first byte until `finish()`. */
+function slowPost(port: number, key: string, title: string) {
+  const body = JSON.stringify({ title });
+  const half = Math.floor(body.length / 2);
+  let finish!: () => void;
+  const result = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/v1/tasks",
+        agent: false,
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (d) => {
+          text += d;
+        });
+        res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+      },
+    );
+    req.on("error", reject);
+    req.flushHeaders();
+    req.write(body.slice(0, half));
+    finish = () => req.end(body.slice(half));
+  });
+  return { result, finish: () => finish() };
+}
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe("graceful shutdown (SIGTERM)", () => {
+  it("turns readiness 503 at once, finishes every in-flight request, closes the pool and exits 0", async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const key = `tc_${randomBytes(32).toString("base64url")}`;
+    const proc = spawnMain({
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      DATABASE_URL: db.url,
+      DATABASE_SSL: "disable",
+      BOOTSTRAP_API_KEY: key,
+      LOG_LEVEL: "info",
+      SHUTDOWN_TIMEOUT_MS: "15000",
+      SHUTDOWN_DRAIN_DELAY_MS: "1500",
+    });
+    await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening");
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+
+    // In flight: 15 POSTs with half a body sent, plus a burst of reads.
+    const slow = Array.from({ length: 15 }, (_, i) => slowPost(port, key, `in flight ${i}`));
+    const reads = Array.from({ length: 20 }, () =>
+      fetch(`${base}/v1/tasks`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    proc.child.kill("SIGTERM");
+    await waitFor(() => proc.stdout().includes("readiness now 503"), "shutdown start");
+    // During the drain delay the listener is still open: readiness says 503, liveness still 200.
+    expect((await fetch(`${base}/health/ready`)).status).toBe(503);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+
+    for (const s of slow) s.finish();
+    const results = await Promise.all(slow.map((s) => s.result));
+    expect(results.map((r) => r.status)).toEqual(Array(15).fill(201));
+    expect(await Promise.all(reads)).toEqual(Array(20).fill(200));
+
+    expect(await proc.exit).toBe(0);
+    expect(proc.stdout()).toContain("shutdown complete");
+    const sql = postgres(db.url, { max: 1 });
+    const [row] = await sql`select count(*)::int as n from tasks where title like 'in flight %'`;
+    // The pool was closed: no connection of the API's application_name is left.
+    const [conns] =
+      await sql`select count(*)::int as n from pg_stat_activity where application_name = 'twincloud-api'`;
+    await sql.end({ timeout: 5 });
+    expect(row!.n).toBe(15);
+    expect(conns!.n).toBe(0);
+  });
+});
+
+describe("configuration", () => {
+  it("loadConfig names every bad variable in one error and never echoes secrets", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: "abc",
+        METRICS_PORT: "70000",
+        DATABASE_POOL_MAX: "0",
+        DATABASE_PASSWORD: "hunter2",
+        TRUST_PROXY: "yes",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of [
+      "PORT",
+      "METRICS_PORT",
+      "DATABASE_POOL_MAX",
+      "TRUST_PROXY",
+      "DATABASE_HOST",
+      "DATABASE_NAME",
+      "DATABASE_USER",
+    ]) {
+      expect(message).toMatch(new RegExp(`^  - ${name}: `, "m"));
+    }
+    expect(message).not.toContain("hunter2");
+  });
+
+  it("main.ts refuses to start on bad configuration with one message naming each variable (exit 1)", async () => {
+    const proc = spawnMain({
+      PORT: "0",
+      LOG_LEVEL: "loud",
+      DATABASE_URL: "mysql://x",
+      BOOTSTRAP_API_KEY: "short",
+    });
+    expect(await proc.exit).toBe(1);
+    const err = proc.stderr();
+    expect(err.match(/Invalid configuration/g)).toHaveLength(1);
+    for (const name of ["PORT", "LOG_LEVEL", "DATABASE_URL", "BOOTSTRAP_API_KEY"])
+      expect(err).toContain(`- ${name}:`);
+    expect(err).not.toContain("mysql://x");
+    expect(err).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
+  });
+
+  it("accepts database parts instead of DATABASE_URL and applies defaults", () => {
+    const config = loadConfig({
+      DATABASE_HOST: "db",
+      DATABASE_NAME: "app",
+      DATABASE_USER: "app",
+      DATABASE_PASSWORD: "pw",
+    });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      METRICS_PORT: 9464,
+      KEEP_ALIVE_TIMEOUT_MS: 65_000,
+      API_KEY_CACHE_TTL_MS: 30_000,
+    });
+  });
+});
