@@ -108,30 +108,45 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const isSecret = (value: unknown): boolean => isPlainObject(value) && value[SIG_KEY] === SECRET_SIG;
 
-/** Strings that only the (mocked) cloud knows: fake IDs and every output that is not an input. */
+/**
+ * Strings that only the (mocked) cloud knows: fake IDs and every output that is not an input of the same
+ * resource, minus any string the program itself wrote somewhere (those are known before deploy).
+ */
 function collectComputedValues(resources: CapturedLike[]): Set<string> {
-  const values = new Set<string>();
-  const addStrings = (value: unknown) => {
+  const collect = (value: unknown, into: Set<string>) => {
     if (typeof value === "string") {
-      if (value.length >= 4) values.add(value);
+      if (value.length >= 4) into.add(value);
     } else if (Array.isArray(value)) {
-      for (const item of value) addStrings(item);
+      for (const item of value) collect(item, into);
     } else if (isPlainObject(value) && !isSecret(value)) {
-      for (const item of Object.values(value)) addStrings(item);
+      for (const item of Object.values(value)) collect(item, into);
     }
   };
+  const known = new Set<string>();
+  for (const resource of resources) collect(resource.props, known);
+  const values = new Set<string>();
   for (const resource of resources) {
     values.add(`${resource.name}-id`); // mock-run's fakeId
     for (const [key, value] of Object.entries(resource.state)) {
-      if (!(key in resource.props)) addStrings(value);
+      if (!(key in resource.props)) collect(value, values);
     }
+  }
+  // A plain word both written by the program and echoed by a mock (a location, a project name) is known
+  // before deploy; an ID-like value (ARN, resource ID, URL, host name, fake id) flowed from an output.
+  for (const value of known) {
+    if (!ID_LIKE.test(value)) values.delete(value);
   }
   return values;
 }
 
+const ID_LIKE = /[:/]|-id$|^[\w-]+(\.[\w-]+){2,}$/;
+
+/** Computed values that may appear inside a longer string (an ARN in a policy document, an ID in a URL). */
+const EMBEDDABLE = /^(arn:|https?:\/\/|\/subscriptions\/)|-id$/;
+
 function makeSanitizer(computedValues: Set<string>) {
   // Long computed values may be embedded (an ARN inside a policy document, an ID inside a URL).
-  const embeddable = [...computedValues].filter((v) => v.length >= 10);
+  const embeddable = [...computedValues].filter((v) => v.length >= 8 && EMBEDDABLE.test(v));
   const sanitize = (value: unknown, key = ""): unknown => {
     if (isSecret(value)) return SECRET;
     if (value === undefined || value === null) return value;
@@ -141,9 +156,7 @@ function makeSanitizer(computedValues: Set<string>) {
       if (embeddable.some((v) => value.includes(v))) return COMPUTED;
       return value;
     }
-    if (typeof value === "number" || typeof value === "boolean") {
-      return SECRET_NAME.test(key) ? SECRET : value;
-    }
+    if (typeof value === "number" || typeof value === "boolean") return value;
     if (Array.isArray(value)) return value.map((item) => sanitize(item, key));
     if (isPlainObject(value)) {
       const prototype = Object.getPrototypeOf(value);
@@ -371,6 +384,23 @@ export const KEY_PROPERTIES: Record<string, readonly string[]> = {
   "azure-native:insights:ActionGroup": ["groupShortName", "enabled", "emailReceivers"],
   "azure-native:insights:MetricAlert": ["severity", "evaluationFrequency", "windowSize", "criteria"],
   "azure-native:insights:ScheduledQueryRule": ["severity", "evaluationFrequency", "windowSize"],
+  "azure-native:monitor:ActionGroup": ["groupShortName", "enabled", "emailReceivers"],
+  "azure-native:monitor:MetricAlert": [
+    "severity",
+    "criteria.allOf.0.metricName",
+    "criteria.allOf.0.operator",
+    "criteria.allOf.0.threshold",
+    "windowSize",
+  ],
+  "azure-native:monitor:ScheduledQueryRule": [
+    "severity",
+    "criteria.allOf.0.metricMeasureColumn",
+    "criteria.allOf.0.operator",
+    "criteria.allOf.0.threshold",
+    "windowSize",
+  ],
+  "azure-native:authorization:ManagementLockByScope": ["level"],
+  "awsx:ec2:Vpc": ["cidrBlock", "numberOfAvailabilityZones", "natGateways.strategy", "subnetStrategy"],
   "azure-native:insights:DiagnosticSetting": ["workspaceId", "logs"],
   "azure-native:portal:Dashboard": ["location"],
   "azure-native:dashboard:Grafana": ["sku.name"],
@@ -537,6 +567,7 @@ const CONCERN_OF_TYPE: [RegExp, Concern][] = [
   [/^aws:backup\/|^aws:rds\/instanceAutomatedBackupsReplication|^azure-native:dataprotection:/, "backups/DR"],
   [/^aws:rds\/|^azure-native:dbforpostgresql:/, "database"],
   [/^aws:(secretsmanager|ssm|kms)\/|^azure-native:keyvault:|^random:/, "secrets"],
+  [/^azure-native:authorization:ManagementLock/, "backups/DR"],
   [/^aws:iam\/|^azure-native:(managedidentity|authorization):/, "identity"],
   [
     /^aws:cloudwatch\/(logGroup|logStream|logSubscription|queryDefinition)|^aws:s3\/|^azure-native:operationalinsights:|^azure-native:insights:DiagnosticSetting/,
@@ -555,7 +586,7 @@ export function concernOf(type: string): Concern | undefined {
 
 type Fact = { concern: Concern; text: string };
 const has = (v: unknown) => v !== undefined && v !== null && v !== "";
-const fmt = (v: unknown) => formatValue(v, 40);
+const fmt = (v: unknown) => formatValue(v, 60);
 
 /** Facts worth comparing across clouds, read from one resource's (sanitized) inputs. */
 function factsOf(resource: PlanResource): Fact[] {
@@ -568,6 +599,24 @@ function factsOf(resource: PlanResource): Fact[] {
   switch (resource.type) {
     case "aws:ec2/vpc:Vpc":
       add("network", `VPC ${fmt(g("cidrBlock"))}`);
+      break;
+    case "awsx:ec2:Vpc":
+      add(
+        "network",
+        `VPC ${fmt(g("cidrBlock"))}, ${fmt(g("numberOfAvailabilityZones"))} AZs, NAT gateways ${fmt(g("natGateways.strategy") ?? "default")}`,
+      );
+      break;
+    case "aws:ec2/flowLog:FlowLog":
+      add("network", `VPC flow logs (${fmt(g("trafficType"))})`);
+      break;
+    case "azure-native:network:Subnet":
+      add(
+        "network",
+        `subnet ${fmt(g("addressPrefix"))}${has(g("delegations.0.serviceName")) ? ` → ${fmt(g("delegations.0.serviceName"))}` : ""}`,
+      );
+      break;
+    case "azure-native:network:PrivateEndpoint":
+      add("network", "private endpoint");
       break;
     case "azure-native:network:VirtualNetwork":
       add("network", `VNet ${fmt(g("addressSpace.addressPrefixes"))}`);
@@ -643,6 +692,12 @@ function factsOf(resource: PlanResource): Fact[] {
       }
       break;
     }
+    case "azure-native:authorization:RoleAssignment":
+      add("identity", `role assignment (${fmt(g("principalType"))})`);
+      break;
+    case "azure-native:authorization:ManagementLockByScope":
+      add("backups/DR", `management lock ${fmt(g("level"))}`);
+      break;
     case "azure-native:app:ManagedEnvironment":
       add(
         "compute",
@@ -658,6 +713,21 @@ function factsOf(resource: PlanResource): Fact[] {
         "backups/DR",
         `automated backups ${fmt(g("backupRetentionPeriod"))} days${g("deletionProtection") ? ", deletion protection" : ""}`,
       );
+      if (g("manageMasterUserPassword") === true)
+        add("secrets", "database password managed by RDS in Secrets Manager");
+      if (g("iamDatabaseAuthenticationEnabled") === true) add("identity", "IAM database authentication");
+      break;
+    case "aws:backup/plan:Plan": {
+      const rules = g("rules");
+      const copies = Array.isArray(rules)
+        ? rules.filter((r) => isPlainObject(r) && Array.isArray(r.copyActions) && r.copyActions.length > 0)
+            .length
+        : 0;
+      add("backups/DR", `AWS Backup plan${copies > 0 ? ", copies to a second region's vault" : ""}`);
+      break;
+    }
+    case "aws:iam/role:Role":
+      add("identity", `IAM role: ${fmt(g("description") ?? resource.name)}`);
       break;
     case "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
       add("backups/DR", `cross-region backup replication, ${fmt(g("retentionPeriod"))} days`);
@@ -685,12 +755,24 @@ function factsOf(resource: PlanResource): Fact[] {
       );
       break;
     case "azure-native:insights:MetricAlert":
-      add("metrics/alerts", `metric alert severity ${fmt(g("severity"))}`);
+    case "azure-native:monitor:MetricAlert":
+      add(
+        "metrics/alerts",
+        `alert ${fmt(g("criteria.allOf.0.metricName"))} ${fmt(g("criteria.allOf.0.operator"))} ${fmt(g("criteria.allOf.0.threshold"))}`,
+      );
+      break;
+    case "azure-native:insights:ScheduledQueryRule":
+    case "azure-native:monitor:ScheduledQueryRule":
+      add(
+        "metrics/alerts",
+        `log alert ${fmt(g("criteria.allOf.0.metricMeasureColumn") ?? "query")} ${fmt(g("criteria.allOf.0.operator"))} ${fmt(g("criteria.allOf.0.threshold"))}`,
+      );
       break;
     case "aws:sns/topicSubscription:TopicSubscription":
       add("metrics/alerts", `notify via ${fmt(g("protocol"))}`);
       break;
-    case "azure-native:insights:ActionGroup": {
+    case "azure-native:insights:ActionGroup":
+    case "azure-native:monitor:ActionGroup": {
       const receivers = g("emailReceivers");
       add(
         "metrics/alerts",
@@ -741,7 +823,6 @@ export function concernTable(plan: Plan): ConcernTable {
   for (const cloud of plan.clouds) {
     for (const concern of CONCERNS) table[concern][cloud.cloud] = { resources: [], facts: [] };
     for (const resource of cloud.resources) {
-      if (!resource.custom) continue;
       const concern = concernOf(resource.type);
       if (concern) {
         const cell = table[concern][cloud.cloud]!;

@@ -11,7 +11,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { fromCaptured } from "../../policies/captured.js";
+import { evaluatePolicies, loadPolicyConfig } from "../../policies/evaluate.js";
 import { buildServiceSpec, PROJECT_NAME, TIERS } from "../spec.js";
 import { runUnderMocks } from "./mock-run.js";
 import {
@@ -72,28 +75,6 @@ export function stackCloud(stack: string, root = REPO_ROOT): PlanCloudName {
   return cloud;
 }
 
-type EvaluatePolicies = (
-  resources: unknown[],
-  options: { environment: string; config?: unknown },
-) => PolicyViolationLike[] | Promise<PolicyViolationLike[]>;
-
-async function loadPolicyEvaluator(): Promise<EvaluatePolicies | string> {
-  // Imported lazily by path: the pack's evaluator is a separate module (policies/evaluate.ts) that must not
-  // construct the PolicyPack (see field notes) and may not exist on an old base branch.
-  const specifier = "../../policies/evaluate.js";
-  try {
-    const mod = (await import(specifier)) as { evaluatePolicies?: EvaluatePolicies };
-    return mod.evaluatePolicies ?? "policies/evaluate.ts does not export evaluatePolicies";
-  } catch (error) {
-    return `policies/evaluate.ts could not be loaded: ${(error as Error).message.split("\n")[0]}`;
-  }
-}
-
-function readPolicyConfig(environment: string, root = REPO_ROOT): unknown {
-  const file = `${root}policies/config/${environment}.json`;
-  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
-}
-
 export interface CollectOptions {
   stack: string;
   cloud?: CloudChoice;
@@ -126,20 +107,20 @@ export async function planCloud(
   });
   const { program } = await import("../program.js");
   const result = await runUnderMocks(program, { stack, config });
-  const evaluator = await loadPolicyEvaluator();
+  // Registrations that wait on outputs (and the stack's own outputs) can finish after runUnderMocks
+  // returns: drain them before reading the captured list or starting the next run.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  // The same evaluator the policy tests use, with the stack's policy config (policies/config/<env>.json,
+  // the file the workflows pass to --policy-pack-config).
   let violations: PolicyViolationLike[] | undefined;
   let policyError: string | undefined;
-  if (typeof evaluator === "string") policyError = evaluator;
-  else {
-    try {
-      const policyConfig = readPolicyConfig(spec.environment, root);
-      violations = await evaluator(result.resources, {
-        environment: spec.environment,
-        ...(policyConfig === undefined ? {} : { config: policyConfig }),
-      });
-    } catch (error) {
-      policyError = `evaluatePolicies failed: ${(error as Error).message.split("\n")[0]}`;
-    }
+  try {
+    violations = evaluatePolicies(fromCaptured(result.resources), {
+      environment: spec.environment,
+      config: loadPolicyConfig(spec.environment),
+    });
+  } catch (error) {
+    policyError = `evaluatePolicies failed: ${(error as Error).message.split("\n")[0]}`;
   }
   return buildCloudPlan({
     cloud,

@@ -7,6 +7,7 @@
  * Each request has a timeout and the readiness check retries for a while (a fresh revision may still be
  * warming up); the whole run is bounded.
  */
+import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { HEALTH_PATHS } from "../../api/config.js";
@@ -57,7 +58,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeCheck[]> {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, body };
+    return { status: response.status, body, etag: response.headers.get("etag") };
   };
   const check = (name: string, ok: boolean, detail: string) => {
     checks.push({ name, ok, detail });
@@ -69,9 +70,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeCheck[]> {
   check("liveness", live.status === 200, `GET ${HEALTH_PATHS.live} → ${live.status}`);
 
   const attempts = options.readinessAttempts ?? 30;
-  let ready = { status: 0, body: undefined as unknown };
+  let ready: { status: number } = { status: 0 };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    ready = await request(HEALTH_PATHS.ready).catch(() => ({ status: 0, body: undefined }));
+    ready = await request(HEALTH_PATHS.ready).catch(() => ({ status: 0 }));
     if (ready.status === 200) break;
     if (attempt < attempts) await sleep(options.retryDelayMs ?? 5_000);
   }
@@ -83,7 +84,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeCheck[]> {
   const title = `smoke ${new Date().toISOString()}`;
   const created = await request(tasksPath, {
     method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
+    headers: { ...auth, "content-type": "application/json", "idempotency-key": randomUUID() },
     body: JSON.stringify({ title }),
   });
   const id = (created.body as { id?: unknown } | undefined)?.id;
@@ -101,7 +102,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeCheck[]> {
     `GET ${taskPath} → ${fetched.status}`,
   );
 
-  const deleted = await request(taskPath, { method: "DELETE", headers: auth });
+  // Deletes are conditional (If-Match required): send the ETag the GET returned.
+  const deleted = await request(taskPath, {
+    method: "DELETE",
+    headers: { ...auth, "if-match": fetched.etag ?? "*" },
+  });
   check("delete", deleted.status === 204 || deleted.status === 200, `DELETE ${taskPath} → ${deleted.status}`);
 
   const gone = await request(taskPath, { headers: auth });

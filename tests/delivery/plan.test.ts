@@ -1,0 +1,407 @@
+/**
+ * The offline plan, end to end: every stack on both clouds under mocks (golden structure per tier, not a
+ * snapshot), the policy verdicts, the renderers, the diff on a real change, the CLI's flag errors, and the
+ * generated docs/aws-vs-azure.md being up to date.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  collectPlan,
+  DOCS_COMMAND,
+  DOCS_PATH,
+  main,
+  PlanUsageError,
+  parseCliArgs,
+  readStackConfig,
+} from "../../infra/offline/plan.js";
+import {
+  buildCloudPlan,
+  buildPlan,
+  type CloudPlan,
+  COMPUTED,
+  CONCERNS,
+  concernTable,
+  diffPlans,
+  isEmptyDiff,
+  type Plan,
+  type PlanCloudName,
+  type PlanResource,
+  parsePlanJson,
+  renderComparisonDoc,
+  renderJson,
+  renderMarkdown,
+  renderText,
+  renderTree,
+  SECRET,
+} from "../../infra/offline/plan-lib.js";
+import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const plans = new Map<Tier, Plan>();
+
+function specFor(stack: Tier, cloud: PlanCloudName): ServiceSpec {
+  const config = readStackConfig(stack);
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
+  }
+  raw.cloud = cloud;
+  return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
+}
+
+const cloudPlan = (stack: Tier, cloud: PlanCloudName): CloudPlan => {
+  const found = plans.get(stack)?.clouds.find((c) => c.cloud === cloud);
+  if (!found) throw new Error(`no ${cloud} plan for ${stack}`);
+  return found;
+};
+const ofType = (cloud: CloudPlan, type: string): PlanResource[] =>
+  cloud.resources.filter((r) => r.type === type);
+const one = (cloud: CloudPlan, type: string): PlanResource => {
+  const matches = ofType(cloud, type);
+  if (matches.length !== 1) throw new Error(`expected one ${type}, found ${matches.length}`);
+  return matches[0]!;
+};
+
+beforeAll(async () => {
+  // All six stack × cloud combinations, one stack at a time (the Pulumi runtime is process-global).
+  for (const stack of TIERS) plans.set(stack, await collectPlan({ stack, cloud: "both" }));
+}, 600_000);
+
+describe("offline plan for every stack on both clouds", () => {
+  const combos = TIERS.flatMap((stack) =>
+    (["aws", "azure"] as const).map((cloud) => [stack, cloud] as const),
+  );
+
+  it("completes all six combinations", () => {
+    for (const [stack, cloud] of combos) {
+      const plan = cloudPlan(stack, cloud);
+      expect(plan.environment).toBe(stack);
+      expect(plan.resources.length).toBeGreaterThan(10);
+      expect(plan.resources[0]?.type).toBe("pulumi:pulumi:Stack");
+    }
+  });
+
+  // Shipped combinations (each stack on the cloud its stack file names) and the cross-cloud ones whose
+  // stack file has what that cloud needs. Staging ships on Azure, so Pulumi.staging.yaml has no ACM
+  // certificate: on AWS it would serve plain HTTP, which the staging policy config blocks (next test).
+  const passing = combos.filter(([stack, cloud]) => !(stack === "staging" && cloud === "aws"));
+  it.each(passing)("%s on %s: the policy pack is evaluated with no mandatory violation", (stack, cloud) => {
+    const { policy } = cloudPlan(stack, cloud);
+    expect(policy.error).toBeUndefined();
+    expect(policy.evaluated).toBe(true);
+    expect(policy.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    expect(policy.blocked).toBe(false);
+  });
+
+  it("staging on AWS without a certificate is blocked by the HTTPS policy, and passes with one", async () => {
+    const { policy } = cloudPlan("staging", "aws");
+    expect(policy.blocked).toBe(true);
+    expect(
+      policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName),
+    ).toEqual(["aws-lb-listener-https"]);
+    const withCertificate = await collectPlan({
+      stack: "staging",
+      cloud: "aws",
+      configOverrides: { "twincloud:certificateArn": readStackConfig("prod")["twincloud:certificateArn"]! },
+    });
+    expect(withCertificate.clouds[0]?.policy).toMatchObject({ evaluated: true, blocked: false });
+  });
+
+  it.each(TIERS)("%s on AWS: the resource types of the tier, matching the spec", (stack) => {
+    const plan = cloudPlan(stack, "aws");
+    const spec = specFor(stack, "aws");
+    for (const type of [
+      "aws:ecs/cluster:Cluster",
+      "aws:ecs/service:Service",
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "aws:lb/loadBalancer:LoadBalancer",
+      "aws:lb/targetGroup:TargetGroup",
+      "aws:rds/instance:Instance",
+      "aws:ecr/repository:Repository",
+      "aws:cloudwatch/logGroup:LogGroup",
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:sns/topic:Topic",
+    ]) {
+      expect(ofType(plan, type).length, type).toBeGreaterThan(0);
+    }
+    expect(one(plan, "aws:appautoscaling/target:Target").props).toMatchObject({
+      minCapacity: spec.scaling.minReplicas,
+      maxCapacity: spec.scaling.maxReplicas,
+    });
+    expect(one(plan, "aws:rds/instance:Instance").props).toMatchObject({
+      multiAz: spec.database.highAvailability,
+      backupRetentionPeriod: spec.database.backupRetentionDays,
+      deletionProtection: spec.database.deletionProtection,
+      publiclyAccessible: false,
+    });
+    expect(ofType(plan, "aws:wafv2/webAcl:WebAcl")).toHaveLength(spec.ingress.waf.enabled ? 1 : 0);
+    const ports = ofType(plan, "aws:lb/listener:Listener").map((l) => l.props.port);
+    expect(ports.includes(443)).toBe(spec.ingress.httpsOnly);
+    expect(ofType(plan, "aws:backup/plan:Plan").length > 0).toBe(spec.database.crossRegionBackup.enabled);
+    expect(plan.resources.some((r) => r.protect)).toBe(spec.operations.protectStatefulResources);
+  });
+
+  it.each(TIERS)("%s on Azure: the resource types of the tier, matching the spec", (stack) => {
+    const plan = cloudPlan(stack, "azure");
+    const spec = specFor(stack, "azure");
+    for (const type of [
+      "azure-native:app:ManagedEnvironment",
+      "azure-native:app:ContainerApp",
+      "azure-native:dbforpostgresql:Server",
+      "azure-native:keyvault:Vault",
+      "azure-native:containerregistry:Registry",
+      "azure-native:operationalinsights:Workspace",
+      "azure-native:network:VirtualNetwork",
+    ]) {
+      expect(ofType(plan, type).length, type).toBeGreaterThan(0);
+    }
+    const app = one(plan, "azure-native:app:ContainerApp").props;
+    expect(app).toMatchObject({
+      template: { scale: { minReplicas: spec.scaling.minReplicas, maxReplicas: spec.scaling.maxReplicas } },
+      configuration: { ingress: { allowInsecure: false } },
+    });
+    const server = one(plan, "azure-native:dbforpostgresql:Server").props;
+    expect(server).toMatchObject({ backup: { backupRetentionDays: spec.database.backupRetentionDays } });
+    expect((server.highAvailability as { mode?: string } | undefined)?.mode === "ZoneRedundant").toBe(
+      spec.database.highAvailability,
+    );
+    expect(plan.resources.some((r) => r.protect)).toBe(spec.operations.protectStatefulResources);
+  });
+
+  it("marks values only the cloud knows as computed and never prints secrets", () => {
+    const aws = cloudPlan("prod", "aws");
+    expect(one(aws, "aws:lb/loadBalancer:LoadBalancer").key.dnsName).toBe(COMPUTED);
+    expect(one(aws, "aws:ecs/service:Service").props.cluster).toBe(COMPUTED);
+    const json = renderJson(plans.get("prod")!);
+    expect(json).not.toMatch(/"4dabf18193072939515e22adb298388d"/); // no secret wrapper leaks through
+    expect(json).not.toMatch(/-id"/); // no mock fake id is presented as a real one
+  });
+
+  it("derives the side-by-side table from each cloud's resources", () => {
+    const table = concernTable(plans.get("prod")!);
+    for (const concern of CONCERNS) {
+      for (const cloud of ["aws", "azure"] as const) {
+        const cell = table[concern][cloud]!;
+        expect(cell.facts.length + cell.resources.length, `${concern} on ${cloud}`).toBeGreaterThan(0);
+      }
+    }
+    expect(table.scaling.aws?.facts).toContain("replicas 2–10");
+    expect(table.scaling.azure?.facts).toContain("replicas 2–10");
+  });
+});
+
+describe("renderers", () => {
+  it("json parses back into a plan", () => {
+    const plan = plans.get("staging")!;
+    const parsed = parsePlanJson(renderJson(plan), "staging.json");
+    expect(parsed.clouds.map((c) => c.cloud)).toEqual(["aws", "azure"]);
+    expect(parsed.clouds[1]?.resources.length).toBe(plan.clouds[1]?.resources.length);
+  });
+
+  it("markdown has the summary and comparison tables and the trees", () => {
+    const md = renderMarkdown(plans.get("prod")!);
+    expect(md).toContain("| Cloud | Resources | Protected | Policies |");
+    expect(md).toContain("| Concern | AWS | Azure |");
+    for (const concern of CONCERNS) expect(md).toContain(`| ${concern} |`);
+    expect(md).toContain("```text\npulumi:pulumi:Stack twincloud-prod");
+  });
+
+  it("text has the tree by parent and the policy verdict", () => {
+    const text = renderText(plans.get("dev")!);
+    expect(text).toMatch(/^pulumi:pulumi:Stack twincloud-dev$/m);
+    expect(text).toMatch(/^├─ aws:ecs\/service:Service twincloud-dev-api .*desiredCount=1/m);
+    expect(text).toMatch(/^ {3}[├└]─ azure-native:app:ContainerApp api /m); // nested under the Azure component
+    expect(text).toContain("policies: pass");
+    expect(text).toContain("== The same spec on each cloud, concern by concern");
+  });
+});
+
+describe("diff", () => {
+  it("shows exactly a raised prod maxReplicas on the autoscaling target and the container app scale", async () => {
+    const base = plans.get("prod")!;
+    const head = await collectPlan({
+      stack: "prod",
+      cloud: "both",
+      configOverrides: { "twincloud:maxReplicas": "20" },
+    });
+    const diff = diffPlans(base, head);
+    const byCloud = Object.fromEntries(diff.clouds.map((c) => [c.cloud, c]));
+    for (const cloud of ["aws", "azure"] as const) {
+      expect(byCloud[cloud]?.added).toEqual([]);
+      expect(byCloud[cloud]?.removed).toEqual([]);
+      expect(byCloud[cloud]?.newViolations).toEqual([]);
+    }
+    expect(byCloud.aws?.changed.map((c) => ({ type: c.type, changes: c.changes }))).toEqual([
+      { type: "aws:appautoscaling/target:Target", changes: [{ path: "maxCapacity", before: 10, after: 20 }] },
+    ]);
+    expect(byCloud.azure?.changed.map((c) => ({ type: c.type, changes: c.changes }))).toEqual([
+      {
+        type: "azure-native:app:ContainerApp",
+        changes: [{ path: "template.scale.maxReplicas", before: 10, after: 20 }],
+      },
+    ]);
+    expect(renderText(head, diff)).toContain("maxCapacity: 10 → 20");
+    expect(renderMarkdown(head, diff)).toContain("| AWS | change | `aws:appautoscaling/target:Target`");
+    // A --format json document carries the diff and still parses as a plan.
+    expect(parsePlanJson(renderJson(head, diff), "head.json").stack).toBe("prod");
+  });
+
+  it("is empty against the same plan, and lists additions and removals across tiers", () => {
+    const prod = plans.get("prod")!;
+    expect(isEmptyDiff(diffPlans(prod, parsePlanJson(renderJson(prod), "prod.json")))).toBe(true);
+    const devToProd = diffPlans(plans.get("dev")!, prod).clouds.find((c) => c.cloud === "aws")!;
+    // URNs embed the stack name, so across stacks resources pair up by type::name: all differ by name here.
+    expect(devToProd.added.some((r) => r.type === "aws:wafv2/webAcl:WebAcl")).toBe(true);
+    expect(devToProd.removed.length).toBeGreaterThan(0);
+  });
+});
+
+describe("plan-lib on synthetic resources", () => {
+  const stackUrn = "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t";
+  const plan = buildPlan({
+    stack: "t",
+    clouds: [
+      buildCloudPlan({
+        cloud: "aws",
+        environment: "dev",
+        resources: [
+          { type: "pulumi:pulumi:Stack", name: "p-t", urn: stackUrn, props: {}, state: {}, custom: false },
+          {
+            type: "aws:ec2/vpc:Vpc",
+            name: "net",
+            urn: "urn:vpc",
+            parent: stackUrn,
+            props: { cidrBlock: "10.0.0.0/16" },
+            state: { cidrBlock: "10.0.0.0/16", arn: "arn:aws:ec2:eu-west-1:1:vpc/net" },
+          },
+          {
+            type: "aws:rds/instance:Instance",
+            name: "db",
+            urn: "urn:db",
+            parent: "urn:vpc",
+            props: {
+              vpcId: "net-id",
+              password: {
+                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                value: "hunter2",
+              },
+              masterPassword: "plain-but-named-secret",
+              policy: '{"Resource":"arn:aws:ec2:eu-west-1:1:vpc/net"}',
+            },
+            state: {},
+            opts: { protect: true },
+          },
+        ],
+        violations: [
+          { policyName: "p1", enforcementLevel: "mandatory", resource: { urn: "urn:db" }, message: "bad" },
+          { policyName: "p2", enforcementLevel: "advisory", message: "meh" },
+        ],
+      }),
+    ],
+  });
+  const [cloud] = plan.clouds;
+
+  it("marks ids and embedded outputs computed, redacts secrets by wrapper and by name", () => {
+    const db = cloud!.resources[2]!;
+    expect(db.props).toEqual({ vpcId: COMPUTED, password: SECRET, masterPassword: SECRET, policy: COMPUTED });
+    expect(cloud!.resources[1]?.computed).toEqual(["arn"]);
+    expect(renderJson(plan)).not.toContain("hunter2");
+  });
+
+  it("nests the tree by parent and flags protected resources", () => {
+    expect(renderTree(cloud!)).toEqual([
+      "pulumi:pulumi:Stack p-t",
+      "└─ aws:ec2/vpc:Vpc net  cidrBlock=10.0.0.0/16",
+      "   └─ aws:rds/instance:Instance db [protected]",
+    ]);
+  });
+
+  it("counts violations by level and blocks on mandatory ones", () => {
+    expect(cloud!.policy).toMatchObject({
+      evaluated: true,
+      blocked: true,
+      counts: { mandatory: 1, advisory: 1 },
+    });
+    expect(renderText(plan)).toContain("policies: BLOCKED (1 mandatory, 1 advisory)");
+    const unevaluated = buildCloudPlan({
+      cloud: "azure",
+      environment: "dev",
+      resources: [],
+      policyError: "boom",
+    });
+    expect(unevaluated.policy).toMatchObject({ evaluated: false, error: "boom", blocked: false });
+  });
+
+  it("rejects a file that is not a plan", () => {
+    expect(() => parsePlanJson("{", "x.json")).toThrow(/x.json: not JSON/);
+    expect(() => parsePlanJson('{"version":2}', "x.json")).toThrow(/not an offline plan/);
+    expect(() => parsePlanJson('{"version":1,"clouds":[{"cloud":"gcp","resources":[]}]}', "x.json")).toThrow(
+      /aws or azure/,
+    );
+  });
+});
+
+describe("CLI flags", () => {
+  it.each([
+    [["--stack", "qa"], /--stack "qa" is not a stack: use one of dev, staging, prod/],
+    [[], /--stack is required/],
+    [["--stack", "dev", "--cloud", "gcp"], /--cloud "gcp" is not allowed: use one of aws, azure, both/],
+    [
+      ["--stack", "dev", "--format", "yaml"],
+      /--format "yaml" is not allowed: use one of text, markdown, json/,
+    ],
+    [
+      ["--stack", "dev", "--diff-against", "/nonexistent.json"],
+      /--diff-against: file \/nonexistent.json does not exist/,
+    ],
+    [["--stack", "dev", "--write-docs"], /--write-docs documents the prod stack on both clouds/],
+    [["--stack", "dev", "--colour"], /Unknown option '--colour'/],
+  ])("%j fails naming the flag", (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(PlanUsageError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it("accepts the documented forms", () => {
+    expect(parseCliArgs(["--stack", "prod", "--cloud", "both", "--format", "markdown"])).toEqual({
+      stack: "prod",
+      cloud: "both",
+      format: "markdown",
+      writeDocs: false,
+    });
+    expect(parseCliArgs(["--stack", "dev"])).toMatchObject({ format: "text" });
+  });
+
+  it("exits 2 with the message on a bad flag (as a process)", () => {
+    let status = 0;
+    let stderr = "";
+    try {
+      execFileSync(
+        process.execPath,
+        ["--import", "tsx", "infra/offline/plan.ts", "--stack", "dev", "--format", "xml"],
+        {
+          cwd: ROOT,
+          stdio: "pipe",
+        },
+      );
+    } catch (error) {
+      status = (error as { status: number }).status;
+      stderr = String((error as { stderr: Buffer }).stderr);
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain('plan: --format "xml" is not allowed');
+  });
+
+  it("main returns 0 for --help without running anything", async () => {
+    expect(await main(["--help"])).toBe(0);
+  });
+});
+
+describe(DOCS_PATH, () => {
+  it(`is up to date (regenerate with: ${DOCS_COMMAND})`, () => {
+    const expected = renderComparisonDoc(plans.get("prod")!, DOCS_COMMAND);
+    const actual = readFileSync(`${ROOT}${DOCS_PATH}`, "utf8");
+    expect(actual, `${DOCS_PATH} is out of date: run ${DOCS_COMMAND}`).toBe(expected);
+  });
+});
