@@ -56,6 +56,10 @@ const requiredTags = defineResourcePolicy<{
     defaults: { requiredTags: REQUIRED_TAGS, ignoreTypes: DEFAULT_TAG_IGNORE_TYPES, extraTaggableTypes: [] },
   },
   validate: (props, { config, args }, report) => {
+    // Read the resource's own tags through the engine's proxy first: a tag map (or value) that is unknown
+    // during preview must yield "can't run during preview", not a missing-tag violation.
+    const own = props.tags as Record<string, unknown> | undefined;
+    if (own && typeof own === "object") for (const key of config.requiredTags) void own[key];
     const tags = tagsOf(props, args.provider) ?? {};
     const missing = config.requiredTags.filter((key) => !tags[key] || String(tags[key]).trim() === "");
     if (missing.length > 0) {

@@ -695,3 +695,12 @@ describe("edge cases", () => {
     );
   });
 });
+
+describe("required tags during preview", () => {
+  it("an unknown tag map is a can't-run advisory, not a missing-tag violation", () => {
+    const stack = awsStack("prod");
+    find(stack, "repo").props.tags = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+    const v = byPolicy(run(stack), "required-tags");
+    expect(v.map((x) => x.enforcementLevel)).toEqual(["advisory"]);
+  });
+});
