@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiHarness, startApi } from "./api-harness.js";
 import { dashboardExpressions, loadDashboard, loadRules, promqlNames } from "./observability-files.js";
+import { alarmName, alarmsOf, captureStack } from "./stack-captures.js";
 
 /** Series Prometheus itself attaches to every scrape: not the API's to export. */
 const SCRAPE_SERIES = new Set([
@@ -106,9 +107,18 @@ async function exercise(harness: ApiHarness): Promise<void> {
   expect(limited).toBe(true);
 }
 
+/** Allocate enough short-lived garbage for a few scavenges, so the GC histogram has samples. */
+async function churnGarbage(): Promise<void> {
+  let keep = 0;
+  for (let i = 0; i < 300; i++) keep += new Array(50_000).fill(i).length;
+  expect(keep).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // GC entries reach the observer asynchronously
+}
+
 beforeAll(async () => {
   api = await startApi();
   await exercise(api);
+  await churnGarbage();
   const response = await fetch(api.server.metricsUrl);
   expect(response.status).toBe(200);
   exposition = parseExposition(await response.text());
@@ -202,5 +212,33 @@ describe("metric names used by the dashboard and the rules", () => {
         .map((name) => `${where}: ${name}`),
     );
     expect(undefinedRecords).toEqual([]);
+  });
+});
+
+describe("the Azure latency alert reads the API's request log line", () => {
+  // Container Apps has no latency metric, so the p95 alert is a KQL query over the API's JSON log lines:
+  // every `entry.<field>` it reads must be a field of the line the API really writes per request.
+  it("queries only fields the API logs for each request", async () => {
+    const capture = await captureStack("staging", "azure");
+    expect(capture.error, capture.error?.message).toBeUndefined();
+    const logAlerts = alarmsOf(capture).filter((a) => a.type.endsWith(":ScheduledQueryRule"));
+    expect(logAlerts.length).toBeGreaterThan(0);
+    const requestLines = api.logLines.filter((line) => line.msg === "request");
+    expect(requestLines.length).toBeGreaterThan(0);
+    const logged = new Set(requestLines.flatMap((line) => Object.keys(line)));
+    const problems: string[] = [];
+    for (const alert of logAlerts) {
+      const criteria = (alert.props as { criteria?: { allOf?: { query?: string }[] } }).criteria;
+      for (const { query = "" } of criteria?.allOf ?? []) {
+        for (const m of query.matchAll(/\bentry\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+          if (!logged.has(m[1]!)) {
+            problems.push(
+              `${alarmName(alert)} reads entry.${m[1]}, but the API's request line has ${[...logged].sort().join(", ")}`,
+            );
+          }
+        }
+      }
+    }
+    expect([...new Set(problems)]).toEqual([]);
   });
 });

@@ -1,0 +1,191 @@
+/**
+ * docs/runbook.md against what really alerts: every alarm the Pulumi program creates (every tier, both
+ * clouds, read from runUnderMocks captures) and every Prometheus alert in observability/prometheus/rules.yml
+ * must have an entry, each link from an alarm description or a runbook_url must resolve to an anchor whose
+ * entry names that alarm, and the runbook must not list alarms nobody creates any more.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_NAME } from "../../infra/spec.js";
+import { anchors, links, readDoc, type Section, sections, tableRows } from "./markdown.js";
+import { loadRules } from "./observability-files.js";
+import {
+  alarmDescription,
+  alarmName,
+  alarmsOf,
+  captureAllStacks,
+  isNotImplemented,
+  type StackCapture,
+} from "./stack-captures.js";
+
+const RUNBOOK = "docs/runbook.md";
+const SOURCE = { aws: "AWS CloudWatch", azure: "Azure Monitor", prometheus: "Prometheus" } as const;
+const STACK_PLACEHOLDER = "<stack>";
+
+const runbook = readDoc("runbook.md");
+const runbookAnchors = anchors(runbook);
+const entries = sections(runbook).filter((s) => s.level === 3);
+
+/** `twincloud-prod-api-5xx-rate` → `twincloud-<stack>-api-5xx-rate`. */
+function neutralName(name: string, stack: string): string {
+  const prefix = `${PROJECT_NAME}-${stack}-`;
+  return name.startsWith(prefix) ? `${PROJECT_NAME}-${STACK_PLACEHOLDER}-${name.slice(prefix.length)}` : name;
+}
+
+/** (source, alert name) rows of an entry's alert table. */
+function alertRows(section: Section): { source: string; name: string }[] {
+  const sources: string[] = Object.values(SOURCE);
+  return tableRows(section.text)
+    .filter((cells) => sources.includes(cells[0]!))
+    .map((cells) => ({ source: cells[0]!, name: (cells[1] ?? "").replace(/`/g, "") }));
+}
+
+function entryFor(anchor: string): Section | undefined {
+  return entries.find((entry) => entry.anchors.has(anchor));
+}
+
+function runbookAnchor(text: string): string | undefined {
+  return new RegExp(`${RUNBOOK.replace(".", "\\.")}#([A-Za-z0-9_-]+)`).exec(text)?.[1];
+}
+
+let captures: StackCapture[];
+beforeAll(async () => {
+  captures = await captureAllStacks();
+}, 300_000);
+
+describe("runbook entries for the cloud alarms", () => {
+  it("runs the program for every tier on both clouds", () => {
+    const failures = captures
+      .filter((c) => c.error)
+      .map((c) => `${c.cloud}/${c.tier}: ${isNotImplemented(c) ? "not implemented yet" : c.error!.message}`);
+    expect(failures).toEqual([]);
+    for (const capture of captures)
+      expect(alarmsOf(capture).length, `${capture.cloud}/${capture.tier}`).toBeGreaterThan(0);
+  });
+
+  it("names every alarm twincloud-<stack>-<id> and links it to the runbook", () => {
+    const problems: string[] = [];
+    for (const capture of captures) {
+      for (const alarm of alarmsOf(capture)) {
+        const name = alarmName(alarm);
+        if (neutralName(name, capture.stack) === name) {
+          problems.push(
+            `${capture.cloud}/${capture.tier}: ${name} does not start with ${PROJECT_NAME}-${capture.stack}-`,
+          );
+        }
+        if (!runbookAnchor(alarmDescription(alarm))) {
+          problems.push(
+            `${capture.cloud}/${capture.tier}: ${name} has no "${RUNBOOK}#<anchor>" in its description`,
+          );
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("has an entry for every alarm, under the anchor its description links to", () => {
+    const problems: string[] = [];
+    for (const capture of captures) {
+      for (const alarm of alarmsOf(capture)) {
+        const name = neutralName(alarmName(alarm), capture.stack);
+        const anchor = runbookAnchor(alarmDescription(alarm));
+        const where = `${capture.cloud}/${capture.tier} ${alarmName(alarm)}`;
+        if (!anchor) continue; // reported by the previous test
+        if (!runbookAnchors.has(anchor)) {
+          problems.push(`${where}: links to #${anchor}, which ${RUNBOOK} does not define`);
+          continue;
+        }
+        const entry = entryFor(anchor);
+        const listed =
+          entry && alertRows(entry).some((r) => r.source === SOURCE[capture.cloud] && r.name === name);
+        if (!listed) {
+          problems.push(
+            `${where}: the entry at #${anchor} has no "| ${SOURCE[capture.cloud]} | \`${name}\` |" row`,
+          );
+        }
+      }
+    }
+    expect([...new Set(problems)]).toEqual([]);
+  });
+
+  it("lists no cloud alarm the program does not create", () => {
+    const created = new Set(
+      captures.flatMap((c) =>
+        alarmsOf(c).map((a) => `${SOURCE[c.cloud]} ${neutralName(alarmName(a), c.stack)}`),
+      ),
+    );
+    const stale = entries.flatMap((entry) =>
+      alertRows(entry)
+        .filter((row) => row.source !== SOURCE.prometheus && !created.has(`${row.source} ${row.name}`))
+        .map((row) => `${entry.heading}: ${row.source} ${row.name}`),
+    );
+    expect(stale).toEqual([]);
+  });
+});
+
+describe("runbook entries for the Prometheus alerts", () => {
+  const alerts = loadRules().flatMap(({ rule }) => (rule.alert ? [rule] : []));
+
+  it("gives every alert a runbook_url into the runbook that resolves to the entry naming it", () => {
+    expect(alerts.length).toBeGreaterThan(5);
+    const problems: string[] = [];
+    for (const alert of alerts) {
+      const url = alert.annotations?.runbook_url ?? "";
+      const anchor = /^docs\/runbook\.md#([A-Za-z0-9_-]+)$/.exec(url)?.[1];
+      if (!anchor) {
+        problems.push(`${alert.alert}: runbook_url "${url}" is not ${RUNBOOK}#<anchor>`);
+        continue;
+      }
+      const entry = entryFor(anchor);
+      if (!entry) problems.push(`${alert.alert}: #${anchor} is not an anchor of a runbook entry`);
+      else if (!alertRows(entry).some((r) => r.source === SOURCE.prometheus && r.name === alert.alert)) {
+        problems.push(
+          `${alert.alert}: the entry at #${anchor} has no "| Prometheus | \`${alert.alert}\` |" row`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("lists no Prometheus alert that rules.yml does not define", () => {
+    const defined = new Set(alerts.map((a) => a.alert));
+    const stale = entries.flatMap((entry) =>
+      alertRows(entry)
+        .filter((row) => row.source === SOURCE.prometheus && !defined.has(row.name))
+        .map((row) => `${entry.heading}: ${row.name}`),
+    );
+    expect(stale).toEqual([]);
+  });
+});
+
+describe("runbook structure", () => {
+  it("gives every alert entry what it means, first checks and mitigation", () => {
+    const incomplete = entries
+      .filter((entry) => alertRows(entry).length > 0)
+      .filter(
+        (entry) =>
+          !["**What it means.**", "**First checks.**", "**Mitigate.**"].every((h) => entry.text.includes(h)),
+      )
+      .map((entry) => entry.heading);
+    expect(incomplete).toEqual([]);
+  });
+
+  it("has no duplicate anchors", () => {
+    const ids = [...runbook.matchAll(/<a\s+id="([^"]+)"/g)].map((m) => m[1]!);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it("resolves every link into the runbook and the other operations docs", () => {
+    const docs = ["runbook.md", "observability.md", "disaster-recovery.md"];
+    const problems: string[] = [];
+    for (const doc of docs) {
+      for (const target of links(readDoc(doc))) {
+        if (/^[a-z]+:/.test(target)) continue; // external URL
+        const [file, anchor] = target.split("#");
+        const targetDoc = file ? file.replace(/^\.\//, "") : doc;
+        if (!docs.includes(targetDoc)) continue; // other repo files are not checked here
+        if (anchor && !anchors(readDoc(targetDoc)).has(anchor)) problems.push(`${doc}: ${target}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
