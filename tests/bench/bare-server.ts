@@ -4,9 +4,9 @@
  * same SQL as the API for the same four routes and answering the same JSON shapes. Whatever the full API
  * costs on top of this is what its production features cost.
  *
- * Standalone on purpose (imports packages only, erasable TypeScript only) so it runs as
- * `node tests/bench/bare-server.ts` with Node's own type stripping, like the API runs as plain JS: no tsx
- * loader in the process whose CPU and memory are measured.
+ * Standalone on purpose (imports packages only, erasable TypeScript only): the benchmark transpiles it to
+ * plain JavaScript, so, like the built API, it runs with no tsx loader and no type stripping in the process
+ * whose CPU and memory are measured. By hand: `node tests/bench/bare-server.ts` (Node's type stripping).
  *
  * Environment: DATABASE_URL (required), PORT (default 3100), HOST (default 127.0.0.1), DATABASE_POOL_MAX
  * (default 10, the API's default). Prints `listening <port>` on stdout when ready; exits on SIGTERM.

@@ -14,7 +14,7 @@
  * what logging costs.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -68,6 +68,7 @@ const { values: args } = parseArgs({
     "log-level": { type: "string", default: "info" },
     "skip-build": { type: "boolean", default: false },
     only: { type: "string" },
+    "node-options": { type: "string", default: "" },
   },
 });
 const durationS = Number(args.duration);
@@ -168,7 +169,12 @@ function startChild(
 ): Omit<Server, "base"> {
   const log = createWriteStream(logFile);
   let stderr = "";
-  const child = spawn(process.execPath, argv, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  const nodeOptions = args["node-options"] ? args["node-options"].split(/\s+/) : [];
+  const child = spawn(process.execPath, [...nodeOptions, ...argv], {
+    cwd: REPO,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout?.pipe(log);
   child.stderr?.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-20_000);
@@ -322,14 +328,37 @@ async function main(): Promise<void> {
   await sql.end({ timeout: 5 });
   console.log(`seeded ${SEED_TASKS} tasks`);
 
+  // The bare server runs as plain JavaScript like the built API: transpiled (types erased, nothing else)
+  // next to a node_modules link. Node's own type stripping would add ~17 MiB of RSS to the baseline.
+  const ts = (await import("typescript")).default;
+  const bareJs = join(work, "bare-server.mjs");
+  writeFileSync(
+    bareJs,
+    ts.transpileModule(readFileSync(join(REPO, "tests/bench/bare-server.ts"), "utf8"), {
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
+    }).outputText,
+  );
+  symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"), "dir");
   const bareChild = startChild(
     "bare",
-    ["tests/bench/bare-server.ts"],
+    [bareJs],
     { NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(barePort), DATABASE_URL: db.url },
     join(work, "bare.log"),
   );
   const bare: Server = { ...bareChild, base: `http://127.0.0.1:${barePort}` };
   await waitForStatus(`${bare.base}${HEALTH_PATHS.live}`, 200, bare.process, bare.stderr);
+
+  const idleRssMiB = {
+    full: procStatusKiB(full.process.pid!, "VmRSS") / 1024,
+    bare: procStatusKiB(bare.process.pid!, "VmRSS") / 1024,
+  };
+  console.log(
+    `idle RSS after start-up: full ${idleRssMiB.full.toFixed(0)} MiB, bare ${idleRssMiB.bare.toFixed(0)} MiB`,
+  );
 
   // One request per scenario and server first: a wrong status here means the comparison would be void.
   for (const scenario of SCENARIOS) {
@@ -397,9 +426,11 @@ async function main(): Promise<void> {
         connections,
         seedTasks: SEED_TASKS,
         logLevel,
+        nodeOptions: args["node-options"],
         loadGenerator: "autocannon 9, in-process, one thread, same machine",
       },
       results,
+      idleRssMiB,
       lifetimePeakMiB,
       targets: checks,
     };
