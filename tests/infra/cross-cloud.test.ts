@@ -1,0 +1,203 @@
+/**
+ * Cross-cloud parity: each shipped stack rendered on AWS and on Azure from the same Pulumi.<stack>.yaml, and the
+ * values each cloud's resources actually received compared with each other (not the spec with itself):
+ * replicas, CPU/memory, database version/size/backups/HA/DR, ports, health paths, stop timeout, log retention
+ * and the API's environment variable names.
+ */
+// biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
+import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../infra/offline/mock-run.js";
+import type { StackOutputs } from "../../infra/outputs.js";
+import { program } from "../../infra/program.js";
+
+const STACKS = ["dev", "staging", "prod"] as const;
+type Stack = (typeof STACKS)[number];
+type Cloud = "aws" | "azure";
+
+function stackConfig(stack: Stack, cloud: Cloud): Record<string, string> {
+  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, String(v)]));
+  return {
+    ...config,
+    "twincloud:cloud": cloud,
+    "aws:region": config["aws:region"] ?? "eu-west-1",
+    "azure-native:location": config["azure-native:location"] ?? "westeurope",
+  };
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+function plain(value: unknown): any {
+  if (value && typeof value === "object" && SECRET_SIG_KEY in value) return plain((value as any).value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** What matters for parity, read from each cloud's captured resources. */
+interface Rendered {
+  minReplicas: number;
+  maxReplicas: number;
+  cpu: number;
+  memoryMiB: number;
+  containerPort: number;
+  /** Port the load balancer / ingress sends traffic to. */
+  trafficPort: number;
+  readinessPath: string;
+  stopTimeoutSeconds: number;
+  databaseVersion: string;
+  databaseStorageGiB: number;
+  databaseName: string;
+  databaseUser: string;
+  backupRetentionDays: number;
+  highAvailability: boolean;
+  crossRegionBackup: boolean;
+  appLogRetentionDays: number;
+  envNames: string[];
+  secretEnvNames: string[];
+}
+
+function resources(result: MockRunResult<StackOutputs>) {
+  const all = (type: string) => result.resources.filter((r) => r.type === type);
+  const one = (type: string, match?: (r: CapturedResource) => boolean): any => {
+    const found = all(type).filter((r) => !match || match(r));
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return plain((found[0] as CapturedResource).props);
+  };
+  return { all, one };
+}
+
+function renderedAws(result: MockRunResult<StackOutputs>): Rendered {
+  const { all, one } = resources(result);
+  const task = one("aws:ecs/taskDefinition:TaskDefinition");
+  const containers = JSON.parse(String(task.containerDefinitions)) as any[];
+  const api = containers.find((c) => (c.portMappings ?? []).length > 0);
+  const scaling = one("aws:appautoscaling/target:Target");
+  const targetGroup = one("aws:lb/targetGroup:TargetGroup");
+  const db = one("aws:rds/instance:Instance");
+  const appLogs = all("aws:cloudwatch/logGroup:LogGroup")
+    .map((g) => plain(g.props))
+    .find((g) => String(g.name).startsWith("/ecs/"));
+  const plans = all("aws:backup/plan:Plan").map((p) => plain(p.props));
+  return {
+    minReplicas: scaling.minCapacity,
+    maxReplicas: scaling.maxCapacity,
+    cpu: Number(task.cpu) / 1024,
+    memoryMiB: Number(task.memory),
+    containerPort: api.portMappings[0].containerPort,
+    trafficPort: targetGroup.port,
+    readinessPath: targetGroup.healthCheck.path,
+    stopTimeoutSeconds: api.stopTimeout,
+    databaseVersion: String(db.engineVersion),
+    databaseStorageGiB: db.allocatedStorage,
+    databaseName: db.dbName,
+    databaseUser: db.username,
+    backupRetentionDays: db.backupRetentionPeriod,
+    highAvailability: db.multiAz === true,
+    crossRegionBackup: plans.some((p) => p.rules.some((r: any) => (r.copyActions ?? []).length > 0)),
+    appLogRetentionDays: appLogs?.retentionInDays,
+    envNames: [...(api.environment ?? []), ...(api.secrets ?? [])].map((e: any) => e.name).sort(),
+    secretEnvNames: (api.secrets ?? []).map((e: any) => e.name).sort(),
+  };
+}
+
+function renderedAzure(result: MockRunResult<StackOutputs>): Rendered {
+  const { one } = resources(result);
+  const app = one("azure-native:app:ContainerApp");
+  const [api] = app.template.containers;
+  const server = one("azure-native:dbforpostgresql:Server");
+  const database = one("azure-native:dbforpostgresql:Database");
+  const readiness = api.probes.find((p: any) => p.type === "Readiness");
+  const memory = /^([\d.]+)Gi$/.exec(api.resources.memory);
+  if (!memory) throw new Error(`unexpected memory ${api.resources.memory}`);
+  return {
+    minReplicas: app.template.scale.minReplicas,
+    maxReplicas: app.template.scale.maxReplicas,
+    cpu: api.resources.cpu,
+    memoryMiB: Number(memory[1]) * 1024,
+    containerPort: readiness.httpGet.port,
+    trafficPort: app.configuration.ingress.targetPort,
+    readinessPath: readiness.httpGet.path,
+    stopTimeoutSeconds: app.template.terminationGracePeriodSeconds,
+    databaseVersion: String(server.version),
+    databaseStorageGiB: server.storage.storageSizeGB,
+    databaseName: database.databaseName,
+    databaseUser: server.administratorLogin,
+    backupRetentionDays: server.backup.backupRetentionDays,
+    highAvailability: server.highAvailability.mode === "ZoneRedundant",
+    crossRegionBackup: server.backup.geoRedundantBackup === "Enabled",
+    appLogRetentionDays: one("azure-native:operationalinsights:Workspace").retentionInDays,
+    envNames: api.env.map((e: any) => e.name).sort(),
+    secretEnvNames: api.env
+      .filter((e: any) => e.secretRef)
+      .map((e: any) => e.name)
+      .sort(),
+  };
+}
+
+const rendered = new Map<string, Rendered>();
+
+beforeAll(async () => {
+  for (const stack of STACKS) {
+    for (const cloud of ["aws", "azure"] as const) {
+      const result = await runUnderMocks<StackOutputs>(program, { stack, config: stackConfig(stack, cloud) });
+      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+      expect(result.outputs.cloud).toBe(cloud);
+      rendered.set(`${stack}/${cloud}`, cloud === "aws" ? renderedAws(result) : renderedAzure(result));
+    }
+  }
+}, 300_000);
+
+const get = (stack: Stack, cloud: Cloud): Rendered => {
+  const r = rendered.get(`${stack}/${cloud}`);
+  if (!r) throw new Error(`${stack} on ${cloud} did not render`);
+  return r;
+};
+
+describe.each(STACKS)("stack %s on AWS and on Azure", (stack) => {
+  it("renders the same service", () => {
+    const aws = get(stack, "aws");
+    const azure = get(stack, "azure");
+    for (const r of [aws, azure]) {
+      for (const [key, value] of Object.entries(r)) expect(value, key).not.toBeUndefined();
+      expect(r.envNames.length).toBeGreaterThan(8);
+      expect(r.secretEnvNames).toEqual(["DATABASE_PASSWORD"]);
+    }
+    expect(azure).toEqual(aws);
+  });
+
+  it("serves the API contract's port and readiness path on both", () => {
+    for (const cloud of ["aws", "azure"] as const) {
+      const r = get(stack, cloud);
+      expect(r.containerPort, cloud).toBe(DEFAULT_PORT);
+      expect(r.trafficPort, cloud).toBe(DEFAULT_PORT);
+      expect(r.readinessPath, cloud).toBe(HEALTH_PATHS.ready);
+    }
+  });
+});
+
+describe("tiers differ the same way on both clouds", () => {
+  it("only prod runs a highly available database with cross-region backups", () => {
+    for (const cloud of ["aws", "azure"] as const) {
+      expect(
+        STACKS.map((s) => get(s, cloud).highAvailability),
+        cloud,
+      ).toEqual([false, false, true]);
+      expect(
+        STACKS.map((s) => get(s, cloud).crossRegionBackup),
+        cloud,
+      ).toEqual([false, false, true]);
+      expect(
+        STACKS.map((s) => get(s, cloud).backupRetentionDays),
+        cloud,
+      ).toEqual([7, 14, 35]);
+    }
+  });
+});
