@@ -7,6 +7,8 @@ import type { DockerfileFacts } from "./dockerfile.js";
 
 export const API_CONTAINER = "api";
 export const COLLECTOR_CONTAINER = "otel-collector";
+/** Prepares the writable /tmp volume for the non-root API, then exits. */
+export const TMP_INIT_CONTAINER = "init-tmp";
 /** Pinned AWS Distro for OpenTelemetry collector (X-Ray exporter with SigV4). */
 export const ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3";
 export const OTLP_HTTP_PORT = 4318;
@@ -119,11 +121,28 @@ export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs)
     stopTimeout: spec.container.stopTimeoutSeconds,
     ulimits: [{ name: "nofile", softLimit: 65_536, hardLimit: 65_536 }],
     logConfiguration: logConfiguration(API_CONTAINER),
-    ...(spec.tracing.enabled
-      ? { dependsOn: [{ containerName: COLLECTOR_CONTAINER, condition: "START" }] }
-      : {}),
+    dependsOn: [
+      { containerName: TMP_INIT_CONTAINER, condition: "SUCCESS" },
+      ...(spec.tracing.enabled ? [{ containerName: COLLECTOR_CONTAINER, condition: "START" }] : []),
+    ],
   };
-  if (!spec.tracing.enabled) return [api];
+  // Fargate creates bind-mount volumes as root:root 0755, so the non-root API could not write to /tmp. This
+  // short-lived container (same image, node as its entrypoint, no shell needed) makes /tmp world-writable
+  // with the sticky bit, like a normal /tmp, before the API starts. It runs as root but with no capabilities
+  // (an owner may chmod without any), read-only, and exits.
+  const tmpInit: Record<string, unknown> = {
+    name: TMP_INIT_CONTAINER,
+    image: inputs.image,
+    essential: false,
+    user: "0:0",
+    privileged: false,
+    readonlyRootFilesystem: true,
+    linuxParameters: { capabilities: { drop: ["ALL"] } },
+    command: ["-e", "require('node:fs').chmodSync('/tmp', 0o1777)"],
+    mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
+    logConfiguration: logConfiguration(TMP_INIT_CONTAINER),
+  };
+  if (!spec.tracing.enabled) return [api, tmpInit];
 
   const collector: Record<string, unknown> = {
     name: COLLECTOR_CONTAINER,
@@ -139,5 +158,5 @@ export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs)
     memoryReservation: 64,
     logConfiguration: logConfiguration(COLLECTOR_CONTAINER),
   };
-  return [api, collector];
+  return [api, tmpInit, collector];
 }

@@ -101,7 +101,7 @@ describe("container definitions", () => {
 
   it("adds a pinned ADOT collector and points the API's OTLP exporter at it when tracing is on", () => {
     const traced = spec("dev", { tracing: "true" });
-    const [api, collector] = containerDefinitions(traced, inputs) as Record<string, unknown>[];
+    const [api, , collector] = containerDefinitions(traced, inputs) as Record<string, unknown>[];
     expect(collector).toMatchObject({
       name: "otel-collector",
       image: ADOT_COLLECTOR_IMAGE,
@@ -112,7 +112,10 @@ describe("container definitions", () => {
       ((api?.environment ?? []) as { name: string; value: string }[]).map((e) => [e.name, e.value]),
     );
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://127.0.0.1:4318");
-    expect(api?.dependsOn).toEqual([{ containerName: "otel-collector", condition: "START" }]);
+    expect(api?.dependsOn).toEqual([
+      { containerName: "init-tmp", condition: "SUCCESS" },
+      { containerName: "otel-collector", condition: "START" },
+    ]);
     const parsed = apiEnvironmentSchema.safeParse({ ...env, DATABASE_PASSWORD: "dummy" });
     expect(parsed.success).toBe(true);
     for (const name of SECRET_ENV_VARS) expect(env[name]).toBeUndefined();
@@ -148,6 +151,33 @@ describe("VPC child tags", () => {
     const untagged = await transform({ ...base, type: "aws:ec2/subnet:Subnet", props: {} });
     expect(untagged?.props.tags).toEqual(dev.tags);
     expect(await transform({ ...base, type: "aws:ec2/route:Route", props: {} })).toBeUndefined();
+  });
+});
+
+describe("writable /tmp for the non-root API", () => {
+  it("chmods the shared /tmp volume in a short-lived container before the API starts", () => {
+    const defs = containerDefinitions(
+      spec("prod", { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0-0" }),
+      {
+        image: "repo@sha256:abc",
+        databaseHost: "db",
+        databaseSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+        logGroupName: "/ecs/x/api",
+        region: "eu-west-1",
+        dockerfile: { user: "65532:65532", healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"] },
+      },
+    ) as Record<string, unknown>[];
+    const [api, init] = defs;
+    expect(init).toMatchObject({
+      name: "init-tmp",
+      image: "repo@sha256:abc",
+      essential: false,
+      readonlyRootFilesystem: true,
+      privileged: false,
+      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+    });
+    expect(((init?.command ?? []) as string[]).join(" ")).toMatch(/chmodSync\('\/tmp', 0o1777\)/);
+    expect(api?.dependsOn).toEqual([{ containerName: "init-tmp", condition: "SUCCESS" }]);
   });
 });
 
@@ -241,6 +271,6 @@ describe("tracing under mocks", () => {
     const names = (JSON.parse(String(task?.props.containerDefinitions)) as { name: string }[]).map(
       (c) => c.name,
     );
-    expect(names).toEqual(["api", "otel-collector"]);
+    expect(names).toEqual(["api", "init-tmp", "otel-collector"]);
   });
 });
