@@ -14,8 +14,11 @@ export const ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-c
 export const OTLP_HTTP_PORT = 4318;
 /** Writable scratch space on an otherwise read-only root filesystem. */
 export const TMP_VOLUME = "tmp";
-/** ECS Exec's SSM agent needs these writable when the root filesystem is read-only. */
-export const EXEC_AGENT_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
+/**
+ * ECS Exec's SSM agent writes its state and logs here: with a read-only root filesystem they must be volumes
+ * (the workaround AWS's containers team publishes; aws/containers-roadmap#1359).
+ */
+export const EXEC_AGENT_PATHS = ["/var/lib/amazon", "/var/log/amazon"];
 
 export interface ContainerInputs {
   image: string;
