@@ -704,3 +704,15 @@ describe("required tags during preview", () => {
     expect(v.map((x) => x.enforcementLevel)).toEqual(["advisory"]);
   });
 });
+
+describe("advisory-by-design rules", () => {
+  it("Key Vault networks that allow by default are advisory in every environment", () => {
+    for (const env of ["dev", "staging", "prod"] as const) {
+      const stack = azureStack(env);
+      (find(stack, "kv").props.properties as Props).networkAcls = { defaultAction: "Allow" };
+      const v = byPolicy(run(stack, { environment: env }), "azure-keyvault-network-deny");
+      expect(v.map((x) => x.enforcementLevel)).toEqual(["advisory"]);
+      expect(v[0]!.message).toMatch(/defaultAction: "Deny"/);
+    }
+  });
+});
