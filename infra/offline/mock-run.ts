@@ -153,6 +153,9 @@ export async function runUnderMocks<TOutputs>(
         outputs = await program();
         return outputs as Record<string, unknown>;
       });
+      // The stack's outputs can settle before resources whose inputs wait on other outputs (task definitions,
+      // alarms, dashboards) have registered: wait for every outstanding RPC so the capture is complete.
+      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     } finally {
       if (unexpectedInvokes.length > 0) {
         // biome-ignore lint/correctness/noUnsafeFinally: an unmocked invoke must fail the run, whatever followed.
