@@ -28,11 +28,11 @@ describe("runUnderMocks", () => {
     await expect(
       runUnderMocks(
         async () => {
-          await aws.getCallerIdentity();
+          await pulumi.runtime.invoke("test:index/nobodyMocksThis:nobodyMocksThis", {});
           return {};
         },
         { stack: "dev", config: {} },
       ),
-    ).rejects.toThrow(/unexpected invoke.*aws:index\/getCallerIdentity/);
+    ).rejects.toThrow(/unexpected invoke.*test:index\/nobodyMocksThis/);
   });
 });
