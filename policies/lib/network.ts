@@ -24,7 +24,15 @@ function refs(obj: Props, key: string): unknown[] {
 export const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
 export const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 export const SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-export const SG_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, SECURITY_GROUP_INGRESS_RULE] as const;
+export const DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+/** Types that carry inline `ingress` blocks (the VPC's default group is adopted, not created, but can have rules). */
+export const GROUP_TYPES: readonly string[] = [SECURITY_GROUP, DEFAULT_SECURITY_GROUP];
+export const SG_TYPES = [
+  SECURITY_GROUP,
+  DEFAULT_SECURITY_GROUP,
+  SECURITY_GROUP_RULE,
+  SECURITY_GROUP_INGRESS_RULE,
+] as const;
 
 export const DATABASE_PORT = 5432;
 /** Ports that must never be reachable from the internet: the database and the API's own ports. */
@@ -68,7 +76,7 @@ function normProtocol(p: unknown): string {
 
 /** Ingress rules a resource defines (empty for egress-only rules and other types). */
 export function ingressOf(type: string, props: Props, name = ""): Ingress[] {
-  if (type === SECURITY_GROUP) {
+  if (GROUP_TYPES.includes(type)) {
     return asArray(props.ingress).map((rule: Props, i: number) => {
       const protocol = normProtocol(rule.protocol);
       return {

@@ -13,6 +13,7 @@ import { DEFAULT_PORT } from "../../api/config.js";
 import {
   DATABASE_PORT,
   describePorts,
+  GROUP_TYPES,
   type Ingress,
   ingressOf,
   isWorldOpen,
@@ -139,10 +140,9 @@ function allIngress(resources: PolicyResource[]): OwnedIngress[] {
     resources.filter((r) => (SG_TYPES as readonly string[]).includes(r.type)),
     (r) => {
       for (const rule of ingressOf(r.type, r.props, r.name)) {
-        const group =
-          r.type === SECURITY_GROUP
-            ? r
-            : resolve(resources, SECURITY_GROUP, rule.securityGroupId, r, "securityGroupId");
+        const group = GROUP_TYPES.includes(r.type)
+          ? r
+          : resolve(resources, SECURITY_GROUP, rule.securityGroupId, r, "securityGroupId");
         out.push({ rule, owner: r, group });
       }
     },
@@ -199,7 +199,7 @@ function checkAwsReachability(resources: PolicyResource[], report: ReportViolati
     "vpcSecurityGroupIds",
   );
   const sourceProp = (owner: PolicyResource) =>
-    owner.type === SECURITY_GROUP
+    GROUP_TYPES.includes(owner.type)
       ? "ingress"
       : owner.type.includes("vpc/")
         ? "referencedSecurityGroupId"

@@ -716,3 +716,18 @@ describe("advisory-by-design rules", () => {
     }
   });
 });
+
+describe("the VPC's default security group", () => {
+  it("world ingress on it is blocked by the resource and the stack rule", () => {
+    const stack = awsStack("prod");
+    stack.push(
+      res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", {
+        ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+        tags: tags("prod"),
+      }),
+    );
+    const v = run(stack);
+    expect(byPolicy(v, "aws-sg-no-world-ingress")).toHaveLength(1);
+    expect(byPolicy(v, "network-reachability")).toHaveLength(1);
+  });
+});
