@@ -54,14 +54,26 @@ export function createWorkspace(
   );
 }
 
-/** Default max_connections of Flexible Server per SKU (Azure documents the values; they scale with memory). */
+/** Default max_connections of Flexible Server per SKU ("Limits in Azure Database for PostgreSQL"). */
 export const FLEXIBLE_SERVER_MAX_CONNECTIONS: Record<string, number> = {
   Standard_B1ms: 50,
-  Standard_B2s: 429,
-  Standard_B2ms: 859,
+  Standard_B2s: 100,
   Standard_D2ds_v5: 859,
-  Standard_D4ds_v5: 1718,
+  Standard_D4ds_v5: 1719,
 };
+
+/**
+ * Flexible Server storage: auto-grow starts when less than 20 % is free (servers under 1 TiB), and the
+ * server turns read-only at 95 % used or under 5 GiB free. The storage alert sits between the two: it fires
+ * only when auto-grow has not kept up, before writes stop.
+ */
+export const STORAGE_AUTOGROW_TRIGGER_PERCENT = 80;
+export const STORAGE_READ_ONLY_FREE_GIB = 5;
+export function storageAlertPercent(storageGiB: number, freeGiB: number): number {
+  const beforeReadOnly = 100 - ((Math.max(freeGiB, STORAGE_READ_ONLY_FREE_GIB) + 1) / storageGiB) * 100;
+  const percent = Math.max(STORAGE_AUTOGROW_TRIGGER_PERCENT + 0.5, Math.min(90, beforeReadOnly));
+  return Math.round(percent * 10) / 10;
+}
 
 interface AlertBase {
   /** Stable id, independent of the stack, shared with the AWS alarm of the same meaning: the runbook anchor. */
@@ -100,8 +112,7 @@ export type AzureAlertDefinition = MetricAlertDefinition | LogAlertDefinition;
 export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
   const a = spec.alerts;
   const base = (id: string) => ({ id, name: `${spec.name}-${id}`, runbook: `${RUNBOOK}#${id}` });
-  const storageThreshold =
-    Math.round((100 - (a.databaseFreeStorageGiB / spec.database.storageGiB) * 100) * 10) / 10;
+  const storageThreshold = storageAlertPercent(spec.database.storageGiB, a.databaseFreeStorageGiB);
   const maxConnections = FLEXIBLE_SERVER_MAX_CONNECTIONS[spec.database.azureSku.name] ?? 859;
   const connectionThreshold = Math.min(a.databaseConnections, Math.floor(maxConnections * 0.8));
   return [
@@ -178,7 +189,7 @@ export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
     {
       ...base("db-free-storage-low"),
       kind: "metric",
-      summary: `Database storage above ${storageThreshold}% (less than ${a.databaseFreeStorageGiB} GiB of ${spec.database.storageGiB} GiB free)`,
+      summary: `Database storage above ${storageThreshold}% of ${spec.database.storageGiB} GiB: auto-grow (at ${STORAGE_AUTOGROW_TRIGGER_PERCENT}%) has not kept up, and the server turns read-only under ${STORAGE_READ_ONLY_FREE_GIB} GiB free or at 95%`,
       target: "database",
       metric: "storage_percent",
       aggregation: "Maximum",

@@ -1,0 +1,107 @@
+/** Pure helpers of the Azure rendering: names, address plan, sizes and alert thresholds. */
+import { describe, expect, it } from "vitest";
+import { memoryQuantity } from "../../infra/azure/app.js";
+import {
+  azureAlerts,
+  latencyQuery,
+  REQUEST_LOG_RESPONSE_TIME_FIELD,
+  storageAlertPercent,
+} from "../../infra/azure/monitoring.js";
+import {
+  addressPlan,
+  alphanumeric,
+  hyphenated,
+  resourceNames,
+  uniqueNames,
+} from "../../infra/azure/naming.js";
+import { buildServiceSpec, type Tier } from "../../infra/spec.js";
+
+const spec = (stack: Tier, extra: Record<string, string> = {}) =>
+  buildServiceSpec({ cloud: "azure", alertEmail: "oncall@example.com", ...extra }, { stack });
+
+describe("Azure names", () => {
+  it("fits Azure's length and character rules, even for long stack names", () => {
+    const long = buildServiceSpec(
+      { cloud: "azure", environment: "dev" },
+      { stack: "feature-Very_Long-branch-name-2026-11" },
+    );
+    for (const s of [spec("dev"), spec("prod"), long]) {
+      const u = uniqueNames(s, "a1b2c3");
+      expect(u.keyVault).toMatch(/^[a-z](?!.*--)[a-z0-9-]{1,22}[a-z0-9]$/);
+      expect(u.registry).toMatch(/^[a-z0-9]{5,50}$/);
+      expect(u.databaseServer).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+      const n = resourceNames(s);
+      expect(n.app.length).toBeLessThanOrEqual(32);
+      expect(n.app).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
+      expect(n.actionGroupShortName.length).toBeLessThanOrEqual(12);
+    }
+    expect(hyphenated("--A__b--", 10)).toBe("a-b");
+    expect(alphanumeric("Twin-Cloud_1", 50)).toBe("twincloud1");
+  });
+});
+
+describe("address plan", () => {
+  it("carves the apps, database and endpoints subnets out of the VNet CIDR", () => {
+    expect(addressPlan("10.20.0.0/16")).toEqual({
+      vnet: "10.20.0.0/16",
+      apps: "10.20.0.0/23",
+      database: "10.20.2.0/24",
+      endpoints: "10.20.3.0/24",
+    });
+    expect(() => addressPlan("10.20.0.0/24")).toThrow(/\/20/);
+    expect(() => addressPlan("10.20.1.0/16")).toThrow(/aligned/);
+  });
+});
+
+describe("sizes", () => {
+  it("renders memory as Container Apps quantities", () => {
+    expect([512, 1024, 2048, 4096].map(memoryQuantity)).toEqual(["0.5Gi", "1Gi", "2Gi", "4Gi"]);
+  });
+});
+
+describe("Azure alert thresholds", () => {
+  it("puts the storage alert between auto-grow (80 %) and read-only (95 % or < 5 GiB free)", () => {
+    expect(storageAlertPercent(32, 5)).toBe(81.3);
+    expect(storageAlertPercent(128, 5)).toBe(90);
+    for (const size of [32, 64, 128, 256, 512, 1024]) {
+      const percent = storageAlertPercent(size, 5);
+      expect(percent).toBeGreaterThan(80);
+      expect(percent).toBeLessThan(95);
+      expect((size * (100 - percent)) / 100).toBeGreaterThan(5);
+    }
+  });
+
+  it("keeps database connections under 80 % of the SKU's max_connections", () => {
+    const threshold = (tier: Tier) =>
+      azureAlerts(spec(tier)).find((a) => a.id === "db-connections-high")?.threshold;
+    expect([threshold("dev"), threshold("staging"), threshold("prod")]).toEqual([40, 80, 200]);
+  });
+
+  it("has stable ids and names with runbook anchors", () => {
+    const alerts = azureAlerts(spec("staging"));
+    expect(alerts.map((a) => a.id)).toEqual([
+      "api-5xx-rate",
+      "api-latency-p95",
+      "api-replica-restarts",
+      "api-cpu-high",
+      "api-memory-high",
+      "db-cpu-high",
+      "db-free-storage-low",
+      "db-connections-high",
+    ]);
+    for (const a of alerts) {
+      expect(a.name).toBe(`twincloud-staging-${a.id}`);
+      expect(a.runbook).toBe(`docs/runbook.md#${a.id}`);
+    }
+    expect(alerts.find((a) => a.id === "api-latency-p95")?.threshold).toBe(200);
+    expect(
+      azureAlerts(spec("staging", { latencyP95Ms: "350" })).find((a) => a.kind === "log")?.threshold,
+    ).toBe(350);
+  });
+
+  it("computes p95 latency from the API's request log field", () => {
+    const query = latencyQuery("twincloud-dev-api");
+    expect(query).toContain('ContainerAppName_s == "twincloud-dev-api"');
+    expect(query).toContain(`percentile(todouble(entry.${REQUEST_LOG_RESPONSE_TIME_FIELD}), 95)`);
+  });
+});
