@@ -1,5 +1,12 @@
 /**
  * `npm run bench [-- --duration 10 --connections 50 --json bench-results.json]`
+ *   --duration S      measured seconds per scenario and server (default 10), split into --rounds (default 4)
+ *   --warmup S        unmeasured warm-up per scenario and server (default 2)
+ *   --only a,b        scenarios to run (health, list, get, create)
+ *   --log-level L     the full API's LOG_LEVEL (default info)
+ *   --node-options O  extra node flags for both servers, e.g. "--node-options=--max-semi-space-size=4"
+ *   --rate R          fixed total rate (req/s) instead of saturating the servers: latency at a given load
+ *   --skip-build      reuse dist/ as it is
  *
  * Builds the API (`npm run build`), starts an embedded PostgreSQL 17, starts the full API exactly as in
  * production (`node dist/api/main.js`) and a bare Hono + postgres.js server (tests/bench/bare-server.ts, same
@@ -35,6 +42,7 @@ interface AutocannonRequest {
 interface AutocannonOptions {
   url: string;
   connections: number;
+  overallRate?: number;
   duration: number;
   timeout: number;
   requests: AutocannonRequest[];
@@ -63,6 +71,8 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
+    rounds: { type: "string", default: "4" },
+    rate: { type: "string" },
     connections: { type: "string", default: "50" },
     json: { type: "string" },
     "log-level": { type: "string", default: "info" },
@@ -74,8 +84,15 @@ const { values: args } = parseArgs({
 const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const connections = Number(args.connections);
-if (!(durationS > 0) || !(warmupS >= 0) || !(connections > 0)) {
-  throw new Error("--duration and --connections must be positive numbers, --warmup >= 0");
+const rounds = Number(args.rounds);
+/** Open-loop mode: a fixed total request rate instead of as fast as the connections go. */
+const rate = args.rate === undefined ? undefined : Number(args.rate);
+if (rate !== undefined && !(rate > 0))
+  throw new Error("--rate must be a positive number of requests per second");
+if (!(durationS > 0) || !(warmupS >= 0) || !(connections > 0) || !Number.isInteger(rounds) || rounds < 1) {
+  throw new Error(
+    "--duration and --connections must be positive numbers, --warmup >= 0, --rounds a positive integer",
+  );
 }
 
 interface Server {
@@ -230,39 +247,94 @@ function drive(
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: server.base, connections, duration: seconds, timeout: 10, requests: [{ ...request, headers }] },
+      {
+        url: server.base,
+        connections,
+        duration: seconds,
+        timeout: 10,
+        requests: [{ ...request, headers }],
+        ...(rate ? { overallRate: rate } : {}),
+      },
       (error, result) => (error ? reject(error) : resolve({ result, latencies })),
     );
     instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
   });
 }
 
-async function measure(server: Server, scenario: Scenario, ids: string[]): Promise<Measurement> {
-  if (warmupS > 0) await drive(server, scenario, ids, warmupS);
+/** What one server accumulates over the rounds of a scenario. */
+interface Tally {
+  seconds: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  latencies: number[];
+  rssPeakKiB: number;
+  cpuMs: number;
+}
+
+async function round(
+  server: Server,
+  scenario: Scenario,
+  ids: string[],
+  seconds: number,
+  tally: Tally,
+): Promise<void> {
   const pid = server.process.pid!;
-  let rssPeakKiB = procStatusKiB(pid, "VmRSS");
+  tally.rssPeakKiB = Math.max(tally.rssPeakKiB, procStatusKiB(pid, "VmRSS"));
   const sampler = setInterval(() => {
-    rssPeakKiB = Math.max(rssPeakKiB, procStatusKiB(pid, "VmRSS"));
+    tally.rssPeakKiB = Math.max(tally.rssPeakKiB, procStatusKiB(pid, "VmRSS"));
   }, 100);
   const cpuBefore = cpuMs(pid);
-  const { result, latencies } = await drive(server, scenario, ids, durationS);
-  clearInterval(sampler);
-  rssPeakKiB = Math.max(rssPeakKiB, procStatusKiB(pid, "VmRSS"));
-  const cpu = cpuMs(pid) - cpuBefore;
-  const requests = result.requests.total;
-  return {
-    scenario: scenario.name,
-    target: server.name,
-    durationS: result.duration,
-    requests,
-    reqPerSec: requests / result.duration,
-    latencyMs: latencySummary(latencies),
-    errors: result.non2xx + result.errors,
-    non2xx: result.non2xx,
-    socketErrors: result.errors,
-    rssPeakMiB: rssPeakKiB / 1024,
-    cpuMsPerRequest: requests > 0 ? cpu / requests : 0,
-  };
+  try {
+    const { result, latencies } = await drive(server, scenario, ids, seconds);
+    tally.seconds += result.duration;
+    tally.requests += result.requests.total;
+    tally.non2xx += result.non2xx;
+    tally.socketErrors += result.errors;
+    for (const latency of latencies) tally.latencies.push(latency);
+  } finally {
+    clearInterval(sampler);
+  }
+  tally.rssPeakKiB = Math.max(tally.rssPeakKiB, procStatusKiB(pid, "VmRSS"));
+  tally.cpuMs += cpuMs(pid) - cpuBefore;
+}
+
+/**
+ * One scenario on both servers: a warm-up each, then `rounds` short runs per server, alternating
+ * (A B B A A B ...), so a burst of other work on this shared machine hits both about equally.
+ */
+async function measureScenario(
+  servers: [Server, Server],
+  scenario: Scenario,
+  ids: string[],
+): Promise<Measurement[]> {
+  for (const server of servers) if (warmupS > 0) await drive(server, scenario, ids, warmupS);
+  const tallies = new Map<Server, Tally>(
+    servers.map((server) => [
+      server,
+      { seconds: 0, requests: 0, non2xx: 0, socketErrors: 0, latencies: [], rssPeakKiB: 0, cpuMs: 0 },
+    ]),
+  );
+  for (let index = 0; index < rounds; index++) {
+    const order = index % 2 === 0 ? servers : [servers[1], servers[0]];
+    for (const server of order) await round(server, scenario, ids, durationS / rounds, tallies.get(server)!);
+  }
+  return servers.map((server) => {
+    const tally = tallies.get(server)!;
+    return {
+      scenario: scenario.name,
+      target: server.name,
+      durationS: tally.seconds,
+      requests: tally.requests,
+      reqPerSec: tally.seconds > 0 ? tally.requests / tally.seconds : 0,
+      latencyMs: latencySummary(tally.latencies),
+      errors: tally.non2xx + tally.socketErrors,
+      non2xx: tally.non2xx,
+      socketErrors: tally.socketErrors,
+      rssPeakMiB: tally.rssPeakKiB / 1024,
+      cpuMsPerRequest: tally.requests > 0 ? tally.cpuMs / tally.requests : 0,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -381,18 +453,18 @@ async function main(): Promise<void> {
     ? SCENARIOS.filter((scenario) => args.only!.split(",").includes(scenario.name))
     : SCENARIOS;
   console.log(
-    `load: autocannon in this process (one thread), ${connections} connections, ${warmupS} s warm-up + ${durationS} s per scenario and server; ` +
-      "it shares the CPUs with both servers and PostgreSQL. Servers run one after the other, never at the same time.",
+    `load: autocannon in this process (one thread), ${connections} connections${rate ? ` at a fixed ${rate} req/s` : " as fast as they go"}; per scenario and server ${warmupS} s warm-up, ` +
+      `then ${durationS} s measured in ${rounds} rounds alternating between the servers (never both at once). ` +
+      "The load generator shares the CPUs with both servers and PostgreSQL.",
   );
   const results: Measurement[] = [];
   for (const scenario of selected) {
-    // Alternate who goes first, so neither server always runs on a cache the other warmed.
-    const order = selected.indexOf(scenario) % 2 === 0 ? [full, bare] : [bare, full];
-    for (const server of order) {
-      const measurement = await measure(server, scenario, ids);
+    // Alternate who goes first from one scenario to the next as well.
+    const servers: [Server, Server] = selected.indexOf(scenario) % 2 === 0 ? [full, bare] : [bare, full];
+    for (const measurement of await measureScenario(servers, scenario, ids)) {
       results.push(measurement);
       console.log(
-        `  ${scenario.name.padEnd(6)} ${server.name.padEnd(4)} ${measurement.reqPerSec.toFixed(0).padStart(6)} req/s  p99 ${measurement.latencyMs.p99.toFixed(1)} ms  errors ${measurement.errors}`,
+        `  ${scenario.name.padEnd(6)} ${measurement.target.padEnd(4)} ${measurement.reqPerSec.toFixed(0).padStart(6)} req/s  p99 ${measurement.latencyMs.p99.toFixed(1)} ms  errors ${measurement.errors}`,
       );
     }
   }
@@ -424,6 +496,8 @@ async function main(): Promise<void> {
         durationS,
         warmupS,
         connections,
+        rounds,
+        rate: rate ?? null,
         seedTasks: SEED_TASKS,
         logLevel,
         nodeOptions: args["node-options"],
