@@ -1091,13 +1091,13 @@ function cellText(cell: ConcernCell | undefined): string[] {
   return [...cell.facts, ...(resources.length > 0 ? [`resources: ${resources.join(", ")}`] : [])];
 }
 
-export function renderText(plan: Plan, diff?: PlanDiff): string {
+export function renderText(plan: Plan, diff?: PlanDiff, options: RenderOptions = {}): string {
   const out: string[] = [];
   for (const cloud of plan.clouds) {
     out.push(
       `== ${plan.project} / ${plan.stack} on ${CLOUD_LABEL[cloud.cloud]} (${cloud.environment}) — ${summaryLine(cloud)}`,
     );
-    out.push(...renderTree(cloud));
+    if (!options.compact) out.push(...renderTree(cloud));
     out.push("");
     out.push(...policyLines(cloud.policy));
     out.push("");
@@ -1138,7 +1138,12 @@ export function renderComparisonTable(plan: Plan): string {
   return lines.join("\n");
 }
 
-export function renderMarkdown(plan: Plan, diff?: PlanDiff): string {
+export interface RenderOptions {
+  /** Leave out the resource trees (for PR comments, which GitHub caps at 65,536 characters). */
+  compact?: boolean;
+}
+
+export function renderMarkdown(plan: Plan, diff?: PlanDiff, options: RenderOptions = {}): string {
   const out: string[] = [`### Offline plan: \`${plan.stack}\``, ""];
   out.push("| Cloud | Resources | Protected | Policies |", "| --- | --- | --- | --- |");
   for (const cloud of plan.clouds) {
@@ -1203,6 +1208,7 @@ export function renderMarkdown(plan: Plan, diff?: PlanDiff): string {
       }
       out.push("");
     }
+    if (options.compact) continue;
     out.push(
       `<details><summary>Resource tree on ${CLOUD_LABEL[cloud.cloud]} (${summaryLine(cloud)})</summary>`,
       "",
@@ -1224,10 +1230,10 @@ export function renderJson(plan: Plan, diff?: PlanDiff): string {
   return `${JSON.stringify(diff ? { ...plan, diff } : plan, null, 2)}\n`;
 }
 
-export function render(plan: Plan, format: PlanFormat, diff?: PlanDiff): string {
+export function render(plan: Plan, format: PlanFormat, diff?: PlanDiff, options: RenderOptions = {}): string {
   if (format === "json") return renderJson(plan, diff);
-  if (format === "markdown") return renderMarkdown(plan, diff);
-  return renderText(plan, diff);
+  if (format === "markdown") return renderMarkdown(plan, diff, options);
+  return renderText(plan, diff, options);
 }
 
 /** docs/aws-vs-azure.md: generated from the prod plan on both clouds. */

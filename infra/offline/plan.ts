@@ -2,7 +2,7 @@
  * Offline plan CLI:
  *
  *   npm run plan -- --stack <dev|staging|prod> [--cloud aws|azure|both] [--format text|markdown|json]
- *                   [--diff-against FILE.json] [--write-docs]
+ *                   [--diff-against FILE.json] [--compact] [--write-docs]
  *
  * Runs the real Pulumi program in-process under mocks with the stack file's config (no credentials, CLI or
  * network), evaluates the CrossGuard policies with the stack's policy config, and prints the plan. The
@@ -148,10 +148,12 @@ export interface CliArgs {
   format: PlanFormat;
   diffAgainst?: string;
   writeDocs: boolean;
+  /** text/markdown without the resource trees. */
+  compact: boolean;
 }
 
 const USAGE =
-  "usage: npm run plan -- --stack <dev|staging|prod> [--cloud aws|azure|both] [--format text|markdown|json] [--diff-against FILE.json] [--write-docs]";
+  "usage: npm run plan -- --stack <dev|staging|prod> [--cloud aws|azure|both] [--format text|markdown|json] [--diff-against FILE.json] [--compact] [--write-docs]";
 
 /** Parse and validate flags; errors name the flag and what it accepts. */
 export function parseCliArgs(argv: string[]): CliArgs | "help" {
@@ -165,6 +167,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
         format: { type: "string" },
         "diff-against": { type: "string" },
         "write-docs": { type: "boolean" },
+        compact: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -208,6 +211,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
     format: format as PlanFormat,
     ...(typeof diffAgainst === "string" ? { diffAgainst } : {}),
     writeDocs,
+    compact: values.compact === true,
   };
 }
 
@@ -233,7 +237,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`plan: wrote ${DOCS_PATH}`);
       return 0;
     }
-    process.stdout.write(render(plan, args.format, base ? diffPlans(base, plan) : undefined));
+    process.stdout.write(
+      render(plan, args.format, base ? diffPlans(base, plan) : undefined, { compact: args.compact }),
+    );
     return 0;
   } catch (error) {
     console.error(`plan: ${(error as Error).message}`);

@@ -206,6 +206,9 @@ describe("renderers", () => {
     expect(md).toContain("| Concern | AWS | Azure |");
     for (const concern of CONCERNS) expect(md).toContain(`| ${concern} |`);
     expect(md).toContain("```text\npulumi:pulumi:Stack twincloud-prod");
+    const compact = renderMarkdown(plans.get("prod")!, undefined, { compact: true });
+    expect(compact).toContain("| Concern | AWS | Azure |");
+    expect(compact).not.toContain("```text");
   });
 
   it("text has the tree by parent and the policy verdict", () => {
@@ -369,6 +372,7 @@ describe("CLI flags", () => {
       cloud: "both",
       format: "markdown",
       writeDocs: false,
+      compact: false,
     });
     expect(parseCliArgs(["--stack", "dev"])).toMatchObject({ format: "text" });
   });
