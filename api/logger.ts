@@ -24,11 +24,14 @@ export const REDACT_PATHS = [
  * JSON lines on stdout through an asynchronous sonic-boom destination (no synchronous write per request);
  * `flushLogger` is called on shutdown.
  */
+const destinations = new WeakMap<Logger, { flushSync(): void }>();
+
 export function createLogger(
   config: Pick<ApiConfig, "LOG_LEVEL" | "OTEL_SERVICE_NAME">,
   destination?: pino.DestinationStream,
 ): Logger {
-  return pino(
+  const stream = destination ?? pino.destination({ dest: 1, sync: false });
+  const logger = pino(
     {
       level: config.LOG_LEVEL,
       base: { service: config.OTEL_SERVICE_NAME },
@@ -36,14 +39,19 @@ export function createLogger(
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    stream,
   );
+  if (!destination) destinations.set(logger, stream as unknown as { flushSync(): void });
+  return logger;
 }
 
+/** Write out buffered lines synchronously: call before process.exit(). */
 export function flushLogger(logger: Logger): void {
   try {
-    logger.flush();
+    const stream = destinations.get(logger);
+    if (stream) stream.flushSync();
+    else logger.flush();
   } catch {
-    // The destination may already be closed.
+    // The destination may already be closed, or not opened yet.
   }
 }
