@@ -189,3 +189,55 @@ describe("runbook structure", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("where the docs say the logs are", () => {
+  const docs = `${runbook}\n${readDoc("observability.md")}`;
+  const neutral = (value: string, stack: string) =>
+    value.replaceAll(`${PROJECT_NAME}-${stack}`, `${PROJECT_NAME}-${STACK_PLACEHOLDER}`);
+  /** Secret inputs are captured wrapped ({<signature>: ..., value}): unwrap them. */
+  const unwrap = (value: unknown): Record<string, unknown> => {
+    const v = (value ?? {}) as Record<string, unknown>;
+    return "value" in v && Object.keys(v).length === 2 ? (v.value as Record<string, unknown>) : v;
+  };
+
+  it("AWS: the API container logs to the log group the docs query", () => {
+    for (const capture of captures.filter((c) => c.cloud === "aws")) {
+      const taskDefinitions = capture.resources.filter(
+        (r) => r.type === "aws:ecs/taskDefinition:TaskDefinition",
+      );
+      const containers = taskDefinitions.flatMap(
+        (t) =>
+          JSON.parse(String((t.props as { containerDefinitions?: string }).containerDefinitions ?? "[]")) as {
+            name: string;
+            logConfiguration?: { logDriver?: string; options?: Record<string, string> };
+          }[],
+      );
+      const api = containers.find((c) => c.name === "api");
+      expect(api?.logConfiguration?.logDriver, capture.tier).toBe("awslogs");
+      const group = api?.logConfiguration?.options?.["awslogs-group"] ?? "";
+      const groups = capture.resources
+        .filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")
+        .map((r) => String((r.props as { name?: string }).name));
+      expect(groups, capture.tier).toContain(group);
+      expect(docs).toContain(neutral(group, capture.stack));
+    }
+  });
+
+  it("Azure: the environment ships console logs to the Log Analytics workspace the docs query", () => {
+    for (const capture of captures.filter((c) => c.cloud === "azure")) {
+      const environment = capture.resources.find((r) => r.type === "azure-native:app:ManagedEnvironment");
+      const logs = unwrap(
+        (environment?.props as { appLogsConfiguration?: unknown } | undefined)?.appLogsConfiguration,
+      );
+      expect(logs.destination, capture.tier).toBe("log-analytics");
+      const workspace = capture.resources.find(
+        (r) => r.type === "azure-native:operationalinsights:Workspace",
+      );
+      const name = String((workspace?.props as { workspaceName?: string } | undefined)?.workspaceName);
+      expect(docs).toContain(neutral(name, capture.stack));
+      const app = capture.resources.find((r) => r.type === "azure-native:app:ContainerApp");
+      const appName = String((app?.props as { containerAppName?: string } | undefined)?.containerAppName);
+      expect(docs).toContain(neutral(appName, capture.stack));
+    }
+  });
+});
