@@ -3,25 +3,36 @@
  * emails the on-call address, and Azure Monitor alert rules, each with a stable name and a runbook anchor.
  *
  * What Azure measures and what it does not:
- *  - 5xx: the Container App `Requests` platform metric split by `statusCodeCategory`. Metric alerts cannot
- *    divide one metric by another, so this is an absolute rate (5xx responses per 5 minutes), not a
- *    percentage; it counts responses the managed ingress itself returns (no healthy replica) too.
- *  - Latency: Container Apps publishes no response-time percentile metric. The p95 alert is a Log Analytics
- *    scheduled query over the API's own request log lines (ContainerAppConsoleLogs_CL, JSON with a
- *    `responseTime` field in milliseconds): it only works while the API logs one line per request with that
- *    field, and it lags by the log ingestion delay (typically 1–3 minutes).
+ *  - Container Apps publishes request counts by status class but no latency metric, and metric alerts cannot
+ *    divide one metric by another. The 5xx percentage and the p95 latency are therefore Log Analytics
+ *    scheduled queries over the API's own request log lines (ContainerAppConsoleLogs_CL: pino JSON with
+ *    `msg: "request"`, `route`, `status`, `durationMs`, written by api/app.ts), health-check routes excluded.
+ *    They lag by the log ingestion delay (typically 1–3 minutes) and see only what the API answered.
+ *  - What the API never answered (the managed ingress returning 502/503/504 because no replica is healthy)
+ *    is covered by a platform-metric alert on `Requests` with `statusCodeCategory = 5xx`, an absolute count.
  */
 import type * as app from "@pulumi/azure-native/app/index.js";
 import type * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import type * as pulumi from "@pulumi/pulumi";
+import { HEALTH_PATHS } from "../../api/config.js";
 import type { ServiceSpec } from "../spec.js";
 import { API_CONTAINER_NAME } from "./app.js";
 
-/** JSON field of the API's per-request log line holding the response time in milliseconds. */
-export const REQUEST_LOG_RESPONSE_TIME_FIELD = "responseTime";
-/** 5xx responses per 5 minutes that page: 1 % of 1,000 requests (Azure metric alerts cannot do ratios). */
+/** The API's per-request log line (api/app.ts): message and fields the log alerts read. */
+export const REQUEST_LOG = {
+  message: "request",
+  route: "route",
+  status: "status",
+  /** Response time in milliseconds. */
+  duration: "durationMs",
+} as const;
+/** Kept for callers that only need the duration field. */
+export const REQUEST_LOG_RESPONSE_TIME_FIELD = REQUEST_LOG.duration;
+/** Fewest requests in a window for a percentage or percentile to mean anything. */
+export const MIN_REQUESTS_PER_WINDOW = 20;
+/** 5xx responses per 5 minutes, counted at the ingress, that page (1 % of 1,000 requests). */
 export const HTTP_5XX_PER_FIVE_MINUTES = 10;
 /** Restart count of a single replica above which it is crash-looping. */
 export const REPLICA_RESTARTS_THRESHOLD = 2;
@@ -104,6 +115,8 @@ export interface LogAlertDefinition extends AlertBase {
   kind: "log";
   /** Column of the query's result compared with the threshold. */
   measureColumn: string;
+  /** KQL over the workspace for the given Container App name. */
+  query(appName: string): string;
 }
 
 export type AzureAlertDefinition = MetricAlertDefinition | LogAlertDefinition;
@@ -118,8 +131,28 @@ export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
   return [
     {
       ...base("api-5xx-rate"),
+      kind: "log",
+      summary: `More than ${a.http5xxRatePercent}% of API requests answered 5xx over 5 minutes (from the API's request logs)`,
+      measureColumn: "errorPercent",
+      query: errorRateQuery,
+      threshold: a.http5xxRatePercent,
+      windowSize: "PT5M",
+      severity: 1,
+    },
+    {
+      ...base("api-latency-p95"),
+      kind: "log",
+      summary: `API p95 latency above ${a.latencyP95Ms} ms over 5 minutes (from the API's request logs)`,
+      measureColumn: "p95",
+      query: latencyQuery,
+      threshold: a.latencyP95Ms,
+      windowSize: "PT5M",
+      severity: 2,
+    },
+    {
+      ...base("api-ingress-5xx"),
       kind: "metric",
-      summary: `More than ${HTTP_5XX_PER_FIVE_MINUTES} HTTP 5xx responses in 5 minutes (absolute count: Azure metric alerts cannot compute the ${a.http5xxRatePercent}% ratio)`,
+      summary: `More than ${HTTP_5XX_PER_FIVE_MINUTES} HTTP 5xx responses in 5 minutes at the ingress (including 502/503/504 when no replica is healthy)`,
       target: "app",
       metric: "Requests",
       aggregation: "Total",
@@ -128,15 +161,6 @@ export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
       windowSize: "PT5M",
       severity: 1,
       dimensions: [{ name: "statusCodeCategory", values: ["5xx"] }],
-    },
-    {
-      ...base("api-latency-p95"),
-      kind: "log",
-      summary: `API p95 latency above ${a.latencyP95Ms} ms over 5 minutes (from the API's request logs)`,
-      measureColumn: "p95",
-      threshold: a.latencyP95Ms,
-      windowSize: "PT5M",
-      severity: 2,
     },
     {
       ...base("api-replica-restarts"),
@@ -213,16 +237,35 @@ export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
   ];
 }
 
-/** KQL for the p95 latency alert: one row with the p95 of the last window, when there was traffic. */
-export function latencyQuery(appName: string): string {
-  const field = REQUEST_LOG_RESPONSE_TIME_FIELD;
+/** The API's request log lines of one Container App, health checks excluded, JSON parsed into `entry`. */
+function requestLines(appName: string): string[] {
+  const health = Object.values(HEALTH_PATHS)
+    .map((path) => `"${path}"`)
+    .join(", ");
   return [
     "ContainerAppConsoleLogs_CL",
     `| where ContainerAppName_s == "${appName}" and ContainerName_s == "${API_CONTAINER_NAME}"`,
     "| extend entry = parse_json(Log_s)",
-    `| where isnotnull(entry.${field})`,
-    `| summarize p95 = percentile(todouble(entry.${field}), 95), requests = count()`,
-    "| where requests >= 20",
+    `| where tostring(entry.msg) == "${REQUEST_LOG.message}" and tostring(entry.${REQUEST_LOG.route}) !in (${health})`,
+  ];
+}
+
+/** KQL for the p95 latency alert: one row with the window's p95 in ms, when there was enough traffic. */
+export function latencyQuery(appName: string): string {
+  return [
+    ...requestLines(appName),
+    `| summarize p95 = percentile(todouble(entry.${REQUEST_LOG.duration}), 95), requests = count()`,
+    `| where requests >= ${MIN_REQUESTS_PER_WINDOW}`,
+  ].join("\n");
+}
+
+/** KQL for the 5xx alert: one row with the window's percentage of 5xx answers, when there was enough traffic. */
+export function errorRateQuery(appName: string): string {
+  return [
+    ...requestLines(appName),
+    `| summarize requests = count(), errors = countif(toint(entry.${REQUEST_LOG.status}) >= 500)`,
+    `| where requests >= ${MIN_REQUESTS_PER_WINDOW}`,
+    "| extend errorPercent = 100.0 * errors / requests",
   ].join("\n");
 }
 
@@ -241,7 +284,7 @@ export interface AlertsArgs {
 export interface Alerts {
   actionGroup: monitor.ActionGroup;
   metricAlerts: monitor.MetricAlert[];
-  latencyAlert: monitor.ScheduledQueryRule;
+  logAlerts: monitor.ScheduledQueryRule[];
 }
 
 export function createAlerts(args: AlertsArgs, opts: pulumi.ComponentResourceOptions): Alerts {
@@ -316,42 +359,45 @@ export function createAlerts(args: AlertsArgs, opts: pulumi.ComponentResourceOpt
       );
     });
 
-  const latency = definitions.find((def): def is LogAlertDefinition => def.kind === "log");
-  if (!latency) throw new Error("infra/azure/monitoring.ts: the latency alert definition is missing");
-  const latencyAlert = new monitor.ScheduledQueryRule(
-    latency.name,
-    {
-      resourceGroupName,
-      location: args.location,
-      ruleName: latency.name,
-      displayName: latency.name,
-      description: `${latency.summary}. Runbook: ${latency.runbook}`,
-      kind: "LogAlert",
-      severity: latency.severity,
-      enabled: true,
-      scopes: [args.workspace.id],
-      evaluationFrequency: latency.windowSize,
-      windowSize: latency.windowSize,
-      // The _CL table appears only once the environment has shipped its first log line.
-      skipQueryValidation: true,
-      autoMitigate: true,
-      criteria: {
-        allOf: [
+  const logAlerts = definitions
+    .filter((def): def is LogAlertDefinition => def.kind === "log")
+    .map(
+      (def) =>
+        new monitor.ScheduledQueryRule(
+          def.name,
           {
-            query: latencyQuery(args.appName),
-            timeAggregation: "Maximum",
-            metricMeasureColumn: latency.measureColumn,
-            operator: "GreaterThan",
-            threshold: latency.threshold,
-            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+            resourceGroupName,
+            location: args.location,
+            ruleName: def.name,
+            displayName: def.name,
+            description: `${def.summary}. Runbook: ${def.runbook}`,
+            kind: "LogAlert",
+            severity: def.severity,
+            enabled: true,
+            scopes: [args.workspace.id],
+            evaluationFrequency: def.windowSize,
+            windowSize: def.windowSize,
+            // The _CL table appears only once the environment has shipped its first log line.
+            skipQueryValidation: true,
+            autoMitigate: true,
+            criteria: {
+              allOf: [
+                {
+                  query: def.query(args.appName),
+                  timeAggregation: "Maximum",
+                  metricMeasureColumn: def.measureColumn,
+                  operator: "GreaterThan",
+                  threshold: def.threshold,
+                  failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+                },
+              ],
+            },
+            actions: { actionGroups: [actionGroup.id] },
+            tags: spec.tags,
           },
-        ],
-      },
-      actions: { actionGroups: [actionGroup.id] },
-      tags: spec.tags,
-    },
-    { ...opts, dependsOn: [args.app] },
-  );
+          { ...opts, dependsOn: [args.app] },
+        ),
+    );
 
-  return { actionGroup, metricAlerts, latencyAlert };
+  return { actionGroup, metricAlerts, logAlerts };
 }

@@ -221,10 +221,10 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       T.environment,
       T.app,
       T.actionGroup,
-      T.queryRule,
     ]) {
       expect(r.all(type), type).toHaveLength(1);
     }
+    expect(r.all(T.queryRule)).toHaveLength(2);
     expect(r.all(T.subnet)).toHaveLength(3);
     expect(r.all(T.zone).map((z) => plain(z.props).privateZoneName)).toEqual(
       expect.arrayContaining([
@@ -546,18 +546,32 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect(byMetric.cpu_percent.scopes).toEqual([fakeId(r.one(T.server))]);
     expect(byMetric.cpu_percent.criteria.allOf[0].threshold).toBe(r.spec.alerts.databaseCpuPercent);
     expect(byMetric.storage_percent.scopes).toEqual([fakeId(r.one(T.server))]);
-    const [latency] = log;
+    const appName = r.props(T.app).containerAppName;
+    const rule = (id: string) => {
+      const found = log.find((a) => a.ruleName === `${r.spec.name}-${id}`);
+      if (!found) throw new Error(`no log alert ${id}`);
+      return found;
+    };
+    const latency = rule("api-latency-p95");
     expect(latency.description).toMatch(/Runbook: docs\/runbook\.md#api-latency-p95$/);
-    expect(latency.scopes).toEqual([fakeId(r.one(T.workspace))]);
     expect(latency.criteria.allOf[0]).toMatchObject({
       threshold: r.spec.alerts.latencyP95Ms,
       metricMeasureColumn: "p95",
       operator: "GreaterThan",
     });
-    expect(latency.criteria.allOf[0].query).toContain(
-      `ContainerAppName_s == "${r.props(T.app).containerAppName}"`,
-    );
-    expect(latency.actions).toEqual({ actionGroups: [groupId] });
+    const errors = rule("api-5xx-rate");
+    expect(errors.description).toMatch(/Runbook: docs\/runbook\.md#api-5xx-rate$/);
+    expect(errors.criteria.allOf[0]).toMatchObject({
+      threshold: r.spec.alerts.http5xxRatePercent,
+      metricMeasureColumn: "errorPercent",
+      operator: "GreaterThan",
+    });
+    for (const a of [latency, errors]) {
+      expect(a.scopes).toEqual([fakeId(r.one(T.workspace))]);
+      expect(a.criteria.allOf[0].query).toContain(`ContainerAppName_s == "${appName}"`);
+      expect(a.actions).toEqual({ actionGroups: [groupId] });
+      expect(a.enabled).toBe(true);
+    }
   });
 
   it("exports the same outputs as the AWS stack", () => {

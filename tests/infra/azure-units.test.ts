@@ -1,10 +1,12 @@
 /** Pure helpers of the Azure rendering: names, address plan, sizes and alert thresholds. */
 import { describe, expect, it } from "vitest";
+import { HEALTH_PATHS } from "../../api/config.js";
 import { memoryQuantity } from "../../infra/azure/app.js";
 import {
   azureAlerts,
+  errorRateQuery,
   latencyQuery,
-  REQUEST_LOG_RESPONSE_TIME_FIELD,
+  REQUEST_LOG,
   storageAlertPercent,
 } from "../../infra/azure/monitoring.js";
 import {
@@ -82,6 +84,7 @@ describe("Azure alert thresholds", () => {
     expect(alerts.map((a) => a.id)).toEqual([
       "api-5xx-rate",
       "api-latency-p95",
+      "api-ingress-5xx",
       "api-replica-restarts",
       "api-cpu-high",
       "api-memory-high",
@@ -94,14 +97,31 @@ describe("Azure alert thresholds", () => {
       expect(a.runbook).toBe(`docs/runbook.md#${a.id}`);
     }
     expect(alerts.find((a) => a.id === "api-latency-p95")?.threshold).toBe(200);
-    expect(
-      azureAlerts(spec("staging", { latencyP95Ms: "350" })).find((a) => a.kind === "log")?.threshold,
-    ).toBe(350);
+    const custom = azureAlerts(spec("staging", { latencyP95Ms: "350" }));
+    expect(custom.find((a) => a.id === "api-latency-p95")?.threshold).toBe(350);
+    expect(alerts.find((a) => a.id === "api-5xx-rate")).toMatchObject({ kind: "log", threshold: 1 });
+    expect(alerts.find((a) => a.id === "api-ingress-5xx")).toMatchObject({
+      kind: "metric",
+      metric: "Requests",
+    });
   });
 
-  it("computes p95 latency from the API's request log field", () => {
-    const query = latencyQuery("twincloud-dev-api");
-    expect(query).toContain('ContainerAppName_s == "twincloud-dev-api"');
-    expect(query).toContain(`percentile(todouble(entry.${REQUEST_LOG_RESPONSE_TIME_FIELD}), 95)`);
+  it("reads the API's request log lines (api/app.ts), health checks excluded", () => {
+    for (const query of [latencyQuery("twincloud-dev-api"), errorRateQuery("twincloud-dev-api")]) {
+      expect(query).toContain('ContainerAppName_s == "twincloud-dev-api" and ContainerName_s == "api"');
+      expect(query).toContain('tostring(entry.msg) == "request"');
+      expect(query).toContain(
+        `!in ("${HEALTH_PATHS.live}", "${HEALTH_PATHS.ready}", "${HEALTH_PATHS.summary}")`,
+      );
+      expect(query).toContain("| where requests >= 20");
+    }
+    expect(latencyQuery("a")).toContain(`percentile(todouble(entry.${REQUEST_LOG.duration}), 95)`);
+    expect(errorRateQuery("a")).toContain(`countif(toint(entry.${REQUEST_LOG.status}) >= 500)`);
+    expect(REQUEST_LOG).toEqual({
+      message: "request",
+      route: "route",
+      status: "status",
+      duration: "durationMs",
+    });
   });
 });
