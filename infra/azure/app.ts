@@ -84,14 +84,22 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
     ...secretEnv.map((s) => ({ name: s.variable, secretRef: s.name })),
   ];
 
+  // Container Apps limits: failureThreshold 1–10, initialDelaySeconds 1–60, period/timeout 1–240 s,
+  // successThreshold 1 for liveness and startup. Startup allows 1 + 10 × 6 s ≈ a minute for migrations.
   const probe = (type: "Liveness" | "Readiness" | "Startup", path: string) => ({
     type,
     httpGet: { path, port: c.port, scheme: "HTTP" },
     ...(type === "Startup"
-      ? { initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 }
+      ? {
+          initialDelaySeconds: 1,
+          periodSeconds: 6,
+          timeoutSeconds: 3,
+          failureThreshold: 10,
+          successThreshold: 1,
+        }
       : type === "Readiness"
         ? { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 }
-        : { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+        : { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 }),
   });
 
   const containerApp = new app.ContainerApp(
