@@ -532,6 +532,12 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       expect(expected.map((a) => a.id)).toContain(id);
     }
     const groupId = fakeId(r.one(T.actionGroup));
+    // Azure Monitor accepts only these metric-alert windows and frequencies.
+    const windows = ["PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "PT24H"];
+    for (const a of metric) {
+      expect(windows, a.ruleName).toContain(a.windowSize);
+      expect(["PT1M", "PT5M", "PT15M", "PT30M", "PT1H"], a.ruleName).toContain(a.evaluationFrequency);
+    }
     for (const a of metric) {
       expect(a.description).toMatch(/Runbook: docs\/runbook\.md#[a-z0-9-]+$/);
       expect(a.actions).toEqual([{ actionGroupId: groupId }]);
