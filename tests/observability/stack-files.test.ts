@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { dashboardExpressions, loadDashboard, OBSERVABILITY } from "./observability-files.js";
+import { buildServiceSpec } from "../../infra/spec.js";
+import { dashboardExpressions, loadDashboard, loadRules, OBSERVABILITY } from "./observability-files.js";
 
 interface Panel {
   id?: number;
@@ -121,5 +122,14 @@ describe("local observability stack (observability/compose.yaml)", () => {
       readFileSync(join(OBSERVABILITY, "grafana", "provisioning", "datasources", "prometheus.yml"), "utf8"),
     ) as { datasources: { type: string; url: string }[] };
     expect(datasources.datasources[0]).toMatchObject({ type: "prometheus", url: "http://prometheus:9090" });
+  });
+});
+
+describe("alert thresholds", () => {
+  it("use the SLA latency of the service spec (the cloud alarms' latencyP95Ms default)", () => {
+    const spec = buildServiceSpec({ cloud: "aws" }, { stack: "staging" });
+    const rule = loadRules().find(({ rule }) => rule.alert === "TwincloudApiLatencyP95High")?.rule;
+    const threshold = Number(/>\s*([\d.]+)\s*$/.exec(rule?.expr.trim() ?? "")?.[1]);
+    expect(threshold).toBe(spec.alerts.latencyP95Ms / 1000);
   });
 });
