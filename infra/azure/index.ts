@@ -37,6 +37,11 @@ class AzureService extends pulumi.ComponentResource {
 export function deployAzure(spec: ServiceSpec): StackOutputs {
   if (spec.cloud !== "azure") throw new Error(`deployAzure called for cloud ${spec.cloud}`);
   checkPinnedImage(spec);
+  if (spec.tracing.enabled) {
+    pulumi.log.warn(
+      "twincloud:tracing is not rendered on Azure yet (no OpenTelemetry exporter is configured): traces are not exported.",
+    );
+  }
   const component = new AzureService(spec.name);
   const opts: pulumi.ComponentResourceOptions = { parent: component };
   const names = resourceNames(spec);
