@@ -1271,3 +1271,24 @@ export function renderComparisonDoc(plan: Plan, command: string): string {
   }
   return `${out.join("\n").trimEnd()}\n`;
 }
+
+/**
+ * Markdown with table cells trimmed and separator rows reduced to `---`, so a document compares equal
+ * before and after a formatter aligns its tables.
+ */
+export function normalizeMarkdown(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      if (!line.trimStart().startsWith("|")) return line.trimEnd();
+      const cells = line
+        .trim()
+        .replace(/^\||\|$/g, "")
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim())
+        .map((cell) => (/^:?-+:?$/.test(cell) ? "---" : cell));
+      return `| ${cells.join(" | ")} |`;
+    })
+    .join("\n")
+    .trim();
+}

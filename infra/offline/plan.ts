@@ -8,6 +8,7 @@
  * network), evaluates the CrossGuard policies with the stack's policy config, and prints the plan. The
  * logic lives in plan-lib.ts; this file only reads files, runs the program and parses flags.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -234,6 +235,10 @@ export async function main(argv: string[]): Promise<number> {
     const plan = await collectPlan({ stack: args.stack, ...(args.cloud ? { cloud: args.cloud } : {}) });
     if (args.writeDocs) {
       writeFileSync(`${REPO_ROOT}${DOCS_PATH}`, renderComparisonDoc(plan, DOCS_COMMAND));
+      // `npm run lint` (biome) formats markdown too: align the tables the way it wants them.
+      const biome = `${REPO_ROOT}node_modules/.bin/biome`;
+      if (existsSync(biome))
+        spawnSync(biome, ["format", "--write", DOCS_PATH], { cwd: REPO_ROOT, stdio: "ignore" });
       console.error(`plan: wrote ${DOCS_PATH}`);
       return 0;
     }
