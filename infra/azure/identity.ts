@@ -3,6 +3,7 @@
  * password (Key Vault Secrets User on the vault). User-assigned, not system-assigned, so both grants exist
  * before the Container App's first revision starts.
  */
+import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,6 +31,16 @@ export function createAppIdentity(
   );
 }
 
+/**
+ * A role assignment's name must be a GUID; derive it from (scope, principal, role) like Bicep's `guid()`, so
+ * it is stable across runs and changes exactly when the grant does.
+ */
+export function roleAssignmentGuid(scope: string, principalId: string, roleId: string): string {
+  const h = createHash("sha256").update(`${scope}|${principalId}|${roleId}`).digest("hex");
+  const variant = ((Number.parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Grant a built-in role to the app identity on one resource (never wider than that resource). */
 export function grantRole(
   name: string,
@@ -45,6 +56,9 @@ export function grantRole(
   return new authorization.RoleAssignment(
     name,
     {
+      roleAssignmentName: pulumi
+        .all([args.scope, args.identity.principalId])
+        .apply(([scope, principal]) => roleAssignmentGuid(scope, principal, args.roleId)),
       principalId: args.identity.principalId,
       // Set explicitly: the identity is brand new and Entra ID replication may not have caught up yet.
       principalType: "ServicePrincipal",

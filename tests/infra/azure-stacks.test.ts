@@ -394,6 +394,8 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     const principal = String(r.one(T.identity).state.principalId);
     const grants = r.all(T.role).map((x) => plain(x.props));
     expect(grants).toHaveLength(2);
+    for (const g of grants)
+      expect(g.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const roleOf = (id: string) => String(id).split("/").pop();
     expect(
       grants.map((g) => ({ role: roleOf(g.roleDefinitionId), scope: g.scope, principalId: g.principalId })),

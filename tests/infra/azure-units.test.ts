@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { HEALTH_PATHS } from "../../api/config.js";
 import { memoryQuantity } from "../../infra/azure/app.js";
+import { roleAssignmentGuid } from "../../infra/azure/identity.js";
 import {
   azureAlerts,
   errorRateQuery,
@@ -39,6 +40,27 @@ describe("Azure names", () => {
     }
     expect(hyphenated("--A__b--", 10)).toBe("a-b");
     expect(alphanumeric("Twin-Cloud_1", 50)).toBe("twincloud1");
+  });
+});
+
+describe("role assignment names", () => {
+  it("are GUIDs derived from scope, principal and role", () => {
+    const a = roleAssignmentGuid(
+      "/subscriptions/x/rg/vault",
+      "principal-1",
+      "4633458b-17de-408a-b874-0445c86b69e6",
+    );
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(
+      roleAssignmentGuid("/subscriptions/x/rg/vault", "principal-1", "4633458b-17de-408a-b874-0445c86b69e6"),
+    ).toBe(a);
+    expect(
+      roleAssignmentGuid(
+        "/subscriptions/x/rg/registry",
+        "principal-1",
+        "4633458b-17de-408a-b874-0445c86b69e6",
+      ),
+    ).not.toBe(a);
   });
 });
 
