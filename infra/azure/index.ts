@@ -14,7 +14,7 @@ import type { ServiceSpec } from "../spec.js";
 import { createApp } from "./app.js";
 import { createDatabase } from "./database.js";
 import { createAppIdentity, grantRole } from "./identity.js";
-import { createAlerts, createWorkspace } from "./monitoring.js";
+import { createAlerts, createDiagnostics, createWorkspace } from "./monitoring.js";
 import { ROLE_DEFINITION_IDS, resourceNames, UNIQUE_SUFFIX_LENGTH, uniqueNames } from "./naming.js";
 import { createNetwork } from "./network.js";
 import { checkPinnedImage, createRegistry } from "./registry.js";
@@ -128,6 +128,17 @@ export function deployAzure(spec: ServiceSpec): StackOutputs {
       app: api.app,
       appName: names.app,
       server: database.server,
+    },
+    opts,
+  );
+
+  createDiagnostics(
+    {
+      workspace,
+      targets: [
+        { name: "database-logs", resourceUri: database.server.id, categoryGroup: "allLogs" },
+        { name: "vault-audit", resourceUri: secrets.vault.id, categoryGroup: "audit" },
+      ],
     },
     opts,
   );

@@ -401,3 +401,29 @@ export function createAlerts(args: AlertsArgs, opts: pulumi.ComponentResourceOpt
 
   return { actionGroup, metricAlerts, logAlerts };
 }
+
+/**
+ * Resource logs into the workspace: the database server's logs (PostgreSQL log, sessions, Query Store: the
+ * counterpart of the RDS log exports) and the vault's audit log (who read which secret).
+ */
+export function createDiagnostics(
+  args: {
+    workspace: operationalinsights.Workspace;
+    targets: { name: string; resourceUri: pulumi.Input<string>; categoryGroup: "allLogs" | "audit" }[];
+  },
+  opts: pulumi.ComponentResourceOptions,
+): monitor.DiagnosticSetting[] {
+  return args.targets.map(
+    (target) =>
+      new monitor.DiagnosticSetting(
+        target.name,
+        {
+          name: `to-${target.name}-workspace`,
+          resourceUri: target.resourceUri,
+          workspaceId: args.workspace.id,
+          logs: [{ categoryGroup: target.categoryGroup, enabled: true }],
+        },
+        opts,
+      ),
+  );
+}

@@ -244,6 +244,13 @@ export function mockResourceState(
       const name = str(inputs.roleAssignmentName, mockGuid(`role-${args.name}`));
       return { name, id: `${str(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}` };
     }
+    case "azure-native:monitor:DiagnosticSetting": {
+      const name = str(inputs.name, args.name);
+      return {
+        name,
+        id: `${str(inputs.resourceUri)}/providers/microsoft.insights/diagnosticSettings/${name}`,
+      };
+    }
     case "azure-native:authorization:ManagementLockByScope": {
       const name = str(inputs.lockName, args.name);
       return { name, id: `${str(inputs.scope)}/providers/Microsoft.Authorization/locks/${name}` };

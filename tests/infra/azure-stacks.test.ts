@@ -107,6 +107,7 @@ const UNTAGGABLE = new Set<string>([
   T.configuration,
   T.database,
   "azure-native:network:PrivateDnsZoneGroup",
+  "azure-native:monitor:DiagnosticSetting",
 ]);
 
 interface StackRun {
@@ -255,6 +256,28 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     const ws = run(stack).props(T.workspace);
     expect(ws.retentionInDays).toBe(tier.logRetention);
     expect(ws.workspaceCapping?.dailyQuotaGb).toBe(tier.dailyCap);
+  });
+
+  it("sends the database logs and the vault's audit log to the workspace", () => {
+    const r = run(stack);
+    const settings = r.all("azure-native:monitor:DiagnosticSetting").map((d) => plain(d.props));
+    expect(
+      settings.map((d) => ({ resourceUri: d.resourceUri, workspaceId: d.workspaceId, logs: d.logs })),
+    ).toEqual(
+      expect.arrayContaining([
+        {
+          resourceUri: fakeId(r.one(T.server)),
+          workspaceId: fakeId(r.one(T.workspace)),
+          logs: [{ categoryGroup: "allLogs", enabled: true }],
+        },
+        {
+          resourceUri: fakeId(r.one(T.vault)),
+          workspaceId: fakeId(r.one(T.workspace)),
+          logs: [{ categoryGroup: "audit", enabled: true }],
+        },
+      ]),
+    );
+    expect(settings).toHaveLength(2);
   });
 
   it("sizes and protects the database per tier", () => {
