@@ -9,7 +9,7 @@
  * minute on two busy cores.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +27,16 @@ const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
 const BOOTSTRAP_API_KEY = `replay-${"k".repeat(40)}`;
 /** Where distroless keeps node; the replay runs this machine's Node 24 in its place. */
 const NODE_IN_IMAGE = /(^|\/)node$/;
+
+/**
+ * The image's USER, when it is numeric and this process may switch to it (root): the replayed API and its
+ * HEALTHCHECK then run as uid 65532 over root-owned files, as in the image. Otherwise as this user.
+ */
+function imageUser(): { uid: number; gid: number } | undefined {
+  const match = /^(\d+)(?::(\d+))?$/.exec(replay.final.user ?? "");
+  if (!match || process.getuid?.() !== 0) return undefined;
+  return { uid: Number(match[1]), gid: Number(match[2] ?? match[1]) };
+}
 
 const mapNode = (argv: string[]) =>
   NODE_IN_IMAGE.test(argv[0]!) ? [process.execPath, ...argv.slice(1)] : argv;
@@ -98,7 +108,7 @@ function installedPackages(modules: string): Array<{ name: string; requires: str
 /** The HEALTHCHECK's exec-form command, run in the container's working directory and environment. */
 function runHealthcheck(): number | null {
   const argv = mapNode(healthcheckCommand(replay.final.healthcheck!).argv!);
-  return spawnSync(argv[0]!, argv.slice(1), { cwd: appDir, env, timeout: 10_000 }).status;
+  return spawnSync(argv[0]!, argv.slice(1), { cwd: appDir, env, timeout: 10_000, ...imageUser() }).status;
 }
 
 beforeAll(async () => {
@@ -139,7 +149,14 @@ beforeAll(async () => {
   };
   base = `http://127.0.0.1:${port}`;
   const argv = mapNode([...(replay.final.entrypoint ?? []), ...(replay.final.cmd ?? [])]);
-  api = spawn(argv[0]!, argv.slice(1), { cwd: appDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  // The unprivileged user must be able to reach the replayed /app (mkdtemp makes the work dir 0700).
+  chmodSync(work, 0o755);
+  api = spawn(argv[0]!, argv.slice(1), {
+    cwd: appDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...imageUser(),
+  });
   api.stdout?.on("data", (chunk) => (apiOutput += chunk));
   api.stderr?.on("data", (chunk) => (apiOutput += chunk));
   apiExit = new Promise((resolve) => api!.once("exit", (code, signal) => resolve({ code, signal })));
@@ -203,6 +220,18 @@ describe("the image, replayed from the Dockerfile", () => {
     expect(tasks.status, tasks.body).toBe(200);
     const metrics = await get(`http://127.0.0.1:${env.METRICS_PORT}/metrics`);
     expect(metrics.status).toBe(200);
+  });
+
+  it("runs as the image's non-root USER over files it cannot modify", () => {
+    const user = imageUser();
+    if (!user) return; // not root here: cannot switch users, nothing more to check
+    expect(user.uid).not.toBe(0);
+    expect(readFileSync(`/proc/${api!.pid}/status`, "utf8")).toMatch(
+      new RegExp(`^Uid:\\s+${user.uid}\\b`, "m"),
+    );
+    const main = statSync(join(appDir, "dist", "api", "main.js"));
+    expect(main.uid).toBe(0);
+    expect(main.mode & 0o022).toBe(0);
   });
 
   it("passes its own HEALTHCHECK command", () => {
