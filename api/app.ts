@@ -4,11 +4,10 @@ import { brotliCompress, gzip as gzipCallback, constants as zlibConstants } from
 import { swaggerUI } from "@hono/swagger-ui";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { context as otelContext, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import { matchedRoutes } from "hono/route";
 import type { ZodError } from "zod";
 import { type ApiKeyPrincipal, ApiKeyVerifier, type Scope } from "./auth/keys.js";
@@ -70,7 +69,14 @@ type Env = {
     principal: ApiKeyPrincipal;
     traceId: string | undefined;
   };
-  Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
+  /** Set by @hono/node-server; absent under app.request() in tests. */
+  Bindings: {
+    incoming?: {
+      socket?: { remoteAddress?: string };
+      headers: Record<string, string | string[] | undefined>;
+    };
+    outgoing?: { setHeader(name: string, value: string): unknown; headersSent: boolean };
+  };
 };
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -78,15 +84,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const BASE_SECURITY_HEADERS: [string, string][] = [
+const SECURITY_HEADERS: (readonly [string, string])[] = [
   ["Strict-Transport-Security", "max-age=31536000; includeSubDomains"],
   ["X-Content-Type-Options", "nosniff"],
   ["X-Frame-Options", "DENY"],
   ["Referrer-Policy", "no-referrer"],
-  ["Cross-Origin-Opener-Policy", "same-origin"],
-  ["X-Permitted-Cross-Domain-Policies", "none"],
+  [
+    "Content-Security-Policy",
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  ],
 ];
-const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** Swagger UI's page loads its bundle and stylesheet from jsDelivr and runs one inline bootstrap script. */
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; " +
@@ -189,6 +196,26 @@ const errorResponses = (...statuses: number[]) =>
   );
 const security = [{ bearerAuth: [] }];
 
+/**
+ * Hot-path header access. Under Node, read the already-parsed IncomingMessage headers instead of making
+ * Hono materialise a WHATWG Headers object, and write fixed response headers with ServerResponse.setHeader
+ * (Node merges them into writeHead, where the response's own headers take precedence). Under
+ * `app.request()` (no Node bindings) fall back to the portable APIs.
+ */
+function requestHeader(c: Context<Env>, name: string): string | undefined {
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function presetHeaders(c: Context<Env>, pairs: readonly (readonly [string, string])[]): boolean {
+  const outgoing = c.env?.outgoing;
+  if (!outgoing || outgoing.headersSent) return false;
+  for (const [name, value] of pairs) outgoing.setHeader(name, value);
+  return true;
+}
+
 export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   const { config, db, logger, metrics } = deps;
   const lifecycle = deps.lifecycle ?? { shuttingDown: false, startedAt: Date.now() };
@@ -215,7 +242,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   const clientIp = (c: Context<Env>): string => {
     if (config.TRUST_PROXY) {
       // The load balancer appends the address it saw: the RIGHTMOST entry is the one we can trust.
-      const forwarded = c.req.header("x-forwarded-for");
+      const forwarded = requestHeader(c, "x-forwarded-for");
       if (forwarded) {
         const last = forwarded.slice(forwarded.lastIndexOf(",") + 1).trim();
         if (last) return last;
@@ -225,59 +252,33 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   };
 
   // ---- Core: request id, security headers, metrics, one log line. One middleware keeps it cheap. ----
-  app.use("*", async (c, next) => {
-    const start = performance.now();
-    const incomingId = c.req.header("x-request-id");
-    const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-    c.set("requestId", requestId);
-    let traceId: string | undefined;
-    if (!tracer) {
-      const traceparent = c.req.header("traceparent");
-      traceId = traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
-      c.set("traceId", traceId);
+  // Metric children cached per (method, route, status): no label hashing per request.
+  const requestMetrics = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const recordRequest = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${route} ${status}`;
+    let child = requestMetrics.get(key);
+    if (!child) {
+      const labels = { method, route, status: String(status) };
+      const counter = metrics.httpRequests.labels(labels);
+      const histogram = metrics.httpDuration.labels(labels);
+      child = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+      if (requestMetrics.size < 10_000) requestMetrics.set(key, child);
     }
-    try {
-      await next();
-    } finally {
-      const res = c.res;
-      const headers = res.headers;
-      headers.set("X-Request-Id", requestId);
-      for (const [name, value] of BASE_SECURITY_HEADERS) headers.set(name, value);
-      const route = routeLabel(c);
-      headers.set("Content-Security-Policy", route === "/docs" ? DOCS_CSP : API_CSP);
-      if (lifecycle.shuttingDown) headers.set("Connection", "close");
-      const status = res.status;
-      const seconds = (performance.now() - start) / 1000;
-      const labels = { method: c.req.method, route, status: String(status) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-      const line = {
-        requestId,
-        traceId: traceId ?? c.get("traceId"),
-        method: c.req.method,
-        route,
-        status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-      };
-      if (status >= 500) logger.error(line, "request");
-      else if (HEALTH_ROUTES.has(route)) logger.debug(line, "request");
-      else logger.info(line, "request");
-    }
-  });
+    child.count();
+    child.observe(seconds);
+  };
 
   // Compression: only large bodies pay off (long task lists, the OpenAPI document). Responses carrying an
-  // ETag are left alone so the strong validators used by If-Match stay byte-exact. Registered early so it
-  // sees the final response (after 405 rewriting and error handling).
-  app.use("*", async (c, next) => {
-    await next();
-    const accept = c.req.header("accept-encoding");
-    if (!accept || c.req.method === "HEAD") return;
+  // ETag are left alone so the strong validators used by If-Match stay byte-exact.
+  const compress = async (c: Context<Env>) => {
+    const accept = requestHeader(c, "accept-encoding") ?? "";
+    if (c.req.method === "HEAD") return;
     const res = c.res;
-    if (!res.body || res.headers.has("content-encoding") || res.headers.has("etag")) return;
     const type = res.headers.get("content-type") ?? "";
-    if (!/json|text|javascript/.test(type)) return;
+    if (!/json|text|javascript/.test(type) || res.headers.has("content-encoding") || res.headers.has("etag"))
+      return;
     const encoding = /\bbr\b/.test(accept) ? "br" : /\bgzip\b/.test(accept) ? "gzip" : undefined;
-    if (!encoding) return;
+    if (!encoding || !res.body) return;
     const body = Buffer.from(await res.arrayBuffer());
     const headers = new Headers(res.headers);
     headers.append("Vary", "Accept-Encoding");
@@ -292,6 +293,56 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     headers.set("content-length", String(packed.length));
     c.res = undefined as never;
     c.res = new Response(packed, { status: res.status, headers });
+  };
+
+  app.use("*", async (c, next) => {
+    const start = performance.now();
+    const incomingId = requestHeader(c, "x-request-id");
+    const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    c.set("requestId", requestId);
+    let traceId: string | undefined;
+    if (!tracer) {
+      const traceparent = requestHeader(c, "traceparent");
+      traceId = traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
+      c.set("traceId", traceId);
+    }
+    const preset = presetHeaders(c, SECURITY_HEADERS);
+    if (preset) {
+      c.env.outgoing!.setHeader("X-Request-Id", requestId);
+      if (lifecycle.shuttingDown) c.env.outgoing!.setHeader("Connection", "close");
+    }
+    try {
+      await next();
+      if (requestHeader(c, "accept-encoding")) await compress(c);
+    } finally {
+      const res = c.res;
+      const route = routeLabel(c);
+      if (!preset) {
+        const headers = res.headers;
+        for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
+        headers.set("X-Request-Id", requestId);
+        if (lifecycle.shuttingDown) headers.set("Connection", "close");
+      }
+      if (route === "/docs") res.headers.set("Content-Security-Policy", DOCS_CSP);
+      const status = res.status;
+      const seconds = (performance.now() - start) / 1000;
+      const method = c.req.method;
+      recordRequest(method, route, status, seconds);
+      const level = status >= 500 ? "error" : HEALTH_ROUTES.has(route) ? "debug" : "info";
+      if (logger.isLevelEnabled(level)) {
+        logger[level](
+          {
+            requestId,
+            traceId: traceId ?? c.get("traceId"),
+            method,
+            route,
+            status,
+            durationMs: Math.round(seconds * 1e6) / 1e3,
+          },
+          "request",
+        );
+      }
+    }
   });
 
   if (tracer) {
@@ -315,19 +366,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       }
     });
   }
-
-  app.use(
-    "*",
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problemResponse(makeProblem(405, { detail: `Allowed methods: ${methods.join(", ")}.` }), {
-          requestId: c.get("requestId"),
-          instance: c.req.path,
-          headers: { Allow: methods.join(", ") },
-        }),
-    }),
-  );
 
   if (config.CORS_ORIGINS.length > 0) {
     const allowed = new Set(config.CORS_ORIGINS);
@@ -395,32 +433,23 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     );
   });
 
-  // ---- /v1: timeout, auth, rate limit, body limit. ----
-  app.use("/v1/*", async (_c, next) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            problem(503, {
-              slug: "request-timeout",
-              title: "Request timed out",
-              detail: "The request took too long to process; it is safe to retry idempotent requests.",
-              headers: { "Retry-After": "1" },
-            }),
-          ),
-        config.REQUEST_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([next(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  // ---- /v1: auth, rate limit, scope, body limit, deadline: one middleware (each layer costs a promise). ----
+  const limitBody = bodyLimit({
+    maxSize: config.BODY_LIMIT_BYTES,
+    onError: () => {
+      throw problem(413, { detail: `The request body must not exceed ${config.BODY_LIMIT_BYTES} bytes.` });
+    },
   });
+  const timeoutProblem = () =>
+    problem(503, {
+      slug: "request-timeout",
+      title: "Request timed out",
+      detail: "The request took too long to process; it is safe to retry idempotent requests.",
+      headers: { "Retry-After": "1" },
+    });
 
   app.use("/v1/*", async (c, next) => {
-    const authorization = c.req.header("authorization");
+    const authorization = requestHeader(c, "authorization");
     let token: string | undefined;
     if (authorization && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === "bearer ") {
       token = authorization.slice(7).trim();
@@ -457,32 +486,33 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       metrics.rateLimited.inc({ scope: "key" });
       throw problem(429, { detail: "Rate limit exceeded for this API key.", headers });
     }
-    c.set("principal", principal);
-    await next();
-    const out = c.res.headers;
-    for (const name in headers) out.set(name, headers[name]!);
-    if (!out.has("Cache-Control")) out.set("Cache-Control", "no-store");
-  });
-
-  const limitBody = bodyLimit({
-    maxSize: config.BODY_LIMIT_BYTES,
-    onError: () => {
-      throw problem(413, { detail: `The request body must not exceed ${config.BODY_LIMIT_BYTES} bytes.` });
-    },
-  });
-  app.use("/v1/*", async (c, next) => {
+    // Reads need `read`; everything else (POST, PATCH, DELETE) needs `write`.
     const method = c.req.method;
-    return method === "POST" || method === "PATCH" || method === "PUT" ? limitBody(c, next) : next();
-  });
+    const scope: Scope = method === "GET" || method === "HEAD" ? "read" : "write";
+    if (!principal.scopes.includes(scope)) {
+      throw problem(403, { detail: `This API key lacks the "${scope}" scope.`, headers });
+    }
+    c.set("principal", principal);
+    const pairs: [string, string][] = [["Cache-Control", "no-store"]];
+    for (const name in headers) pairs.push([name, headers[name]!]);
+    const preset = presetHeaders(c, pairs);
 
-  const requireScope =
-    (scope: Scope): MiddlewareHandler<Env> =>
-    async (c, next) => {
-      if (!c.get("principal").scopes.includes(scope)) {
-        throw problem(403, { detail: `This API key lacks the "${scope}" scope.` });
-      }
-      await next();
-    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeoutProblem()), config.REQUEST_TIMEOUT_MS);
+    });
+    try {
+      const work = method === "POST" || method === "PATCH" || method === "PUT" ? limitBody(c, next) : next();
+      await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!preset) {
+      const out = c.res.headers;
+      for (const name in headers) out.set(name, headers[name]!);
+      if (!out.has("Cache-Control")) out.set("Cache-Control", "no-store");
+    }
+  });
 
   const notFound = (id: string) => problem(404, { detail: `Task ${id} does not exist.` });
   const preconditionFailed = () =>
@@ -512,7 +542,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     tags: ["tasks"],
     summary: "List tasks (cursor-paginated, oldest first)",
     security,
-    middleware: [requireScope("read")] as const,
     request: { query: ListQuerySchema },
     responses: {
       200: { description: "A page of tasks", content: { "application/json": { schema: TaskListSchema } } },
@@ -545,7 +574,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     tags: ["tasks"],
     summary: "Get a task",
     security,
-    middleware: [requireScope("read")] as const,
     request: { params: IdParamSchema },
     responses: {
       200: {
@@ -569,7 +597,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     tags: ["tasks"],
     summary: "Create a task (retry-safe with Idempotency-Key)",
     security,
-    middleware: [requireScope("write")] as const,
     request: {
       headers: CreateHeadersSchema,
       body: { required: true, content: { "application/json": { schema: CreateTaskSchema } } },
@@ -666,7 +693,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     tags: ["tasks"],
     summary: "Update a task (If-Match required)",
     security,
-    middleware: [requireScope("write")] as const,
     request: {
       params: IdParamSchema,
       headers: IfMatchHeadersSchema,
@@ -699,7 +725,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     tags: ["tasks"],
     summary: "Delete a task (If-Match required)",
     security,
-    middleware: [requireScope("write")] as const,
     request: { params: IdParamSchema, headers: IfMatchHeadersSchema },
     responses: {
       204: { description: "Deleted" },
@@ -729,12 +754,46 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "twincloud API" }));
 
   // ---- Errors ----
-  app.notFound((c) =>
-    problemResponse(makeProblem(404, { detail: "No such resource." }), {
-      requestId: c.get("requestId"),
-      instance: c.req.path,
-    }),
-  );
+  // 404, or 405 + Allow when the path exists with other methods (computed only on this cold path).
+  let routeTable: { pattern: RegExp; methods: Set<string> }[] | undefined;
+  const allowedMethods = (path: string): string[] => {
+    if (!routeTable) {
+      const byPath = new Map<string, Set<string>>();
+      for (const route of app.routes) {
+        if (route.method === "ALL") continue;
+        const methods = byPath.get(route.path) ?? new Set<string>();
+        methods.add(route.method);
+        if (route.method === "GET") methods.add("HEAD");
+        byPath.set(route.path, methods);
+      }
+      routeTable = [...byPath].map(([routePath, methods]) => ({
+        pattern: new RegExp(
+          `^${routePath
+            .split("/")
+            .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+            .join("/")}$`,
+        ),
+        methods,
+      }));
+    }
+    const allowed = new Set<string>();
+    for (const { pattern, methods } of routeTable)
+      if (pattern.test(path)) for (const m of methods) allowed.add(m);
+    return [...allowed];
+  };
+
+  app.notFound((c) => {
+    const context = { requestId: c.get("requestId"), instance: c.req.path };
+    const methods = allowedMethods(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      const allow = methods.join(", ");
+      return problemResponse(makeProblem(405, { detail: `Allowed methods: ${allow}.` }), {
+        ...context,
+        headers: { Allow: allow },
+      });
+    }
+    return problemResponse(makeProblem(404, { detail: "No such resource." }), context);
+  });
 
   app.onError((error, c) => {
     const context = { requestId: c.get("requestId"), instance: c.req.path };

@@ -117,8 +117,14 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parse an environment (defaults to process.env); throws one ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+/**
+ * Parse an environment (defaults to process.env); throws one ConfigError naming every bad variable.
+ * An empty value counts as unset (platforms and env files often define optional variables as empty).
+ */
+export function loadConfig(rawEnv: Record<string, string | undefined> = process.env): ApiConfig {
+  const env: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(rawEnv))
+    if (value !== undefined && value !== "") env[name] = value;
   const result = apiEnvironmentSchema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -21,8 +21,8 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * JSON lines on stdout through an asynchronous sonic-boom destination (no synchronous write per request);
- * `flushLogger` is called on shutdown.
+ * JSON lines on stdout through an asynchronous, buffered sonic-boom destination (no write per request);
+ * `flushLogger` writes the rest synchronously before the process exits.
  */
 const destinations = new WeakMap<Logger, { flushSync(): void }>();
 
@@ -30,7 +30,19 @@ export function createLogger(
   config: Pick<ApiConfig, "LOG_LEVEL" | "OTEL_SERVICE_NAME">,
   destination?: pino.DestinationStream,
 ): Logger {
-  const stream = destination ?? pino.destination({ dest: 1, sync: false });
+  // Buffered: lines are written in 4 KiB batches (or at least every second, and synchronously on exit),
+  // not one write(2) per request.
+  const stream = destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  if (!destination) {
+    const timer = setInterval(() => {
+      try {
+        (stream as unknown as { flush(): void }).flush();
+      } catch {
+        // Not open yet, or already closed.
+      }
+    }, 1000);
+    timer.unref();
+  }
   const logger = pino(
     {
       level: config.LOG_LEVEL,

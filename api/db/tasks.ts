@@ -39,8 +39,6 @@ export interface Cursor {
   id: string;
 }
 
-const COLUMNS = "id, title, description, status, priority, due_date, created_at, updated_at, version";
-
 /** The versions If-Match accepts; undefined means `If-Match: *` (any current version). */
 export type Precondition = number[] | undefined;
 
@@ -54,7 +52,9 @@ export class TaskRepository {
 
   get(id: string): Promise<TaskRow | undefined> {
     return this.db.run("task_get", async (sql) => {
-      const rows = await sql<TaskRow[]>`select ${sql.unsafe(COLUMNS)} from tasks where id = ${id}`;
+      const rows = await sql<TaskRow[]>`
+        select id, title, description, status, priority, due_date, created_at, updated_at, version
+        from tasks where id = ${id}`;
       return rows[0];
     });
   }
@@ -75,7 +75,7 @@ export class TaskRepository {
         ? sql`and (created_at, id) > (${after.createdAt}, ${after.id}::uuid)`
         : sql``;
       return sql<TaskRow[]>`
-        select ${sql.unsafe(COLUMNS)} from tasks
+        select id, title, description, status, priority, due_date, created_at, updated_at, version from tasks
         where true ${statusFilter} ${cursorFilter}
         order by created_at, id
         limit ${limit}`;
@@ -88,7 +88,7 @@ export class TaskRepository {
       insert into tasks (title, description, status, priority, due_date)
       values (${task.title}, ${task.description ?? null}, ${task.status ?? "todo"},
               ${task.priority ?? "medium"}, ${task.dueDate ?? null})
-      returning ${sql.unsafe(COLUMNS)}`;
+      returning id, title, description, status, priority, due_date, created_at, updated_at, version`;
   }
 
   async create(task: NewTask): Promise<TaskRow> {
