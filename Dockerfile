@@ -6,9 +6,11 @@
 #             prunes node_modules down to what the API needs at run time.
 #   runtime - distroless Node 24 on Debian 13: no shell, no npm, no package manager; runs as uid 65532.
 #
-# Base images are pinned by multi-platform index digest, never by tag alone. The digests below are the ones
-# published for these tags (read from public records of the registries' answers, around 2026-10; this
-# machine has no registry access, so they were not re-resolved here). To bump one, resolve the tag to its
+# Base images are pinned by multi-platform index digest, never by tag alone. Provenance, honestly: this
+# machine has no registry access, so the digests were NOT resolved here. They are the index digests that
+# several unrelated public projects record for these exact tags (one lists both as "digests read
+# 2026-10-09"; another reports Node v24.21.0 / npm 11.19.0 / Debian 13.7 inside the node one). Before the
+# first real build, confirm them (or bump), and whenever a base needs patching, resolve the tag to its
 # current index digest and replace the `@sha256:` part (keep the tag for readers):
 #   docker buildx imagetools inspect node:24.21.0-trixie-slim                     # the "Digest:" line
 #   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian13:nonroot  # the "Digest:" line
