@@ -2,7 +2,7 @@
  * Cross-cloud parity: each shipped stack rendered on AWS and on Azure from the same Pulumi.<stack>.yaml, and the
  * values each cloud's resources actually received compared with each other (not the spec with itself):
  * replicas, CPU/memory, database version/size/backups/HA/DR, ports, health paths, stop timeout, log retention
- * and the API's environment variable names.
+ * the API's environment variable names and the thresholds of the alerts both clouds share.
  */
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
 import { readFileSync } from "node:fs";
@@ -62,6 +62,24 @@ interface Rendered {
   appLogRetentionDays: number;
   envNames: string[];
   secretEnvNames: string[];
+  /** Thresholds of the alerts both clouds share, by id (latency in ms). */
+  alertThresholds: Record<string, number>;
+}
+
+/** Alert ids with the same meaning and unit on both clouds (latency normalised to ms). */
+const SHARED_ALERTS = ["api-5xx-rate", "api-latency-p95", "api-cpu-high", "api-memory-high", "db-cpu-high"];
+
+function sharedThresholds(
+  rules: { name: string; threshold: number }[],
+  prefix: string,
+  latencyScale: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const id of SHARED_ALERTS) {
+    const rule = rules.find((r) => r.name === `${prefix}-${id}`);
+    if (rule) out[id] = id === "api-latency-p95" ? Math.round(rule.threshold * latencyScale) : rule.threshold;
+  }
+  return out;
 }
 
 function resources(result: MockRunResult<StackOutputs>) {
@@ -74,7 +92,7 @@ function resources(result: MockRunResult<StackOutputs>) {
   return { all, one };
 }
 
-function renderedAws(result: MockRunResult<StackOutputs>): Rendered {
+function renderedAws(result: MockRunResult<StackOutputs>, prefix: string): Rendered {
   const { all, one } = resources(result);
   const task = one("aws:ecs/taskDefinition:TaskDefinition");
   const containers = JSON.parse(String(task.containerDefinitions)) as any[];
@@ -105,11 +123,19 @@ function renderedAws(result: MockRunResult<StackOutputs>): Rendered {
     appLogRetentionDays: appLogs?.retentionInDays,
     envNames: [...(api.environment ?? []), ...(api.secrets ?? [])].map((e: any) => e.name).sort(),
     secretEnvNames: (api.secrets ?? []).map((e: any) => e.name).sort(),
+    alertThresholds: sharedThresholds(
+      all("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => ({
+        name: String(a.props.name),
+        threshold: Number(a.props.threshold),
+      })),
+      prefix,
+      1000,
+    ),
   };
 }
 
-function renderedAzure(result: MockRunResult<StackOutputs>): Rendered {
-  const { one } = resources(result);
+function renderedAzure(result: MockRunResult<StackOutputs>, prefix: string): Rendered {
+  const { all, one } = resources(result);
   const app = one("azure-native:app:ContainerApp");
   const [api] = app.template.containers;
   const server = one("azure-native:dbforpostgresql:Server");
@@ -139,6 +165,20 @@ function renderedAzure(result: MockRunResult<StackOutputs>): Rendered {
       .filter((e: any) => e.secretRef)
       .map((e: any) => e.name)
       .sort(),
+    alertThresholds: sharedThresholds(
+      [
+        ...all("azure-native:monitor:MetricAlert").map((a) => {
+          const p = plain(a.props);
+          return { name: String(p.ruleName), threshold: Number(p.criteria.allOf[0].threshold) };
+        }),
+        ...all("azure-native:monitor:ScheduledQueryRule").map((a) => {
+          const p = plain(a.props);
+          return { name: String(p.ruleName), threshold: Number(p.criteria.allOf[0].threshold) };
+        }),
+      ],
+      prefix,
+      1,
+    ),
   };
 }
 
@@ -150,7 +190,12 @@ beforeAll(async () => {
       const result = await runUnderMocks<StackOutputs>(program, { stack, config: stackConfig(stack, cloud) });
       await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
       expect(result.outputs.cloud).toBe(cloud);
-      rendered.set(`${stack}/${cloud}`, cloud === "aws" ? renderedAws(result) : renderedAzure(result));
+      // Both clouds name alarms `<project>-<stack>-<id>`.
+      const prefix = `twincloud-${stack}`;
+      rendered.set(
+        `${stack}/${cloud}`,
+        cloud === "aws" ? renderedAws(result, prefix) : renderedAzure(result, prefix),
+      );
     }
   }
 }, 300_000);
@@ -169,6 +214,7 @@ describe.each(STACKS)("stack %s on AWS and on Azure", (stack) => {
       for (const [key, value] of Object.entries(r)) expect(value, key).not.toBeUndefined();
       expect(r.envNames.length).toBeGreaterThan(8);
       expect(r.secretEnvNames).toEqual(["DATABASE_PASSWORD"]);
+      expect(Object.keys(r.alertThresholds).sort()).toEqual([...SHARED_ALERTS].sort());
     }
     expect(azure).toEqual(aws);
   });
