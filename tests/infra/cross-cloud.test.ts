@@ -1,7 +1,7 @@
 /**
  * Cross-cloud parity: each shipped stack rendered on AWS and on Azure from the same Pulumi.<stack>.yaml, and the
  * values each cloud's resources actually received compared with each other (not the spec with itself):
- * replicas, CPU/memory, database version/size/backups/HA/DR, ports, health paths, stop timeout, log retention
+ * replicas, CPU/memory, database version/size/backups/HA/DR, ports, health paths, stop timeout, log retention,
  * the API's environment variable names and the thresholds of the alerts both clouds share.
  */
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
