@@ -252,22 +252,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   };
 
   // ---- Core: request id, security headers, metrics, one log line. One middleware keeps it cheap. ----
-  // Metric children cached per (method, route, status): no label hashing per request.
-  const requestMetrics = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
-  const recordRequest = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${route} ${status}`;
-    let child = requestMetrics.get(key);
-    if (!child) {
-      const labels = { method, route, status: String(status) };
-      const counter = metrics.httpRequests.labels(labels);
-      const histogram = metrics.httpDuration.labels(labels);
-      child = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
-      if (requestMetrics.size < 10_000) requestMetrics.set(key, child);
-    }
-    child.count();
-    child.observe(seconds);
-  };
-
   // Compression: only large bodies pay off (long task lists, the OpenAPI document). Responses carrying an
   // ETag are left alone so the strong validators used by If-Match stay byte-exact.
   const compress = async (c: Context<Env>) => {
@@ -293,6 +277,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     headers.set("content-length", String(packed.length));
     c.res = undefined as never;
     c.res = new Response(packed, { status: res.status, headers });
+  };
+
+  const recordRequest = (method: string, route: string, status: number, seconds: number) => {
+    metrics.http.observe(
+      `${method} ${route} ${status}`,
+      () => ({ method, route, status: String(status) }),
+      seconds,
+    );
   };
 
   app.use("*", async (c, next) => {

@@ -24,6 +24,18 @@ export const REDACT_PATHS = [
  * JSON lines on stdout through an asynchronous, buffered sonic-boom destination (no write per request);
  * `flushLogger` writes the rest synchronously before the process exits.
  */
+/** pino's isoTime, formatted once per millisecond instead of once per line. */
+let lastMs = 0;
+let lastTime = "";
+function isoTimeCached(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 const destinations = new WeakMap<Logger, { flushSync(): void }>();
 
 export function createLogger(
@@ -47,7 +59,7 @@ export function createLogger(
     {
       level: config.LOG_LEVEL,
       base: { service: config.OTEL_SERVICE_NAME },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCached,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
     },

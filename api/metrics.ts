@@ -4,6 +4,90 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10];
 const DB_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5];
 
+type Labels = Record<string, string>;
+
+interface Series {
+  labels: Labels;
+  count: number;
+  sum: number;
+  /** Per-bucket (non-cumulative) counts; the last slot is +Inf. */
+  buckets: Float64Array;
+}
+
+/**
+ * A histogram (and its `_count` as an optional counter) for the request hot path. prom-client hashes the
+ * label object on every observe(); here the caller passes a precomputed key, so recording is a Map lookup
+ * and a few additions. The registry renders it like a prom-client histogram at scrape time.
+ */
+export class FastHistogram {
+  readonly #series = new Map<string, Series>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly bounds: readonly number[],
+    registry: Registry,
+    /** Also expose the observation count as a counter with this name (e.g. http_requests_total). */
+    private readonly counterName?: string,
+    private readonly counterHelp?: string,
+    private readonly maxSeries = 10_000,
+  ) {
+    registry.registerMetric(this.#asMetric(name, help, "histogram", () => this.#histogramValues()) as never);
+    if (counterName) {
+      registry.registerMetric(
+        this.#asMetric(counterName, counterHelp ?? counterName, "counter", () =>
+          [...this.#series.values()].map((s) => ({ labels: s.labels, value: s.count })),
+        ) as never,
+      );
+    }
+  }
+
+  /** `key` must identify `labels` (e.g. their values joined); `labels` is only read on first sight. */
+  observe(key: string, labels: () => Labels, seconds: number): void {
+    let series = this.#series.get(key);
+    if (!series) {
+      if (this.#series.size >= this.maxSeries) return;
+      series = { labels: labels(), count: 0, sum: 0, buckets: new Float64Array(this.bounds.length + 1) };
+      this.#series.set(key, series);
+    }
+    series.count++;
+    series.sum += seconds;
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && seconds > bounds[i]!) i++;
+    series.buckets[i]!++;
+  }
+
+  #histogramValues() {
+    const values: { labels: Labels; value: number; metricName: string }[] = [];
+    for (const series of this.#series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += series.buckets[i]!;
+        const le = i < this.bounds.length ? String(this.bounds[i]) : "+Inf";
+        values.push({
+          labels: { le, ...series.labels },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
+      }
+      values.push({ labels: series.labels, value: series.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: series.labels, value: series.count, metricName: `${this.name}_count` });
+    }
+    return values;
+  }
+
+  #asMetric(name: string, help: string, type: string, values: () => unknown[]) {
+    return {
+      name,
+      help,
+      type,
+      get: async () => ({ name, help, type, values: values(), aggregator: "sum" }),
+      reset: () => this.#series.clear(),
+    };
+  }
+}
+
 export interface PoolStats {
   max: number;
   inUse: () => number;
@@ -12,9 +96,10 @@ export interface PoolStats {
 
 export interface Metrics {
   registry: Registry;
-  httpRequests: Counter<"method" | "route" | "status">;
-  httpDuration: Histogram<"method" | "route" | "status">;
-  dbQueryDuration: Histogram<"operation" | "outcome">;
+  /** http_request_duration_seconds + http_requests_total{method, route, status}. */
+  http: FastHistogram;
+  /** db_query_duration_seconds{operation, outcome}. */
+  dbQueryDuration: FastHistogram;
   tasksCreated: Counter;
   tasksCompleted: Counter;
   tasksDeleted: Counter;
@@ -60,26 +145,20 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
   });
   return {
     registry,
-    httpRequests: new Counter({
-      name: "http_requests_total",
-      help: "HTTP requests served, by method, matched route pattern and status code.",
-      labelNames: ["method", "route", "status"] as const,
-      registers,
-    }),
-    httpDuration: new Histogram({
-      name: "http_request_duration_seconds",
-      help: "HTTP request duration in seconds, by method, matched route pattern and status code.",
-      labelNames: ["method", "route", "status"] as const,
-      buckets: HTTP_DURATION_BUCKETS,
-      registers,
-    }),
-    dbQueryDuration: new Histogram({
-      name: "db_query_duration_seconds",
-      help: "Duration of database operations (queries and transactions) in seconds.",
-      labelNames: ["operation", "outcome"] as const,
-      buckets: DB_DURATION_BUCKETS,
-      registers,
-    }),
+    http: new FastHistogram(
+      "http_request_duration_seconds",
+      "HTTP request duration in seconds, by method, matched route pattern and status code.",
+      HTTP_DURATION_BUCKETS,
+      registry,
+      "http_requests_total",
+      "HTTP requests served, by method, matched route pattern and status code.",
+    ),
+    dbQueryDuration: new FastHistogram(
+      "db_query_duration_seconds",
+      "Duration of database operations (queries and transactions) in seconds.",
+      DB_DURATION_BUCKETS,
+      registry,
+    ),
     tasksCreated: new Counter({ name: "tasks_created_total", help: "Tasks created.", registers }),
     tasksCompleted: new Counter({
       name: "tasks_completed_total",

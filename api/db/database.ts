@@ -9,8 +9,6 @@ import type { Metrics } from "../metrics.js";
  */
 export class Database {
   #inFlight = 0;
-  /** Histogram children per (operation, outcome): no label hashing per query. */
-  readonly #observers = new Map<string, (seconds: number) => void>();
 
   constructor(
     readonly sql: Sql,
@@ -44,15 +42,7 @@ export class Database {
   }
 
   #observe(operation: string, outcome: string, seconds: number): void {
-    if (!this.metrics) return;
-    const key = `${operation}:${outcome}`;
-    let observe = this.#observers.get(key);
-    if (!observe) {
-      const child = this.metrics.dbQueryDuration.labels({ operation, outcome });
-      observe = (value) => child.observe(value);
-      this.#observers.set(key, observe);
-    }
-    observe(seconds);
+    this.metrics?.dbQueryDuration.observe(`${operation}:${outcome}`, () => ({ operation, outcome }), seconds);
   }
 
   /** `select 1` bounded by `timeoutMs` (the query itself may linger; the caller does not wait for it). */
