@@ -5,6 +5,7 @@
  * entry names that alarm, and the runbook must not list alarms nobody creates any more.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { fakeId } from "../../infra/offline/mock-run.js";
 import { PROJECT_NAME } from "../../infra/spec.js";
 import { anchors, links, readDoc, type Section, sections, tableRows } from "./markdown.js";
 import { loadRules } from "./observability-files.js";
@@ -238,6 +239,39 @@ describe("where the docs say the logs are", () => {
       const app = capture.resources.find((r) => r.type === "azure-native:app:ContainerApp");
       const appName = String((app?.props as { containerAppName?: string } | undefined)?.containerAppName);
       expect(docs).toContain(neutral(appName, capture.stack));
+    }
+  });
+});
+
+describe("where the docs say the database logs are", () => {
+  const docs = `${runbook}\n${readDoc("observability.md")}`;
+
+  it("Azure: the server's logs reach the workspace table the docs query (or the docs say they do not)", () => {
+    for (const capture of captures.filter((c) => c.cloud === "azure")) {
+      const server = capture.resources.find((r) => r.type === "azure-native:dbforpostgresql:Server");
+      const workspace = capture.resources.find(
+        (r) => r.type === "azure-native:operationalinsights:Workspace",
+      );
+      expect(server && workspace, capture.tier).toBeTruthy();
+      const setting = capture.resources.find((r) => {
+        if (r.type !== "azure-native:monitor:DiagnosticSetting") return false;
+        const p = r.props as { resourceUri?: string; workspaceId?: string; logs?: { enabled?: boolean }[] };
+        return (
+          p.resourceUri === fakeId(server!) &&
+          p.workspaceId === fakeId(workspace!) &&
+          (p.logs ?? []).some((l) => l.enabled)
+        );
+      });
+      if (!setting) {
+        expect(docs, capture.tier).toContain("not routed to the workspace");
+        continue;
+      }
+      // Without logAnalyticsDestinationType "Dedicated", resource logs land in the shared AzureDiagnostics table.
+      const dedicated =
+        (setting.props as { logAnalyticsDestinationType?: string }).logAnalyticsDestinationType ===
+        "Dedicated";
+      expect(docs, capture.tier).toContain(dedicated ? "PGSQLServerLogs" : "AzureDiagnostics");
+      expect(docs).not.toContain("not routed to the workspace");
     }
   });
 });
