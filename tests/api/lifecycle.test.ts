@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { request } from "node:http";
+import { createServer as createHttpServer, request } from "node:http";
 import { createServer } from "node:net";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +141,59 @@ describe("graceful shutdown (SIGTERM)", () => {
     await sql.end({ timeout: 5 });
     expect(row!.n).toBe(15);
     expect(conns!.n).toBe(0);
+  });
+});
+
+describe("tracing", () => {
+  it("exports a server span per request over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", async () => {
+    const received: { path: string; body: string }[] = [];
+    const collector = createHttpServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => {
+        body += d;
+      });
+      req.on("end", () => {
+        received.push({ path: req.url ?? "", body });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", () => resolve()));
+    const collectorPort = (collector.address() as { port: number }).port;
+    try {
+      const [port, metricsPort] = [await freePort(), await freePort()];
+      const key = `tc_${randomBytes(32).toString("base64url")}`;
+      const proc = spawnMain({
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        DATABASE_URL: db.url,
+        DATABASE_SSL: "disable",
+        BOOTSTRAP_API_KEY: key,
+        LOG_LEVEL: "info",
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+        OTEL_SERVICE_NAME: "twincloud-test",
+      });
+      await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening");
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const res = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
+        headers: { authorization: `Bearer ${key}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      });
+      expect(res.status).toBe(200);
+      proc.child.kill("SIGTERM");
+      expect(await proc.exit).toBe(0);
+      const exported = received
+        .filter((r) => r.path === "/v1/traces")
+        .map((r) => r.body)
+        .join("\n");
+      expect(exported).toContain("GET /v1/tasks");
+      expect(exported).toContain("twincloud-test");
+      // The incoming traceparent is continued, and the log line carries the same trace id.
+      expect(exported.toLowerCase()).toContain(traceId);
+      expect(proc.stdout()).toContain(`"traceId":"${traceId}"`);
+    } finally {
+      collector.close();
+    }
   });
 });
 
