@@ -402,6 +402,7 @@ export const KEY_PROPERTIES: Record<string, readonly string[]> = {
   "azure-native:authorization:ManagementLockByScope": ["level"],
   "awsx:ec2:Vpc": ["cidrBlock", "numberOfAvailabilityZones", "natGateways.strategy", "subnetStrategy"],
   "azure-native:insights:DiagnosticSetting": ["workspaceId", "logs"],
+  "azure-native:monitor:DiagnosticSetting": ["workspaceId", "logs"],
   "azure-native:portal:Dashboard": ["location"],
   "azure-native:dashboard:Grafana": ["sku.name"],
   "azure-native:containerregistry:Registry": [
@@ -570,7 +571,7 @@ const CONCERN_OF_TYPE: [RegExp, Concern][] = [
   [/^azure-native:authorization:ManagementLock/, "backups/DR"],
   [/^aws:iam\/|^azure-native:(managedidentity|authorization):/, "identity"],
   [
-    /^aws:cloudwatch\/(logGroup|logStream|logSubscription|queryDefinition)|^aws:s3\/|^azure-native:operationalinsights:|^azure-native:insights:DiagnosticSetting/,
+    /^aws:cloudwatch\/(logGroup|logStream|logSubscription|queryDefinition)|^aws:s3\/|^azure-native:operationalinsights:|^azure-native:(insights|monitor):DiagnosticSetting/,
     "logs",
   ],
   [
@@ -713,6 +714,9 @@ function factsOf(resource: PlanResource): Fact[] {
         "backups/DR",
         `automated backups ${fmt(g("backupRetentionPeriod"))} days${g("deletionProtection") ? ", deletion protection" : ""}`,
       );
+      if (Array.isArray(g("enabledCloudwatchLogsExports"))) {
+        add("logs", `database logs exported: ${(g("enabledCloudwatchLogsExports") as unknown[]).join(", ")}`);
+      }
       if (g("manageMasterUserPassword") === true)
         add("secrets", "database password managed by RDS in Secrets Manager");
       if (g("iamDatabaseAuthenticationEnabled") === true) add("identity", "IAM database authentication");
@@ -745,6 +749,18 @@ function factsOf(resource: PlanResource): Fact[] {
     case "aws:cloudwatch/logGroup:LogGroup":
       add("logs", `CloudWatch log group, ${fmt(g("retentionInDays") ?? "never expire")} days`);
       break;
+    case "azure-native:insights:DiagnosticSetting":
+    case "azure-native:monitor:DiagnosticSetting": {
+      const logs = g("logs");
+      const categories = Array.isArray(logs)
+        ? logs.map((l) => (isPlainObject(l) ? (l.category ?? l.categoryGroup) : undefined)).filter(has)
+        : [];
+      add(
+        "logs",
+        `diagnostic setting → Log Analytics: ${categories.length > 0 ? categories.join(", ") : "metrics"}`,
+      );
+      break;
+    }
     case "azure-native:operationalinsights:Workspace":
       add("logs", `Log Analytics workspace, ${fmt(g("retentionInDays"))} days`);
       break;
