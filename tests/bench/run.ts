@@ -4,7 +4,8 @@
  *   --warmup S        unmeasured warm-up per scenario and server (default 2)
  *   --only a,b        scenarios to run (health, list, get, create)
  *   --log-level L     the full API's LOG_LEVEL (default info)
- *   --node-options O  extra node flags for both servers, e.g. "--node-options=--max-semi-space-size=4"
+ *   --node-options O  extra node flags for both servers, after the image's own (Dockerfile ENTRYPOINT),
+ *                     e.g. "--node-options=--max-semi-space-size=64" (a later flag wins)
  *   --rate R          fixed total rate (req/s) instead of saturating the servers: latency at a given load
  *   --skip-build      reuse dist/ as it is
  *
@@ -28,6 +29,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { HEALTH_PATHS } from "../../api/config.js";
+import { finalStage, lastOf, parseDockerfile } from "../container/dockerfile.js";
 import { freePort, type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
 import { checkTargets, latencySummary, type Measurement, resultsTable, targetsTable } from "./stats.js";
 
@@ -94,6 +96,19 @@ if (!(durationS > 0) || !(warmupS >= 0) || !(connections > 0) || !Number.isInteg
     "--duration and --connections must be positive numbers, --warmup >= 0, --rounds a positive integer",
   );
 }
+
+/**
+ * The node flags the image starts the API with (ENTRYPOINT + CMD up to the script, e.g.
+ * --max-semi-space-size=8): both servers get them, so the full API runs as in production and the baseline
+ * differs only by the missing middleware.
+ */
+function imageNodeFlags(): string[] {
+  const runtime = finalStage(parseDockerfile(readFileSync(join(REPO, "Dockerfile"), "utf8")));
+  const argv = [...(lastOf(runtime, "ENTRYPOINT")?.json ?? []), ...(lastOf(runtime, "CMD")?.json ?? [])];
+  const script = argv.findIndex((arg, index) => index > 0 && !arg.startsWith("-"));
+  return argv.slice(1, script === -1 ? undefined : script);
+}
+const nodeFlags = [...imageNodeFlags(), ...(args["node-options"] ? args["node-options"].split(/\s+/) : [])];
 
 interface Server {
   name: "full" | "bare";
@@ -500,7 +515,7 @@ async function main(): Promise<void> {
         rate: rate ?? null,
         seedTasks: SEED_TASKS,
         logLevel,
-        nodeOptions: args["node-options"],
+        nodeFlags,
         loadGenerator: "autocannon 9, in-process, one thread, same machine",
       },
       results,

@@ -269,7 +269,7 @@ describe("the API image's Dockerfile", () => {
     const argv = runtime.instructions
       .filter((instruction) => instruction.name === "ENTRYPOINT" || instruction.name === "CMD")
       .flatMap((instruction) => instruction.json ?? []);
-    expect(argv).toEqual(["/nodejs/bin/node", "dist/api/main.js"]);
+    expect(argv).toEqual(["/nodejs/bin/node", "--max-semi-space-size=8", "dist/api/main.js"]);
     expect(dockerfile.stages.map((stage) => stage.name)).toEqual(["build", "runtime"]);
   });
 
