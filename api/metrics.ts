@@ -104,7 +104,8 @@ export interface Metrics {
   tasksCompleted: Counter;
   tasksDeleted: Counter;
   rateLimited: Counter<"scope">;
-  apiKeyCacheLookups: Counter<"result">;
+  /** Plain counters bumped on the hot path, exported as api_key_cache_lookups_total{result} at scrape. */
+  apiKeyCacheLookups: { hit: number; miss: number; negative: number };
   /** Wire the pool gauges to a live pool (done by the server once the pool exists). */
   setPoolStats(stats: PoolStats): void;
 }
@@ -118,6 +119,17 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   let pool: PoolStats = { max: 0, inUse: () => 0, waiting: () => 0 };
+  const keyLookups = { hit: 0, miss: 0, negative: 0 };
+  new Counter({
+    name: "api_key_cache_lookups_total",
+    help: "API key verifications by result: hit (cache), miss (database), negative (cached unknown key).",
+    labelNames: ["result"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const result of ["hit", "miss", "negative"] as const) this.inc({ result }, keyLookups[result]);
+    },
+  });
   const registers = [registry];
   new Gauge({
     name: "db_pool_max_connections",
@@ -172,12 +184,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
       labelNames: ["scope"] as const,
       registers,
     }),
-    apiKeyCacheLookups: new Counter({
-      name: "api_key_cache_lookups_total",
-      help: "API key verifications by result: hit (cache), miss (database), negative (cached unknown key).",
-      labelNames: ["result"] as const,
-      registers,
-    }),
+    apiKeyCacheLookups: keyLookups,
     setPoolStats(stats) {
       pool = stats;
     },

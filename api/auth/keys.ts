@@ -124,7 +124,7 @@ export class ApiKeyVerifier {
       this.#cache.delete(key);
       return undefined;
     }
-    this.metrics?.apiKeyCacheLookups.inc({ result: entry.principal ? "hit" : "negative" });
+    if (this.metrics) this.metrics.apiKeyCacheLookups[entry.principal ? "hit" : "negative"]++;
     return entry.principal;
   }
 
@@ -134,7 +134,7 @@ export class ApiKeyVerifier {
     if (!PLAUSIBLE_KEY.test(key)) return null;
     let pending = this.#pending.get(key);
     if (!pending) {
-      this.metrics?.apiKeyCacheLookups.inc({ result: "miss" });
+      if (this.metrics) this.metrics.apiKeyCacheLookups.miss++;
       pending = this.#lookup(key).finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }

@@ -44,6 +44,8 @@ describe("metrics", () => {
     expect(text).toContain('http_requests_total{method="POST",route="/v1/tasks",status="201"}');
     expect(text).toContain('http_requests_total{method="GET",route="unmatched",status="404"}');
     expect(text).toContain('route="/health/live"');
+    expect(text).toMatch(/api_key_cache_lookups_total\{result="hit"\} [1-9]/);
+    expect(text).toMatch(/api_key_cache_lookups_total\{result="miss"\} [1-9]/);
     expect(text).not.toContain(body.id);
     expect(text).not.toContain("abcd");
     expect(text).toMatch(
