@@ -251,7 +251,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     return c.env?.incoming?.socket?.remoteAddress ?? "unknown";
   };
 
-  // ---- Core: request id, security headers, metrics, one log line. One middleware keeps it cheap. ----
   // Compression: only large bodies pay off (long task lists, the OpenAPI document). Responses carrying an
   // ETag are left alone so the strong validators used by If-Match stay byte-exact.
   const compress = async (c: Context<Env>) => {
@@ -287,6 +286,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     );
   };
 
+  // ---- Core: request id, security headers, compression, metrics, one log line: one middleware. ----
   app.use("*", async (c, next) => {
     const start = performance.now();
     const incomingId = requestHeader(c, "x-request-id");
@@ -314,6 +314,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
         for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
         headers.set("X-Request-Id", requestId);
         if (lifecycle.shuttingDown) headers.set("Connection", "close");
+      } else if (lifecycle.shuttingDown && !c.env.outgoing!.headersSent) {
+        // Shutdown began while this request was in flight: do not keep its connection alive.
+        c.env.outgoing!.setHeader("Connection", "close");
       }
       if (route === "/docs") res.headers.set("Content-Security-Policy", DOCS_CSP);
       const status = res.status;
