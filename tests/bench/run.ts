@@ -201,8 +201,7 @@ function startChild(
 ): Omit<Server, "base"> {
   const log = createWriteStream(logFile);
   let stderr = "";
-  const nodeOptions = args["node-options"] ? args["node-options"].split(/\s+/) : [];
-  const child = spawn(process.execPath, [...nodeOptions, ...argv], {
+  const child = spawn(process.execPath, [...nodeFlags, ...argv], {
     cwd: REPO,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -361,6 +360,9 @@ async function main(): Promise<void> {
     loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
   };
   console.log(`machine: ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  console.log(
+    `node flags for both servers (the image's ENTRYPOINT, then --node-options): ${nodeFlags.join(" ") || "none"}`,
+  );
   console.log(
     `load average at start: ${machine.loadAverageAtStart.join(" ")} (other work on this machine skews results)`,
   );
