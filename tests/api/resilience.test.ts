@@ -75,6 +75,11 @@ describe("database outage", () => {
       expect(res.headers.get("retry-after")).toBeTruthy();
     }
 
+    // After the first refused connection, operations fail fast instead of each trying to connect.
+    expect(await api.server.metrics.registry.metrics()).toMatch(
+      /db_query_duration_seconds_count\{[^}]*outcome="fail_fast"/,
+    );
+
     await proxy.start();
 
     await until(async () => (await api.fetch("/health/ready", { key: null })).status === 200);
