@@ -3,12 +3,10 @@ import { promisify } from "node:util";
 import { brotliCompress, gzip as gzipCallback, constants as zlibConstants } from "node:zlib";
 import { swaggerUI } from "@hono/swagger-ui";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { context as otelContext, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { matchedRoutes } from "hono/route";
 import type { ZodError } from "zod";
 import { type ApiKeyPrincipal, ApiKeyVerifier, type Scope } from "./auth/keys.js";
 import { type ApiConfig, HEALTH_PATHS } from "./config.js";
@@ -17,6 +15,10 @@ import type { Database } from "./db/database.js";
 import { type Cursor, TaskRepository, type TaskRow } from "./db/tasks.js";
 import { type InvalidParam, makeProblem, ProblemError, problem, problemResponse } from "./http/problem.js";
 import { rateLimitHeaders, SlidingWindowRateLimiter } from "./http/rate-limit.js";
+import { routeLabel } from "./http/route.js";
+
+export { routeLabel };
+
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import {
@@ -59,8 +61,11 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Defaults to a verifier over `db` with API_KEY_CACHE_TTL_MS. */
   keys?: ApiKeyVerifier;
-  /** Create a server span per request (set when OTEL_EXPORTER_OTLP_ENDPOINT is configured). */
-  tracing?: boolean;
+  /**
+   * Server-span middleware from `startTracing()` (only when OTEL_EXPORTER_OTLP_ENDPOINT is set): the app
+   * itself never imports OpenTelemetry. It must set the `traceId` variable.
+   */
+  tracing?: MiddlewareHandler;
 }
 
 type Env = {
@@ -107,16 +112,6 @@ const brotli = promisify(brotliCompress);
 const BROTLI_OPTIONS = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } };
 
 const HEALTH_ROUTES = new Set<string>(Object.values(HEALTH_PATHS));
-
-/** The matched route PATTERN (e.g. `/v1/tasks/:id`) or "unmatched": never the raw URL. */
-export function routeLabel(c: Context): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const route = routes[i]!;
-    if (route.method !== "ALL") return route.path;
-  }
-  return "unmatched";
-}
 
 export function toApiTask(row: TaskRow) {
   return {
@@ -222,7 +217,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   const keys = deps.keys ?? new ApiKeyVerifier(db, config.API_KEY_CACHE_TTL_MS, metrics);
   const tasks = new TaskRepository(db);
   const limiter = new SlidingWindowRateLimiter(config.RATE_LIMIT_PER_MINUTE);
-  const tracer = deps.tracing ? trace.getTracer(config.OTEL_SERVICE_NAME) : undefined;
+  const tracing = deps.tracing;
   const readyTimeoutMs = Math.min(2_000, config.DATABASE_CONNECT_TIMEOUT_MS);
 
   const app = new OpenAPIHono<Env>({
@@ -293,7 +288,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     c.set("requestId", requestId);
     let traceId: string | undefined;
-    if (!tracer) {
+    if (!tracing) {
       const traceparent = requestHeader(c, "traceparent");
       traceId = traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
       c.set("traceId", traceId);
@@ -340,27 +335,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     }
   });
 
-  if (tracer) {
-    app.use("*", async (c, next) => {
-      const parent = propagation.extract(otelContext.active(), c.req.raw.headers, {
-        get: (carrier, key) => carrier.get(key) ?? undefined,
-        keys: (carrier) => [...carrier.keys()],
-      });
-      const span = tracer.startSpan(`${c.req.method}`, { kind: SpanKind.SERVER }, parent);
-      c.set("traceId", span.spanContext().traceId);
-      try {
-        await otelContext.with(trace.setSpan(parent, span), next);
-      } finally {
-        const route = routeLabel(c);
-        span.updateName(`${c.req.method} ${route}`);
-        span.setAttribute("http.request.method", c.req.method);
-        span.setAttribute("http.route", route);
-        span.setAttribute("http.response.status_code", c.res.status);
-        if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
-    });
-  }
+  if (tracing) app.use("*", tracing);
 
   if (config.CORS_ORIGINS.length > 0) {
     const allowed = new Set(config.CORS_ORIGINS);

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const tracing = await startTracing(config);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, { logger, tracing: tracing !== undefined });
+    server = await startServer(config, { logger, ...(tracing ? { tracing } : {}) });
   } catch (error) {
     const code = (error as { code?: string }).code;
     logger.fatal({ code, message: code ? undefined : (error as Error).message }, "start-up failed");

@@ -11,6 +11,7 @@ import { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { createLogger, flushLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import type { Tracing } from "./tracing.js";
 
 export interface StartServerOptions {
   logger?: Logger;
@@ -18,8 +19,8 @@ export interface StartServerOptions {
   migrate?: boolean;
   /** Give up start-up after this long if PostgreSQL stays unreachable (default 60 s). */
   startupDatabaseWaitMs?: number;
-  /** Create a server span per request (main.ts sets it when tracing started). */
-  tracing?: boolean;
+  /** From startTracing(): adds a server span per request. */
+  tracing?: Tracing;
   /** Override PORT / METRICS_PORT (0 = any free port; tests). */
   port?: number;
   metricsPort?: number;
@@ -110,7 +111,15 @@ export async function startServer(
   }
 
   const keys = new ApiKeyVerifier(db, config.API_KEY_CACHE_TTL_MS, metrics);
-  const app = createApp({ config, db, logger, metrics, lifecycle, keys, tracing: options.tracing ?? false });
+  const app = createApp({
+    config,
+    db,
+    logger,
+    metrics,
+    lifecycle,
+    keys,
+    tracing: options.tracing?.middleware,
+  });
 
   const headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1_000;
   // Created without listening: listen() below turns errors (EADDRINUSE) into a rejected start-up.

@@ -4,9 +4,14 @@
  * (named after the matched route pattern) rather than by monkey-patching node:http, which ESM imports of
  * built-ins do not reliably see.
  */
+import type { MiddlewareHandler } from "hono";
 import type { ApiConfig } from "./config.js";
+import { routeLabel } from "./http/route.js";
 
 export interface Tracing {
+  /** One SERVER span per request, continuing an incoming `traceparent`; sets the `traceId` variable. */
+  middleware: MiddlewareHandler;
+  /** Flush and stop the exporter. */
   shutdown(): Promise<void>;
 }
 
@@ -14,7 +19,8 @@ export async function startTracing(
   config: Pick<ApiConfig, "OTEL_EXPORTER_OTLP_ENDPOINT" | "OTEL_SERVICE_NAME">,
 ): Promise<Tracing | undefined> {
   if (!config.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
-  const [{ NodeSDK }, { OTLPTraceExporter }, { resourceFromAttributes }, semconv] = await Promise.all([
+  const [api, { NodeSDK }, { OTLPTraceExporter }, { resourceFromAttributes }, semconv] = await Promise.all([
+    import("@opentelemetry/api"),
     import("@opentelemetry/sdk-node"),
     import("@opentelemetry/exporter-trace-otlp-http"),
     import("@opentelemetry/resources"),
@@ -28,7 +34,29 @@ export async function startTracing(
     instrumentations: [],
   });
   sdk.start();
+  const tracer = api.trace.getTracer(config.OTEL_SERVICE_NAME);
+  const getter = {
+    get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
+    keys: (carrier: Headers) => [...carrier.keys()],
+  };
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const parent = api.propagation.extract(api.context.active(), c.req.raw.headers, getter);
+    const span = tracer.startSpan(c.req.method, { kind: api.SpanKind.SERVER }, parent);
+    c.set("traceId" as never, span.spanContext().traceId as never);
+    try {
+      await api.context.with(api.trace.setSpan(parent, span), next);
+    } finally {
+      const route = routeLabel(c);
+      span.updateName(`${c.req.method} ${route}`);
+      span.setAttribute("http.request.method", c.req.method);
+      span.setAttribute("http.route", route);
+      span.setAttribute("http.response.status_code", c.res.status);
+      if (c.res.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      span.end();
+    }
+  };
   return {
+    middleware,
     async shutdown() {
       await sdk.shutdown().catch(() => undefined);
     },
