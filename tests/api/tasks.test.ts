@@ -34,6 +34,11 @@ describe("CRUD", () => {
     expect(created.headers.get("etag")).toBe('"1"');
     expect(created.headers.get("location")).toBe(`/v1/tasks/${task.id}`);
 
+    const head = await api.fetch(`/v1/tasks/${task.id}`, { method: "HEAD", key: api.keys.read });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe('"1"');
+    expect(await head.text()).toBe("");
+
     const got = await api.fetch(`/v1/tasks/${task.id}`);
     expect(got.status).toBe(200);
     expect(got.headers.get("etag")).toBe('"1"');
