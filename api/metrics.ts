@@ -114,7 +114,7 @@ export interface Metrics {
  * One registry per app instance (tests run several apps in one process). Default process metrics
  * include event-loop lag (`nodejs_eventloop_lag_*`), heap, GC and RSS.
  */
-export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
