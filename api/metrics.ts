@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /** Includes 0.2 s, the latency SLO boundary, so "p95 < 200 ms" is read off a bucket, not interpolated. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10];
@@ -28,8 +28,8 @@ export class FastHistogram {
     readonly bounds: readonly number[],
     registry: Registry,
     /** Also expose the observation count as a counter with this name (e.g. http_requests_total). */
-    private readonly counterName?: string,
-    private readonly counterHelp?: string,
+    counterName?: string,
+    counterHelp?: string,
     private readonly maxSeries = 10_000,
   ) {
     registry.registerMetric(this.#asMetric(name, help, "histogram", () => this.#histogramValues()) as never);
