@@ -59,7 +59,7 @@ export function checkTargets(results: Measurement[]): TargetCheck[] {
       const ratio = bare.reqPerSec > 0 ? result.reqPerSec / bare.reqPerSec : 0;
       checks.push({
         name: `${result.scenario}: full/bare req/s`,
-        measured: ratio.toFixed(2),
+        measured: ratio.toFixed(3),
         target: `>= ${TARGETS.minReadRatio}`,
         pass: ratio >= TARGETS.minReadRatio,
       });
