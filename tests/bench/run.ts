@@ -6,7 +6,9 @@
  *   --log-level L     the full API's LOG_LEVEL (default info)
  *   --node-options O  extra node flags for both servers, after the image's own (Dockerfile ENTRYPOINT),
  *                     e.g. "--node-options=--max-semi-space-size=64" (a later flag wins)
- *   --rate R          fixed total rate (req/s) instead of saturating the servers: latency at a given load
+ *   --rate R          total rate cap (req/s) instead of saturating the servers. Caveat: autocannon gives each
+ *                     connection a per-second quota, so requests leave in a burst at the start of each second
+ *                     (not a paced arrival rate); prefer --connections 10 for latency below saturation
  *   --skip-build      reuse dist/ as it is
  *
  * Builds the API (`npm run build`), starts an embedded PostgreSQL 17, starts the full API exactly as in
