@@ -204,6 +204,17 @@ function requestHeader(c: Context<Env>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
+/**
+ * A JSON response whose headers stay a plain record. Hono's c.json() turns two or more headers into a
+ * WHATWG Headers object, which @hono/node-server then iterates back into a record (slow); a plain record
+ * takes node-server's fast path. Pass names lower-case and sorted, as a Headers object would yield them,
+ * so the bytes on the wire do not change. Headers middleware set through `c.res` before the handler are
+ * still merged by Hono's `c.res` setter, exactly as for c.json().
+ */
+function jsonResponse(body: unknown, status: number, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
 function presetHeaders(c: Context<Env>, pairs: readonly (readonly [string, string])[]): boolean {
   const outgoing = c.env?.outgoing;
   if (!outgoing || outgoing.headersSent) return false;
@@ -361,7 +372,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   }
 
   // ---- Health: no auth, no rate limit. ----
-  app.get(HEALTH_PATHS.live, (c) => c.json({ status: "ok" }, 200, { "Cache-Control": "no-store" }));
+  app.get(HEALTH_PATHS.live, () =>
+    jsonResponse({ status: "ok" }, 200, { "cache-control": "no-store", "content-type": "application/json" }),
+  );
 
   let readyCheck: Promise<{ ok: boolean; latencyMs: number | null }> | undefined;
   const checkDatabase = () => {
@@ -558,7 +571,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     const { id } = c.req.valid("param");
     const row = await tasks.get(id);
     if (!row) throw notFound(id);
-    return c.json(toApiTask(row), 200, { ETag: etagOf(row.version) });
+    return jsonResponse(toApiTask(row), 200, {
+      "content-type": "application/json",
+      etag: etagOf(row.version),
+    }) as never;
   });
 
   const createTaskRoute = createRoute({
@@ -587,7 +603,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       const row = await tasks.create(input);
       metrics.tasksCreated.inc();
       if (row.status === "done") metrics.tasksCompleted.inc();
-      return c.json(toApiTask(row), 201, { ETag: etagOf(row.version), Location: `/v1/tasks/${row.id}` });
+      return jsonResponse(toApiTask(row), 201, {
+        "content-type": "application/json",
+        etag: etagOf(row.version),
+        location: `/v1/tasks/${row.id}`,
+      }) as never;
     }
     const principal = c.get("principal");
     const requestHash = createHash("sha256")
@@ -686,7 +706,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     if (result.kind === "precondition_failed") throw preconditionFailed();
     const row = result.value;
     if (row.status === "done" && row.previous_status !== "done") metrics.tasksCompleted.inc();
-    return c.json(toApiTask(row), 200, { ETag: etagOf(row.version) });
+    return jsonResponse(toApiTask(row), 200, {
+      "content-type": "application/json",
+      etag: etagOf(row.version),
+    }) as never;
   });
 
   const deleteRoute = createRoute({
