@@ -37,12 +37,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 RUN npm run build
 
-# Production dependencies only. The Pulumi SDKs (@pulumi/*) are listed in `dependencies` because the infra
-# program runs with them, but the API never imports them and they bring ~360 MB (typescript, grpc, the AWS
-# and Azure SDKs): they are dropped from this stage's package.json before pruning. The image test proves
-# the API starts without them. This line becomes a no-op once they move to devDependencies.
-RUN node -e 'const fs = require("node:fs"); const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")); for (const name of Object.keys(pkg.dependencies ?? {})) if (name.startsWith("@pulumi/")) delete pkg.dependencies[name]; fs.writeFileSync("package.json", JSON.stringify(pkg, null, 2) + "\n");' \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+# Production dependencies only (the Pulumi SDKs are devDependencies: the API never imports them).
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---------------------------------------------------------------------------------------------------------
 FROM gcr.io/distroless/nodejs24-debian13:nonroot@sha256:9eeb7f5887d0e239e78264b06f7f11d2e14be534050481803a9e4728fcdd278e AS runtime
