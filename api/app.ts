@@ -464,21 +464,33 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       });
     }
     const decision = limiter.consume(`key:${principal.id}`);
-    const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       metrics.rateLimited.inc({ scope: "key" });
-      throw problem(429, { detail: "Rate limit exceeded for this API key.", headers });
+      throw problem(429, {
+        detail: "Rate limit exceeded for this API key.",
+        headers: rateLimitHeaders(decision),
+      });
     }
     // Reads need `read`; everything else (POST, PATCH, DELETE) needs `write`.
     const method = c.req.method;
     const scope: Scope = method === "GET" || method === "HEAD" ? "read" : "write";
     if (!principal.scopes.includes(scope)) {
-      throw problem(403, { detail: `This API key lacks the "${scope}" scope.`, headers });
+      throw problem(403, {
+        detail: `This API key lacks the "${scope}" scope.`,
+        headers: rateLimitHeaders(decision),
+      });
     }
     c.set("principal", principal);
-    const pairs: [string, string][] = [["Cache-Control", "no-store"]];
-    for (const name in headers) pairs.push([name, headers[name]!]);
-    const preset = presetHeaders(c, pairs);
+    // Allowed: the same headers as rateLimitHeaders() (no Retry-After), set straight on the Node response
+    // when there is one, without a header record and a pair list per request.
+    const outgoing = c.env?.outgoing;
+    const preset = outgoing !== undefined && !outgoing.headersSent;
+    if (preset) {
+      outgoing.setHeader("Cache-Control", "no-store");
+      outgoing.setHeader("RateLimit-Limit", String(decision.limit));
+      outgoing.setHeader("RateLimit-Remaining", String(decision.remaining));
+      outgoing.setHeader("RateLimit-Reset", String(decision.resetSeconds));
+    }
 
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -492,6 +504,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     }
     if (!preset) {
       const out = c.res.headers;
+      const headers = rateLimitHeaders(decision);
       for (const name in headers) out.set(name, headers[name]!);
       if (!out.has("Cache-Control")) out.set("Cache-Control", "no-store");
     }

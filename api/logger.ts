@@ -42,9 +42,9 @@ export function createLogger(
   config: Pick<ApiConfig, "LOG_LEVEL" | "OTEL_SERVICE_NAME">,
   destination?: pino.DestinationStream,
 ): Logger {
-  // Buffered: lines are written in 4 KiB batches (or at least every second, and synchronously on exit),
-  // not one write(2) per request.
-  const stream = destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // Buffered: lines are written in 8 KiB batches (or at least every second, and synchronously on exit),
+  // not one write(2) per request. (sonic-boom requires minLength < its 16 KiB maxWrite.)
+  const stream = destination ?? pino.destination({ dest: 1, sync: false, minLength: 8192 });
   if (!destination) {
     const timer = setInterval(() => {
       try {
