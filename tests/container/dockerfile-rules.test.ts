@@ -159,7 +159,7 @@ const BAD: Array<{ rule: string; label: string; mutate: (text: string) => string
   {
     rule: "production-dependencies",
     label: "no prune",
-    mutate: edit(/ \\\n && npm prune --omit=dev[^\n]*/, ""),
+    mutate: edit(/\nRUN npm prune --omit=dev[^\n]*/, ""),
   },
 ];
 
