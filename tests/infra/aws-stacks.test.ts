@@ -3,10 +3,8 @@
  * Pulumi mocks with the real Pulumi.<stack>.yaml values. Asserts what each tier creates, the security-group
  * chain, secret handling, and that the task definition satisfies the API's own config schema.
  */
-import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import {
   apiEnvironmentSchema,
   DEFAULT_METRICS_PORT,
@@ -22,6 +20,7 @@ import {
   runUnderMocks,
 } from "../../infra/offline/mock-run.js";
 import { mockInvokes } from "../../infra/offline/mock-state-aws.js";
+import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
@@ -31,10 +30,7 @@ type Stack = (typeof STACKS)[number];
 
 /** The stack's real Pulumi.<stack>.yaml config, forced onto AWS (staging ships on Azure). */
 function stackConfig(stack: Stack): Record<string, string> {
-  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, String(v)]));
+  const config = readStackConfig(stack);
   return { ...config, "twincloud:cloud": "aws", "aws:region": config["aws:region"] ?? "eu-west-1" };
 }
 

@@ -5,10 +5,8 @@
  * has no public path, that no admin credential or plain secret exists anywhere, and that the Container App
  * serves the API's own port, health paths and configuration schema.
  */
-import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
 import { azureAlerts } from "../../infra/azure/monitoring.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
@@ -20,6 +18,7 @@ import {
   runUnderMocks,
 } from "../../infra/offline/mock-run.js";
 import { mockInvokes } from "../../infra/offline/mock-state-azure.js";
+import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
@@ -29,10 +28,7 @@ type Stack = (typeof STACKS)[number];
 
 /** The stack's real Pulumi.<stack>.yaml config, forced onto Azure (dev and prod ship on AWS). */
 function stackConfig(stack: Stack): Record<string, string> {
-  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, String(v)]));
+  const config = readStackConfig(stack);
   return {
     ...config,
     "twincloud:cloud": "azure",

@@ -5,12 +5,11 @@
  * the API's environment variable names and the thresholds of the alerts both clouds share.
  */
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
-import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
 import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../infra/offline/mock-run.js";
+import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 
@@ -19,10 +18,7 @@ type Stack = (typeof STACKS)[number];
 type Cloud = "aws" | "azure";
 
 function stackConfig(stack: Stack, cloud: Cloud): Record<string, string> {
-  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const config = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, String(v)]));
+  const config = readStackConfig(stack);
   return {
     ...config,
     "twincloud:cloud": cloud,
