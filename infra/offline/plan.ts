@@ -12,7 +12,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { fromCaptured } from "../../policies/captured.js";
 import { evaluatePolicies, loadPolicyConfig } from "../../policies/evaluate.js";
@@ -108,9 +107,6 @@ export async function planCloud(
   });
   const { program } = await import("../program.js");
   const result = await runUnderMocks(program, { stack, config });
-  // Registrations that wait on outputs (and the stack's own outputs) can finish after runUnderMocks
-  // returns: drain them before reading the captured list or starting the next run.
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   // The same evaluator the policy tests use, with the stack's policy config (policies/config/<env>.json,
   // the file the workflows pass to --policy-pack-config).
   let violations: PolicyViolationLike[] | undefined;

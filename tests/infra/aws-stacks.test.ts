@@ -3,7 +3,6 @@
  * Pulumi mocks with the real Pulumi.<stack>.yaml values. Asserts what each tier creates, the security-group
  * chain, secret handling, and that the task definition satisfies the API's own config schema.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   apiEnvironmentSchema,
@@ -68,8 +67,6 @@ interface ContainerDefinition {
 async function runStack(stack: Stack): Promise<StackRun> {
   const config = stackConfig(stack);
   const result = await runUnderMocks<StackOutputs>(program, { stack, config });
-  // Registrations that wait on outputs can finish after the stack outputs resolve: let them drain.
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const spec = specFor(stack, config);
   const all = (type: string) => result.resources.filter((r) => r.type === type);
   const one = (type: string, name?: string) => {

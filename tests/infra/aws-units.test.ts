@@ -2,7 +2,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
 import {
@@ -221,7 +220,6 @@ describe("rollback by digest under mocks", () => {
       stack: "dev",
       config: { "twincloud:cloud": "aws", "aws:region": "eu-west-1", "twincloud:imageDigest": digest },
     });
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     expect(result.outputs.imageDigest).toBe(digest);
     expect(result.resources.some((r) => r.type === "docker:index/image:Image")).toBe(false);
     const task = result.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
@@ -243,7 +241,6 @@ describe("preview under mocks", () => {
           "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
       },
     });
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     const types = new Set(result.resources.map((r) => r.type));
     for (const type of [
       "aws:ecs/taskDefinition:TaskDefinition",
@@ -262,7 +259,6 @@ describe("tracing under mocks", () => {
       stack: "dev",
       config: { "twincloud:cloud": "aws", "aws:region": "eu-west-1", "twincloud:tracing": "true" },
     });
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     const taskPolicy = result.resources.find(
       (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "twincloud-dev-task",
     );

@@ -5,7 +5,6 @@
  * has no public path, that no admin credential or plain secret exists anywhere, and that the Container App
  * serves the API's own port, health paths and configuration schema.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
 import { azureAlerts } from "../../infra/azure/monitoring.js";
@@ -118,19 +117,10 @@ interface StackRun {
 
 const runs = new Map<Stack, StackRun>();
 
-/**
- * Let the finished run's last RPCs (the stack's registerResourceOutputs) drain before the next run installs
- * new mocks; otherwise they land on the next run's mock monitor as "unknown resource" rejections.
- */
-async function settleRuntime(): Promise<void> {
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-}
-
 beforeAll(async () => {
   for (const stack of STACKS) {
     const config = stackConfig(stack);
     const result = await runUnderMocks<StackOutputs>(program, { stack, config });
-    await settleRuntime();
     const all = (type: string) => result.resources.filter((r) => r.type === type);
     const one = (type: string, name?: string) => {
       const found = all(type).filter((r) => name === undefined || r.name === name);
@@ -636,7 +626,6 @@ describe("Azure rollback by digest (twincloud:imageDigest)", () => {
       stack: "staging",
       config: { ...base.config, "twincloud:imageDigest": digest },
     });
-    await settleRuntime();
     expect(result.resources.filter((x) => x.type === T.image)).toEqual([]);
     const app = plain(result.resources.find((x) => x.type === T.app)?.props);
     expect(app.template.containers[0].image).toBe(digest);

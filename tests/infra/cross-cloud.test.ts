@@ -5,7 +5,6 @@
  * the API's environment variable names and the thresholds of the alerts both clouds share.
  */
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
 import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../infra/offline/mock-run.js";
@@ -184,7 +183,6 @@ beforeAll(async () => {
   for (const stack of STACKS) {
     for (const cloud of ["aws", "azure"] as const) {
       const result = await runUnderMocks<StackOutputs>(program, { stack, config: stackConfig(stack, cloud) });
-      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
       expect(result.outputs.cloud).toBe(cloud);
       // Both clouds name alarms `<project>-<stack>-<id>`.
       const prefix = `twincloud-${stack}`;

@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { type CapturedResource, runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
@@ -68,20 +67,12 @@ export function stackConfig(tier: Tier, cloud: Cloud): Record<string, string> {
   return config;
 }
 
-/** Let the mocked runtime finish the previous run's calls (stack outputs) before the next run resets it. */
-async function settle(): Promise<void> {
-  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-  await runtime.waitForRPCs?.().catch(() => undefined);
-}
-
 export async function captureStack(tier: Tier, cloud: Cloud): Promise<StackCapture> {
   const config = stackConfig(tier, cloud);
   try {
     const { resources } = await runUnderMocks(program, { stack: tier, config });
-    await settle();
     return { cloud, tier, stack: tier, config, resources };
   } catch (error) {
-    await settle();
     return {
       cloud,
       tier,
@@ -100,11 +91,6 @@ export async function captureAllStacks(): Promise<StackCapture[]> {
     for (const tier of TIERS) captures.push(await captureStack(tier, cloud));
   }
   return captures;
-}
-
-/** A cloud counts as "not implemented yet" only while its rendering still throws the stub's error. */
-export function isNotImplemented(capture: StackCapture): boolean {
-  return capture.error !== undefined && /not implemented/i.test(capture.error.message);
 }
 
 export function alarmsOf(capture: StackCapture): CapturedResource[] {

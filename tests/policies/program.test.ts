@@ -4,7 +4,6 @@
  * each blocked by a mandatory violation. The advisory violations are printed (and listed in docs/policies.md).
  */
 import { readFileSync } from "node:fs";
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runUnderMocks } from "../../infra/offline/mock-run.js";
@@ -48,9 +47,6 @@ beforeAll(async () => {
   for (const cloud of CLOUDS) {
     for (const stack of STACKS) {
       const result = await runUnderMocks(program, { stack, config: stackConfig(stack, cloud) });
-      // Registrations waiting on outputs can finish after runUnderMocks returns (they are still captured):
-      // drain them before the next run replaces the mock monitor.
-      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
       runs.set(key(stack, cloud), fromCaptured(result.resources));
     }
   }
