@@ -169,25 +169,42 @@ export interface ResourceRuleSpec<C extends object> {
   validate: (props: Props, ctx: RuleContext<C>, report: ReportViolation) => void;
 }
 
+/** What every rule's config accepts: the common keys, `environments` when the rule scopes itself, its own. */
+function configSchemaOf(spec: {
+  environments?: readonly Tier[];
+  config?: { schema: PolicyConfigSchema["properties"] };
+}): PolicyConfigSchema {
+  return {
+    properties: {
+      ...commonSchema,
+      ...(spec.environments ? environmentsSchema : {}),
+      ...(spec.config?.schema ?? {}),
+    },
+  };
+}
+
+/** The rule's defaults overlaid with the policy-pack config the engine passes. */
+function effectiveConfig(
+  spec: { environments?: readonly Tier[]; config?: { defaults: object } },
+  fromPack: object,
+): Record<string, unknown> {
+  return {
+    ...(spec.config?.defaults ?? {}),
+    ...(spec.environments ? { environments: [...spec.environments] } : {}),
+    ...fromPack,
+  };
+}
+
 export function defineResourcePolicy<C extends object = Record<string, never>>(
   spec: ResourceRuleSpec<C>,
 ): ResourceValidationPolicy {
-  const properties = {
-    ...commonSchema,
-    ...(spec.environments ? environmentsSchema : {}),
-    ...(spec.config?.schema ?? {}),
-  };
   return {
     name: spec.name,
     description: spec.description,
     enforcementLevel: spec.enforcementLevel ?? "mandatory",
-    configSchema: { properties },
+    configSchema: configSchemaOf(spec),
     validateResource: (args, report) => {
-      const config = {
-        ...(spec.config?.defaults ?? {}),
-        ...(spec.environments ? { environments: [...spec.environments] } : {}),
-        ...args.getConfig<object>(),
-      } as RuleContext<C>["config"];
+      const config = effectiveConfig(spec, args.getConfig<object>()) as RuleContext<C>["config"];
       const applies =
         typeof spec.types === "function" ? spec.types(args.type, config) : spec.types.includes(args.type);
       if (!applies) {
@@ -230,22 +247,13 @@ export interface StackRuleSpec<C extends object> {
 export function defineStackPolicy<C extends object = Record<string, never>>(
   spec: StackRuleSpec<C>,
 ): StackValidationPolicy {
-  const properties = {
-    ...commonSchema,
-    ...(spec.environments ? environmentsSchema : {}),
-    ...(spec.config?.schema ?? {}),
-  };
   return {
     name: spec.name,
     description: spec.description,
     enforcementLevel: spec.enforcementLevel ?? "mandatory",
-    configSchema: { properties },
+    configSchema: configSchemaOf(spec),
     validateStack: (args, report) => {
-      const config = {
-        ...(spec.config?.defaults ?? {}),
-        ...(spec.environments ? { environments: [...spec.environments] } : {}),
-        ...args.getConfig<object>(),
-      } as StackRuleContext<C>["config"];
+      const config = effectiveConfig(spec, args.getConfig<object>()) as StackRuleContext<C>["config"];
       const env = resolveStackEnvironment(args.resources, config, args.stackTags);
       if (config.environments && !config.environments.includes(env)) {
         args.notApplicable(`applies only in ${config.environments.join(", ")} (this is ${env})`);
