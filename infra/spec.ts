@@ -13,6 +13,8 @@ import {
 } from "../api/config.js";
 
 export const PROJECT_NAME = "twincloud";
+/** Every alarm on both clouds links to its entry here (`<path>#<alarm id>`). */
+export const RUNBOOK_PATH = "docs/runbook.md";
 export const CLOUDS = ["aws", "azure"] as const;
 export const TIERS = ["dev", "staging", "prod"] as const;
 export type Cloud = (typeof CLOUDS)[number];

@@ -5,10 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
+import { RUNBOOK_PATH, type ServiceSpec } from "../spec.js";
 import { tagsFor } from "./common.js";
-
-export const RUNBOOK_PATH = "docs/runbook.md";
 
 /** Which resource an alarm watches: decides its CloudWatch dimensions. */
 export type AlarmTarget = "loadBalancer" | "targetGroup" | "service" | "database";

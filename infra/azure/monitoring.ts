@@ -17,7 +17,7 @@ import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { HEALTH_PATHS } from "../../api/config.js";
-import type { ServiceSpec } from "../spec.js";
+import { RUNBOOK_PATH, type ServiceSpec } from "../spec.js";
 import { API_CONTAINER_NAME } from "./app.js";
 
 /** The API's per-request log line (api/app.ts): message and fields the log alerts read. */
@@ -36,8 +36,6 @@ export const MIN_REQUESTS_PER_WINDOW = 20;
 export const HTTP_5XX_PER_FIVE_MINUTES = 10;
 /** Restart count of a single replica above which it is crash-looping. */
 export const REPLICA_RESTARTS_THRESHOLD = 2;
-
-export const RUNBOOK = "docs/runbook.md";
 
 export function createWorkspace(
   args: {
@@ -124,7 +122,7 @@ export type AzureAlertDefinition = MetricAlertDefinition | LogAlertDefinition;
 /** Every alert rule the Azure stack creates, as data (the runbook coverage test can read it). */
 export function azureAlerts(spec: ServiceSpec): AzureAlertDefinition[] {
   const a = spec.alerts;
-  const base = (id: string) => ({ id, name: `${spec.name}-${id}`, runbook: `${RUNBOOK}#${id}` });
+  const base = (id: string) => ({ id, name: `${spec.name}-${id}`, runbook: `${RUNBOOK_PATH}#${id}` });
   const storageThreshold = storageAlertPercent(spec.database.storageGiB, a.databaseFreeStorageGiB);
   const maxConnections = FLEXIBLE_SERVER_MAX_CONNECTIONS[spec.database.azureSku.name] ?? 859;
   const connectionThreshold = Math.min(a.databaseConnections, Math.floor(maxConnections * 0.8));
