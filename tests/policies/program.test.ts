@@ -3,10 +3,9 @@
  * the pack with zero mandatory violations; deliberately insecure mutations of those captured resources are
  * each blocked by a mandatory violation. The advisory violations are printed (and listed in docs/policies.md).
  */
-import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { runUnderMocks } from "../../infra/offline/mock-run.js";
+import { readStackConfig } from "../../infra/offline/plan.js";
 import { program } from "../../infra/program.js";
 import { fromCaptured } from "../../policies/captured.js";
 import { type EvaluatedResource, evaluatePolicies, type Violation } from "../../policies/evaluate.js";
@@ -22,14 +21,7 @@ const TEST_CERTIFICATE =
   "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
 
 function stackConfig(stack: Tier, cloud: Cloud): Record<string, string> {
-  const doc = parse(readFileSync(new URL(`../../Pulumi.${stack}.yaml`, import.meta.url), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    config[key.includes(":") ? key : `twincloud:${key}`] =
-      value && typeof value === "object" ? "placeholder-secret" : String(value);
-  }
+  const config = readStackConfig(stack);
   config["twincloud:cloud"] = cloud;
   config["aws:region"] ??= "eu-west-1";
   config["azure-native:location"] ??= "westeurope";
