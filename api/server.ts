@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createAdaptorServer } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import type { Sql } from "postgres";
-import { createApp, IDEMPOTENCY_TTL_HOURS, type Lifecycle } from "./app.js";
+import { createApp, createLiveProbe, IDEMPOTENCY_TTL_HOURS, type Lifecycle } from "./app.js";
 import { ApiKeyVerifier, ensureApiKey } from "./auth/keys.js";
 import type { ApiConfig } from "./config.js";
 import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
@@ -123,15 +123,26 @@ export async function startServer(
 
   const headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1_000;
   // Created without listening: listen() below turns errors (EADDRINUSE) into a rejected start-up.
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    serverOptions: {
+  const liveProbe = createLiveProbe({
+    metrics,
+    lifecycle,
+    logger,
+    corsEnabled: config.CORS_ORIGINS.length > 0,
+    tracing: options.tracing !== undefined,
+  });
+  const honoListener = getRequestListener(app.fetch);
+  // The liveness probe is answered ahead of Hono (see createLiveProbe); everything else goes to the app.
+  const server = createServer(
+    {
       // Above the load balancer's idle timeout (ALB: 60 s), or it reuses sockets we already closed: 502s.
       keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
       headersTimeout,
       requestTimeout: headersTimeout + config.REQUEST_TIMEOUT_MS,
     },
-  }) as Server;
+    (req, res) => {
+      if (!liveProbe(req, res)) void honoListener(req, res);
+    },
+  );
   server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = headersTimeout;
   server.requestTimeout = headersTimeout + config.REQUEST_TIMEOUT_MS;
