@@ -69,16 +69,30 @@ export class TaskRepository {
     after?: Cursor | undefined;
   }): Promise<TaskRow[]> {
     const { limit, status, after } = options;
+    // One static statement per filter combination (same column list as get): no fragment building per
+    // request, and each is prepared once per connection.
     return this.db.run("task_list", (sql) => {
-      const statusFilter = status ? sql`and status = ${status}` : sql``;
-      const cursorFilter = after
-        ? sql`and (created_at, id) > (${after.createdAt}, ${after.id}::uuid)`
-        : sql``;
-      return sql<TaskRow[]>`
-        select id, title, description, status, priority, due_date, created_at, updated_at, version from tasks
-        where true ${statusFilter} ${cursorFilter}
-        order by created_at, id
-        limit ${limit}`;
+      if (after && status) {
+        return sql<TaskRow[]>`
+          select id, title, description, status, priority, due_date, created_at, updated_at, version from tasks
+          where status = ${status} and (created_at, id) > (${after.createdAt}, ${after.id}::uuid)
+          order by created_at, id limit ${limit}`;
+      }
+      if (after) {
+        return sql<TaskRow[]>`
+          select id, title, description, status, priority, due_date, created_at, updated_at, version from tasks
+          where (created_at, id) > (${after.createdAt}, ${after.id}::uuid)
+          order by created_at, id limit ${limit}`;
+      }
+      if (status) {
+        return sql<TaskRow[]>`
+          select id, title, description, status, priority, due_date, created_at, updated_at, version from tasks
+          where status = ${status}
+          order by created_at, id limit ${limit}`;
+      }
+      return sql<
+        TaskRow[]
+      >`select id, title, description, status, priority, due_date, created_at, updated_at, version from tasks order by created_at, id limit ${limit}`;
     });
   }
 
