@@ -6,6 +6,10 @@
  *   --log-level L     the full API's LOG_LEVEL (default info)
  *   --node-options O  extra node flags for both servers, after the image's own (Dockerfile ENTRYPOINT),
  *                     e.g. "--node-options=--max-semi-space-size=64" (a later flag wins)
+ *   --task-memory M   emulate a task of M MiB (default: the prod tier's): both servers get the heap limit the
+ *                     deployed container gets (NODE_OPTIONS=--max-old-space-size=, infra/spec.ts); 0 = none
+ *   --env K=V         an extra environment variable for both servers, after the image's own (Dockerfile
+ *                     ENV); repeatable, e.g. --env MALLOC_ARENA_MAX=8
  *   --rate R          total rate cap (req/s) instead of saturating the servers. Caveat: autocannon gives each
  *                     connection a per-second quota, so requests leave in a burst at the start of each second
  *                     (not a paced arrival rate); prefer --connections 10 for latency below saturation
@@ -31,7 +35,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { HEALTH_PATHS } from "../../api/config.js";
-import { finalStage, lastOf, parseDockerfile } from "../container/dockerfile.js";
+import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec.js";
+import { finalStage, lastOf, parseDockerfile, stageEnv } from "../container/dockerfile.js";
 import { freePort, type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
 import { checkTargets, latencySummary, type Measurement, resultsTable, targetsTable } from "./stats.js";
 
@@ -83,6 +88,8 @@ const { values: args } = parseArgs({
     "skip-build": { type: "boolean", default: false },
     only: { type: "string" },
     "node-options": { type: "string", default: "" },
+    env: { type: "string", multiple: true, default: [] },
+    "task-memory": { type: "string", default: String(TIER_DEFAULTS.prod.memoryMiB) },
   },
 });
 const durationS = Number(args.duration);
@@ -104,13 +111,29 @@ if (!(durationS > 0) || !(warmupS >= 0) || !(connections > 0) || !Number.isInteg
  * --max-semi-space-size=8): both servers get them, so the full API runs as in production and the baseline
  * differs only by the missing middleware.
  */
+const dockerfile = parseDockerfile(readFileSync(join(REPO, "Dockerfile"), "utf8"));
 function imageNodeFlags(): string[] {
-  const runtime = finalStage(parseDockerfile(readFileSync(join(REPO, "Dockerfile"), "utf8")));
+  const runtime = finalStage(dockerfile);
   const argv = [...(lastOf(runtime, "ENTRYPOINT")?.json ?? []), ...(lastOf(runtime, "CMD")?.json ?? [])];
   const script = argv.findIndex((arg, index) => index > 0 && !arg.startsWith("-"));
   return argv.slice(1, script === -1 ? undefined : script);
 }
 const nodeFlags = [...imageNodeFlags(), ...(args["node-options"] ? args["node-options"].split(/\s+/) : [])];
+
+/**
+ * The image's ENV, then what the deployed task adds for its size (the heap limit), then --env: both servers
+ * get them, so the baseline differs from the API only by the missing middleware.
+ */
+const taskMemoryMiB = Number(args["task-memory"]);
+if (!Number.isInteger(taskMemoryMiB) || taskMemoryMiB < 0)
+  throw new Error("--task-memory must be a whole number of MiB (0: no heap limit)");
+const imageEnv: Record<string, string> = { ...stageEnv(dockerfile, finalStage(dockerfile)) };
+if (taskMemoryMiB > 0) imageEnv.NODE_OPTIONS = `--max-old-space-size=${nodeHeapLimitMiB(taskMemoryMiB)}`;
+for (const pair of args.env ?? []) {
+  const eq = pair.indexOf("=");
+  if (eq < 1) throw new Error(`--env takes KEY=VALUE, got "${pair}"`);
+  imageEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+}
 
 interface Server {
   name: "full" | "bare";
@@ -205,7 +228,7 @@ function startChild(
   let stderr = "";
   const child = spawn(process.execPath, [...nodeFlags, ...argv], {
     cwd: REPO,
-    env,
+    env: { ...imageEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.pipe(log);
@@ -365,6 +388,10 @@ async function main(): Promise<void> {
   console.log(
     `node flags for both servers (the image's ENTRYPOINT, then --node-options): ${nodeFlags.join(" ") || "none"}`,
   );
+  const envShown = Object.entries(imageEnv).map(([key, value]) => `${key}=${value}`);
+  console.log(
+    `environment for both servers (the image's ENV, a ${taskMemoryMiB || "no"} MiB task's heap limit, then --env): ${envShown.join(" ") || "none"}`,
+  );
   console.log(
     `load average at start: ${machine.loadAverageAtStart.join(" ")} (other work on this machine skews results)`,
   );
@@ -520,6 +547,8 @@ async function main(): Promise<void> {
         seedTasks: SEED_TASKS,
         logLevel,
         nodeFlags,
+        taskMemoryMiB,
+        environment: imageEnv,
         loadGenerator: "autocannon 9, in-process, one thread, same machine",
       },
       results,

@@ -112,6 +112,15 @@ describe("buildServiceSpec tiers", () => {
     expect(dev.container.stopTimeoutSeconds).toBeGreaterThan(dev.container.shutdownTimeoutSeconds);
   });
 
+  it("caps V8's heap at 75 % of the task's memory, so the container keeps room for native memory", () => {
+    const heapLimit = (raw: Record<string, string>) =>
+      buildServiceSpec({ cloud: "aws", ...raw }, { stack: "dev", awsRegion: "eu-west-1" }).container
+        .environment.NODE_OPTIONS;
+    expect(heapLimit({})).toBe("--max-old-space-size=384"); // dev default: 512 MiB
+    expect(heapLimit({ cpu: "1" })).toBe("--max-old-space-size=1536");
+    expect(heapLimit({ memoryMiB: "8192" })).toBe("--max-old-space-size=6144");
+  });
+
   it("lets an explicit environment override the stack name", () => {
     const spec = buildServiceSpec({ cloud: "aws", environment: "staging" }, { stack: "feature-x" });
     expect(spec.environment).toBe("staging");
