@@ -229,6 +229,35 @@ describe("validation and problem details", () => {
     );
   });
 
+  it("treats a body without Content-Type as unsupported, and an empty one as missing fields", async () => {
+    // A byte array, unlike a string, makes fetch send no Content-Type.
+    const bytes = new TextEncoder().encode('{"title":"x"}');
+    await expectProblem(await api.fetch("/v1/tasks", { method: "POST", body: bytes }), 415);
+    const empty = await expectProblem(await api.fetch("/v1/tasks", { method: "POST" }), 400);
+    expect(empty.errors).toEqual([expect.objectContaining({ in: "body", name: "title" })]);
+  });
+
+  it("accepts JSON media types with parameters or a +json suffix", async () => {
+    for (const type of ["application/json; charset=utf-8", "application/vnd.twincloud+json"]) {
+      const res = await api.fetch("/v1/tasks", {
+        method: "POST",
+        body: JSON.stringify({ title: `typed ${type}` }),
+        headers: { "content-type": type },
+      });
+      expect(res.status).toBe(201);
+    }
+  });
+
+  it("names an invalid header in the validation problem", async () => {
+    const res = await api.fetch("/v1/tasks", {
+      method: "POST",
+      json: { title: "x" },
+      headers: { "Idempotency-Key": "x".repeat(500) },
+    });
+    const problem = await expectProblem(res, 400);
+    expect(problem.errors).toEqual([expect.objectContaining({ in: "header", name: "idempotency-key" })]);
+  });
+
   it("answers 413 above BODY_LIMIT_BYTES, with or without Content-Length", async () => {
     const big = { title: "x", description: "y".repeat(5000) };
     await expectProblem(await api.fetch("/v1/tasks", { method: "POST", json: big }), 413);
