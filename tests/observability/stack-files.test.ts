@@ -78,7 +78,10 @@ describe("Grafana dashboard", () => {
 
 describe("local observability stack (observability/compose.yaml)", () => {
   const compose = parse(readFileSync(join(OBSERVABILITY, "compose.yaml"), "utf8")) as {
-    services: Record<string, { volumes?: string[]; extra_hosts?: string[]; command?: string[] }>;
+    services: Record<
+      string,
+      { volumes?: string[]; extra_hosts?: string[]; command?: string[]; ports?: string[] }
+    >;
   };
   const prometheusConfig = parse(
     readFileSync(join(OBSERVABILITY, "prometheus", "prometheus.yml"), "utf8"),
@@ -97,6 +100,14 @@ describe("local observability stack (observability/compose.yaml)", () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it("publishes every port on the loopback interface only (no auth on Prometheus, admin/admin on Grafana)", () => {
+    const published = Object.entries(compose.services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => `${name} ${port}`),
+    );
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.filter((entry) => !/ 127\.0\.0\.1:\d+:\d+$/.test(entry))).toEqual([]);
   });
 
   it("lets Prometheus reach the API's metrics port on the host, with the rules loaded", async () => {
