@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_METRICS_PORT, DEFAULT_PORT, loadConfig } from "../../api/config.js";
+import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec.js";
 
 interface Service {
   image?: string;
@@ -18,6 +19,7 @@ interface Service {
   healthcheck?: { test?: string[] | string };
   init?: boolean;
   stop_grace_period?: string;
+  mem_limit?: string;
 }
 
 const compose = parse(readFileSync(join(import.meta.dirname, "..", "..", "compose.yaml"), "utf8")) as {
@@ -71,6 +73,12 @@ describe("compose.yaml", () => {
       dbEnv.POSTGRES_PASSWORD,
       dbEnv.POSTGRES_DB,
     ]);
+  });
+
+  it("limits the API's memory like a dev task, with the heap limit the Pulumi program gives that size", () => {
+    const memoryMiB = Number(/^(\d+)m$/.exec(api.mem_limit ?? "")?.[1]);
+    expect(memoryMiB).toBe(TIER_DEFAULTS.dev.memoryMiB);
+    expect(envOf(api).NODE_OPTIONS).toBe(`--max-old-space-size=${nodeHeapLimitMiB(memoryMiB)}`);
   });
 
   it("stops the API gracefully: an init, and a grace period above the API's shutdown timeout", () => {
