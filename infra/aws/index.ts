@@ -25,6 +25,7 @@ export function deployAws(spec: ServiceSpec): StackOutputs {
     clusterName: compute.cluster.name,
     serviceName: compute.service.name,
     databaseIdentifier: database.instance.identifier,
+    databaseArn: database.instance.arn,
   });
 
   return {

@@ -255,7 +255,12 @@ export interface MonitoredResources {
   clusterName: pulumi.Input<string>;
   serviceName: pulumi.Input<string>;
   databaseIdentifier: pulumi.Input<string>;
+  /** The RDS instance's ARN: AWS Backup job events name it as `detail.resourceArn`. */
+  databaseArn: pulumi.Input<string>;
 }
+
+/** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
+export const BACKUP_JOB_FAILED_ID = "backup-job-failed";
 
 function dimensionsFor(target: AlarmTarget, r: MonitoredResources): Record<string, pulumi.Input<string>> {
   switch (target) {
@@ -280,6 +285,9 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
   const caller = aws.getCallerIdentityOutput({});
   const region = aws.getRegionOutput({}).region;
 
+  // AWS Backup runs only where the spec asks for cross-region copies (prod): its job failures page too.
+  const backupsWatched = spec.database.crossRegionBackup.enabled;
+
   // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: use our own key.
   const key = new aws.kms.Key(`${spec.name}-alerts`, {
     description: `Encrypts the ${spec.name} alert topic`,
@@ -303,6 +311,18 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
         },
+        ...(backupsWatched
+          ? [
+              {
+                Sid: "EventBridgePublish",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
+              },
+            ]
+          : []),
       ],
     }),
     tags: tagsFor(spec, `${spec.name}-alerts`),
@@ -313,6 +333,7 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
     kmsMasterKeyId: key.arn,
     tags: tagsFor(spec, `${spec.name}-alerts`),
   });
+  if (backupsWatched) watchBackupJobs(spec, topic, resources.databaseArn, caller.accountId);
   if (spec.alerts.email) {
     new aws.sns.TopicSubscription(`${spec.name}-alerts-email`, {
       topic: topic.arn,
@@ -385,6 +406,81 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
   });
   const dashboardUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`;
   return { topic, alarms, dashboardUrl };
+}
+
+/**
+ * AWS Backup reports job outcomes as EventBridge events, not metrics, so no alarm can watch them: a rule
+ * matches a failed, aborted or expired backup or cross-region copy of this stack's database and publishes a
+ * readable message to the alert topic. The topic policy keeps what AWS grants by default (the account's own
+ * principals, which is how CloudWatch alarms publish), lets only this rule publish besides, and refuses
+ * anything over plain HTTP.
+ */
+function watchBackupJobs(
+  spec: ServiceSpec,
+  topic: aws.sns.Topic,
+  databaseArn: pulumi.Input<string>,
+  accountId: pulumi.Input<string>,
+): void {
+  const name = `${spec.name}-${BACKUP_JOB_FAILED_ID}`;
+  const rule = new aws.cloudwatch.EventRule(name, {
+    name,
+    description: `An AWS Backup job or cross-region copy of ${spec.name}'s database failed. Runbook: ${RUNBOOK_PATH}#${BACKUP_JOB_FAILED_ID}`,
+    eventPattern: pulumi.jsonStringify({
+      source: ["aws.backup"],
+      "detail-type": ["Backup Job State Change", "Copy Job State Change"],
+      detail: { state: ["FAILED", "ABORTED", "EXPIRED"], resourceArn: [databaseArn] },
+    }),
+    tags: tagsFor(spec, name),
+  });
+  new aws.cloudwatch.EventTarget(name, {
+    rule: rule.name,
+    arn: topic.arn,
+    inputTransformer: {
+      inputPaths: { kind: "$.detail-type", state: "$.detail.state", reason: "$.detail.statusMessage" },
+      inputTemplate: `"${name}: <kind> <state> (<reason>). Runbook: ${RUNBOOK_PATH}#${BACKUP_JOB_FAILED_ID}"`,
+    },
+  });
+  new aws.sns.TopicPolicy(`${spec.name}-alerts`, {
+    arn: topic.arn,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AccountPrincipals",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: [
+            "SNS:GetTopicAttributes",
+            "SNS:SetTopicAttributes",
+            "SNS:AddPermission",
+            "SNS:RemovePermission",
+            "SNS:DeleteTopic",
+            "SNS:Subscribe",
+            "SNS:ListSubscriptionsByTopic",
+            "SNS:Publish",
+          ],
+          Resource: topic.arn,
+          Condition: { StringEquals: { "AWS:SourceOwner": accountId } },
+        },
+        {
+          Sid: "BackupJobFailures",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topic.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
+        },
+        {
+          Sid: "DenyPlainHttp",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sns:Publish",
+          Resource: topic.arn,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    }),
+  });
 }
 
 function dashboardBody(d: {

@@ -296,6 +296,7 @@ export const KEY_PROPERTIES: Record<string, readonly string[]> = {
   "aws:iam/policy:Policy": ["description"],
   // AWS: logs, metrics, alerts, registry
   "aws:cloudwatch/logGroup:LogGroup": ["retentionInDays", "kmsKeyId"],
+  "aws:cloudwatch/eventRule:EventRule": ["name"],
   "aws:cloudwatch/metricAlarm:MetricAlarm": [
     "namespace",
     "metricName",
@@ -786,6 +787,11 @@ function factsOf(resource: PlanResource): Fact[] {
       break;
     case "aws:sns/topicSubscription:TopicSubscription":
       add("metrics/alerts", `notify via ${fmt(g("protocol"))}`);
+      break;
+    case "aws:cloudwatch/eventRule:EventRule":
+      // The pattern names the database's ARN, unknown before deploy: the description says what it watches.
+      if (/AWS Backup/.test(String(g("description") ?? "")))
+        add("backups/DR", "failed backup/copy jobs → alert topic (EventBridge rule)");
       break;
     case "azure-native:insights:ActionGroup":
     case "azure-native:monitor:ActionGroup": {

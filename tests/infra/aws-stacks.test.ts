@@ -109,6 +109,10 @@ const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+  eventRule: "aws:cloudwatch/eventRule:EventRule",
+  eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+  kmsKey: "aws:kms/key:Key",
   scalingTarget: "aws:appautoscaling/target:Target",
   scalingPolicy: "aws:appautoscaling/policy:Policy",
 } as const;
@@ -128,6 +132,8 @@ const UNTAGGABLE = new Set([
   "aws:appautoscaling/policy:Policy",
   "aws:backup/selection:Selection",
   "aws:cloudwatch/dashboard:Dashboard",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "aws:sns/topicPolicy:TopicPolicy",
 ]);
 
 const runs = new Map<Stack, StackRun>();
@@ -594,6 +600,52 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       copyActions: [{ destinationVaultArn: drVault?.state.arn }],
     });
     expect(one(T.backupSelection).props.resources).toEqual([one(T.db).state.arn]);
+  });
+
+  it("pages the alert topic when a backup or cross-region copy of the database fails (prod)", () => {
+    const { all, one, spec } = stackRun(stack);
+    const rules = all(T.eventRule);
+    if (!spec.database.crossRegionBackup.enabled) {
+      for (const type of [T.eventRule, T.eventTarget, T.topicPolicy]) expect(all(type)).toHaveLength(0);
+      return;
+    }
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!;
+    expect(rule.props.name).toBe(`${spec.name}-backup-job-failed`);
+    expect(rule.props.description).toMatch(/docs\/runbook\.md#backup-job-failed$/);
+    expect(JSON.parse(String(rule.props.eventPattern))).toEqual({
+      source: ["aws.backup"],
+      "detail-type": ["Backup Job State Change", "Copy Job State Change"],
+      detail: { state: ["FAILED", "ABORTED", "EXPIRED"], resourceArn: [one(T.db).state.arn] },
+    });
+    const topic = one(T.topic);
+    const target = one(T.eventTarget);
+    expect(target.props).toMatchObject({ rule: rule.state.name, arn: topic.state.arn });
+    expect(String((target.props.inputTransformer as { inputTemplate: string }).inputTemplate)).toMatch(
+      /^".*<kind> <state> \(<reason>\).*"$/,
+    );
+
+    // Only this rule may publish besides the account's own principals (CloudWatch alarms), never over HTTP.
+    const policy = JSON.parse(String(one(T.topicPolicy).props.policy)) as {
+      Statement: { Sid: string; Effect: string; Principal: unknown; Condition?: unknown }[];
+    };
+    const bySid = Object.fromEntries(policy.Statement.map((st) => [st.Sid, st]));
+    expect(bySid.AccountPrincipals?.Condition).toEqual({
+      StringEquals: { "AWS:SourceOwner": expect.stringMatching(/^\d{12}$/) },
+    });
+    expect(bySid.BackupJobFailures).toMatchObject({
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Condition: { ArnEquals: { "aws:SourceArn": rule.state.arn } },
+    });
+    expect(bySid.DenyPlainHttp).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    // The topic is encrypted with our key: EventBridge needs to use it too.
+    const key = all(T.kmsKey).find((k) => k.state.arn === topic.props.kmsMasterKeyId);
+    const keyPolicy = JSON.parse(String(key?.props.policy)) as { Statement: { Principal: unknown }[] };
+    expect(keyPolicy.Statement.map((st) => st.Principal)).toContainEqual({ Service: "events.amazonaws.com" });
   });
 
   it("alarms on every failure mode into an SNS topic, each with a runbook anchor", () => {

@@ -120,6 +120,24 @@ describe("runbook entries for the cloud alarms", () => {
   });
 });
 
+describe("runbook entry for AWS Backup job failures (an EventBridge rule, not an alarm)", () => {
+  it("links every backup-failure rule to an entry that names it", () => {
+    const rules = captures.flatMap((capture) =>
+      capture.resources
+        .filter((r) => r.type === "aws:cloudwatch/eventRule:EventRule")
+        .map((rule) => ({ capture, rule })),
+    );
+    expect(rules.length).toBeGreaterThan(0);
+    for (const { capture, rule } of rules) {
+      const props = rule.props as { name: string; description: string };
+      const anchor = runbookAnchor(props.description);
+      expect(anchor, props.name).toBeDefined();
+      const entry = entryFor(anchor!);
+      expect(entry?.text, `#${anchor}`).toContain(`\`${neutralName(props.name, capture.stack)}\``);
+    }
+  });
+});
+
 describe("runbook entries for the Prometheus alerts", () => {
   const alerts = loadRules().flatMap(({ rule }) => (rule.alert ? [rule] : []));
 
