@@ -195,7 +195,90 @@ export function createCompute(
   );
 
   createAutoscaling(spec, cluster, service, ingress);
+  redeployOnPasswordRotation(spec, cluster, service, database);
   return { cluster, service, taskDefinition, logGroup };
+}
+
+/**
+ * RDS rotates the managed master password (every 7 days by default), but ECS hands a task its secrets once,
+ * at start: a task started before a rotation keeps its open connections and fails to open new ones (pool
+ * growth, the 30-minute connection lifetime). So when the secret's AWSCURRENT label moves, EventBridge starts
+ * a one-step Step Functions workflow that forces a new deployment: fresh tasks read the new password, the
+ * old ones drain, the circuit breaker guards it like any deployment. No code to ship: the workflow calls
+ * ecs:UpdateService through Step Functions' SDK integration, and each role can do exactly one thing.
+ */
+function redeployOnPasswordRotation(
+  spec: ServiceSpec,
+  cluster: aws.ecs.Cluster,
+  service: aws.ecs.Service,
+  database: Database,
+): void {
+  const name = `${spec.name}-redeploy-on-rotation`;
+  const workflowRole = new aws.iam.Role(`${name}-workflow`, {
+    description: `Forces a new deployment of ${spec.name}'s API after its database password rotates`,
+    assumeRolePolicy: assumeRolePolicy("states.amazonaws.com"),
+    tags: tagsFor(spec, `${name}-workflow`),
+  });
+  new aws.iam.RolePolicy(`${name}-workflow`, {
+    role: workflowRole.id,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "ForceNewDeployment", Effect: "Allow", Action: "ecs:UpdateService", Resource: service.arn },
+      ],
+    }),
+  });
+  const workflow = new aws.sfn.StateMachine(
+    name,
+    {
+      name,
+      type: "STANDARD",
+      roleArn: workflowRole.arn,
+      definition: pulumi.jsonStringify({
+        Comment: `Replace ${spec.name}'s API tasks so they read the rotated database password`,
+        StartAt: "ForceNewDeployment",
+        States: {
+          ForceNewDeployment: {
+            Type: "Task",
+            Resource: "arn:aws:states:::aws-sdk:ecs:updateService",
+            Parameters: { Cluster: cluster.arn, Service: service.name, ForceNewDeployment: true },
+            // A deployment already in progress or a throttle: try again, for up to ~15 minutes.
+            Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 30, MaxAttempts: 5, BackoffRate: 2 }],
+            End: true,
+          },
+        },
+      }),
+      tags: tagsFor(spec, name),
+    },
+    { dependsOn: [service] },
+  );
+
+  const rule = new aws.cloudwatch.EventRule(name, {
+    name,
+    description: `The database password of ${spec.name} rotated: replace the API's tasks`,
+    eventPattern: pulumi.jsonStringify({
+      source: ["aws.secretsmanager"],
+      "detail-type": ["Secret Label Updated"],
+      resources: [database.masterSecretArn],
+      detail: { labelUpdated: ["AWSCURRENT"] },
+    }),
+    tags: tagsFor(spec, name),
+  });
+  const eventsRole = new aws.iam.Role(`${name}-events`, {
+    description: `Lets EventBridge start ${name}`,
+    assumeRolePolicy: assumeRolePolicy("events.amazonaws.com"),
+    tags: tagsFor(spec, `${name}-events`),
+  });
+  new aws.iam.RolePolicy(`${name}-events`, {
+    role: eventsRole.id,
+    policy: pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "StartWorkflow", Effect: "Allow", Action: "states:StartExecution", Resource: workflow.arn },
+      ],
+    }),
+  });
+  new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: workflow.arn, roleArn: eventsRole.arn });
 }
 
 function createAutoscaling(

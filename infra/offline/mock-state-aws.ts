@@ -181,6 +181,8 @@ export function mockResourceState(
       return { arn: arn("backup", `backup-plan:${hex(args.name, 8)}`), version: "1" };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return { arn: arn("cloudwatch", `alarm:${physical}`) };
+    case "aws:sfn/stateMachine:StateMachine":
+      return { name: physical, arn: arn("states", `stateMachine:${physical}`) };
     case "aws:cloudwatch/eventRule:EventRule":
       return { name: physical, arn: arn("events", `rule/${physical}`) };
     case "aws:cloudwatch/dashboard:Dashboard":

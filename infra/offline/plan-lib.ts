@@ -792,6 +792,8 @@ function factsOf(resource: PlanResource): Fact[] {
       // The pattern names the database's ARN, unknown before deploy: the description says what it watches.
       if (/AWS Backup/.test(String(g("description") ?? "")))
         add("backups/DR", "failed backup/copy jobs → alert topic (EventBridge rule)");
+      if (/password .*rotated/.test(String(g("description") ?? "")))
+        add("secrets", "password rotation → new deployment (EventBridge → Step Functions)");
       break;
     case "azure-native:insights:ActionGroup":
     case "azure-native:monitor:ActionGroup": {

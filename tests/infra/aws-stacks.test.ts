@@ -113,6 +113,7 @@ const T = {
   eventRule: "aws:cloudwatch/eventRule:EventRule",
   eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
   kmsKey: "aws:kms/key:Key",
+  stateMachine: "aws:sfn/stateMachine:StateMachine",
   scalingTarget: "aws:appautoscaling/target:Target",
   scalingPolicy: "aws:appautoscaling/policy:Policy",
 } as const;
@@ -602,16 +603,61 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     expect(one(T.backupSelection).props.resources).toEqual([one(T.db).state.arn]);
   });
 
+  it("replaces the API's tasks when RDS rotates the database password, with single-purpose roles", () => {
+    const { all, one, spec } = stackRun(stack);
+    const name = `${spec.name}-redeploy-on-rotation`;
+    const rule = all(T.eventRule).find((r) => r.props.name === name);
+    expect(rule, "rotation rule").toBeDefined();
+    const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]!.secretArn;
+    expect(JSON.parse(String(rule!.props.eventPattern))).toEqual({
+      source: ["aws.secretsmanager"],
+      "detail-type": ["Secret Label Updated"],
+      resources: [secretArn],
+      detail: { labelUpdated: ["AWSCURRENT"] },
+    });
+
+    const workflow = one(T.stateMachine);
+    const service = one(T.service);
+    const cluster = one(T.cluster);
+    const definition = JSON.parse(String(workflow.props.definition)) as {
+      StartAt: string;
+      States: Record<string, { Resource: string; Parameters: Record<string, unknown> }>;
+    };
+    expect(definition.States[definition.StartAt]).toMatchObject({
+      Resource: "arn:aws:states:::aws-sdk:ecs:updateService",
+      Parameters: { Cluster: cluster.state.arn, Service: service.state.name, ForceNewDeployment: true },
+    });
+    const target = all(T.eventTarget).find((t) => t.props.rule === rule!.state.name);
+    expect(target?.props.arn).toBe(workflow.state.arn);
+
+    // Each role does one thing: EventBridge may start this workflow, the workflow may update this service.
+    const policyOf = (roleArn: unknown) => {
+      const role = all(T.role).find((r) => r.state.arn === roleArn);
+      const policy = all(T.rolePolicy).find((p) => role && p.props.role === fakeId(role));
+      return JSON.parse(String(policy?.props.policy)).Statement as unknown[];
+    };
+    expect(policyOf(workflow.props.roleArn)).toEqual([
+      expect.objectContaining({ Effect: "Allow", Action: "ecs:UpdateService", Resource: service.state.arn }),
+    ]);
+    expect(policyOf(target?.props.roleArn)).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: "states:StartExecution",
+        Resource: workflow.state.arn,
+      }),
+    ]);
+  });
+
   it("pages the alert topic when a backup or cross-region copy of the database fails (prod)", () => {
     const { all, one, spec } = stackRun(stack);
-    const rules = all(T.eventRule);
+    const rules = all(T.eventRule).filter((r) => r.props.name === `${spec.name}-backup-job-failed`);
     if (!spec.database.crossRegionBackup.enabled) {
-      for (const type of [T.eventRule, T.eventTarget, T.topicPolicy]) expect(all(type)).toHaveLength(0);
+      expect(rules).toHaveLength(0);
+      expect(all(T.topicPolicy)).toHaveLength(0);
       return;
     }
     expect(rules).toHaveLength(1);
     const rule = rules[0]!;
-    expect(rule.props.name).toBe(`${spec.name}-backup-job-failed`);
     expect(rule.props.description).toMatch(/docs\/runbook\.md#backup-job-failed$/);
     expect(JSON.parse(String(rule.props.eventPattern))).toEqual({
       source: ["aws.backup"],
@@ -619,7 +665,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       detail: { state: ["FAILED", "ABORTED", "EXPIRED"], resourceArn: [one(T.db).state.arn] },
     });
     const topic = one(T.topic);
-    const target = one(T.eventTarget);
+    const target = all(T.eventTarget).find((t) => t.props.rule === rule.state.name)!;
     expect(target.props).toMatchObject({ rule: rule.state.name, arn: topic.state.arn });
     expect(String((target.props.inputTransformer as { inputTemplate: string }).inputTemplate)).toMatch(
       /^".*<kind> <state> \(<reason>\).*"$/,
