@@ -288,6 +288,10 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
   // AWS Backup runs only where the spec asks for cross-region copies (prod): its job failures page too.
   const backupsWatched = spec.database.crossRegionBackup.enabled;
 
+  const publishers: [sid: string, service: string][] = [
+    ["CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"],
+    ...(backupsWatched ? [["EventBridgePublish", "events.amazonaws.com"] as [string, string]] : []),
+  ];
   // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: use our own key.
   const key = new aws.kms.Key(`${spec.name}-alerts`, {
     description: `Encrypts the ${spec.name} alert topic`,
@@ -303,26 +307,15 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
           Action: "kms:*",
           Resource: "*",
         },
-        {
-          Sid: "CloudWatchAlarmsPublish",
+        // The services that publish to the topic encrypt with this key.
+        ...publishers.map(([sid, service]) => ({
+          Sid: sid,
           Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Principal: { Service: service },
           Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
-        },
-        ...(backupsWatched
-          ? [
-              {
-                Sid: "EventBridgePublish",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-                Resource: "*",
-                Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
-              },
-            ]
-          : []),
+        })),
       ],
     }),
     tags: tagsFor(spec, `${spec.name}-alerts`),

@@ -214,20 +214,30 @@ function redeployOnPasswordRotation(
   database: Database,
 ): void {
   const name = `${spec.name}-redeploy-on-rotation`;
-  const workflowRole = new aws.iam.Role(`${name}-workflow`, {
-    description: `Forces a new deployment of ${spec.name}'s API after its database password rotates`,
-    assumeRolePolicy: assumeRolePolicy("states.amazonaws.com"),
-    tags: tagsFor(spec, `${name}-workflow`),
-  });
-  new aws.iam.RolePolicy(`${name}-workflow`, {
-    role: workflowRole.id,
-    policy: pulumi.jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Sid: "ForceNewDeployment", Effect: "Allow", Action: "ecs:UpdateService", Resource: service.arn },
-      ],
-    }),
-  });
+  /** A role one service principal assumes to do exactly one action on one resource. */
+  const singlePurposeRole = (
+    suffix: string,
+    principal: string,
+    description: string,
+    statement: { Sid: string; Action: string; Resource: pulumi.Input<string> },
+  ) => {
+    const role = new aws.iam.Role(`${name}-${suffix}`, {
+      description,
+      assumeRolePolicy: assumeRolePolicy(principal),
+      tags: tagsFor(spec, `${name}-${suffix}`),
+    });
+    new aws.iam.RolePolicy(`${name}-${suffix}`, {
+      role: role.id,
+      policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...statement }] }),
+    });
+    return role;
+  };
+  const workflowRole = singlePurposeRole(
+    "workflow",
+    "states.amazonaws.com",
+    `Forces a new deployment of ${spec.name}'s API after its database password rotates`,
+    { Sid: "ForceNewDeployment", Action: "ecs:UpdateService", Resource: service.arn },
+  );
   const workflow = new aws.sfn.StateMachine(
     name,
     {
@@ -264,19 +274,10 @@ function redeployOnPasswordRotation(
     }),
     tags: tagsFor(spec, name),
   });
-  const eventsRole = new aws.iam.Role(`${name}-events`, {
-    description: `Lets EventBridge start ${name}`,
-    assumeRolePolicy: assumeRolePolicy("events.amazonaws.com"),
-    tags: tagsFor(spec, `${name}-events`),
-  });
-  new aws.iam.RolePolicy(`${name}-events`, {
-    role: eventsRole.id,
-    policy: pulumi.jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Sid: "StartWorkflow", Effect: "Allow", Action: "states:StartExecution", Resource: workflow.arn },
-      ],
-    }),
+  const eventsRole = singlePurposeRole("events", "events.amazonaws.com", `Lets EventBridge start ${name}`, {
+    Sid: "StartWorkflow",
+    Action: "states:StartExecution",
+    Resource: workflow.arn,
   });
   new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: workflow.arn, roleArn: eventsRole.arn });
 }
