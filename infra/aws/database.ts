@@ -107,7 +107,12 @@ export function createDatabase(spec: ServiceSpec, network: Network): Database {
   return { instance, address: instance.address, masterSecretArn, identifier };
 }
 
-/** AWS Backup: daily recovery points in this region, each copied to a vault in the DR region. */
+/**
+ * Two independent copies in the DR region. RDS replicates the instance's automated backups there (snapshots
+ * and the transaction logs it ships every 5 minutes): a point-in-time restore in the DR region, minutes
+ * behind. AWS Backup also takes a daily recovery point here and copies it to a vault there: a fallback that
+ * does not depend on RDS's replication, kept as long as the PITR window.
+ */
 function createBackups(spec: ServiceSpec, instance: aws.rds.Instance, protect: boolean): void {
   const drRegion = spec.database.crossRegionBackup.awsRegion;
   const drProvider = new aws.Provider(`${spec.name}-dr`, {
@@ -156,5 +161,22 @@ function createBackups(spec: ServiceSpec, instance: aws.rds.Instance, protect: b
     `${spec.name}-backup`,
     { planId: plan.id, iamRoleArn: role.arn, resources: [instance.arn] },
     { dependsOn: attachments },
+  );
+
+  // Replicated backups of an encrypted instance need a key in the destination region.
+  const drKey = new aws.kms.Key(
+    `${spec.name}-db-backups-dr`,
+    {
+      description: `Encrypts ${spec.name}'s replicated database backups in ${drRegion}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: tagsFor(spec, `${spec.name}-db-backups-dr`),
+    },
+    { provider: drProvider, protect },
+  );
+  new aws.rds.InstanceAutomatedBackupsReplication(
+    `${spec.name}-db-backups-dr`,
+    { sourceDbInstanceArn: instance.arn, kmsKeyId: drKey.arn, retentionPeriod: retention },
+    { provider: drProvider, protect },
   );
 }

@@ -102,6 +102,7 @@ const T = {
   backupVault: "aws:backup/vault:Vault",
   backupPlan: "aws:backup/plan:Plan",
   backupSelection: "aws:backup/selection:Selection",
+  backupReplication: "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
   provider: "pulumi:providers:aws",
   repository: "aws:ecr/repository:Repository",
   image: "docker:index/image:Image",
@@ -135,6 +136,7 @@ const UNTAGGABLE = new Set([
   "aws:cloudwatch/dashboard:Dashboard",
   "aws:cloudwatch/eventTarget:EventTarget",
   "aws:sns/topicPolicy:TopicPolicy",
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
 ]);
 
 const runs = new Map<Stack, StackRun>();
@@ -583,7 +585,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
   it("copies backups to a second region only in prod", () => {
     const { all, one, spec } = stackRun(stack);
     if (stack !== "prod") {
-      for (const type of [T.backupVault, T.backupPlan, T.backupSelection, T.provider])
+      for (const type of [T.backupVault, T.backupPlan, T.backupSelection, T.backupReplication, T.provider])
         expect(all(type)).toHaveLength(0);
       return;
     }
@@ -601,6 +603,19 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       copyActions: [{ destinationVaultArn: drVault?.state.arn }],
     });
     expect(one(T.backupSelection).props.resources).toEqual([one(T.db).state.arn]);
+
+    // RDS also replicates the automated backups (snapshots + transaction logs) to the DR region, encrypted
+    // with a key of that region: point-in-time restore there, minutes behind the primary.
+    const replication = one(T.backupReplication);
+    expect(replication.opts.provider?.startsWith(provider.urn)).toBe(true);
+    expect(replication.opts.protect).toBe(true);
+    const drKey = all(T.kmsKey).find((k) => k.state.arn === replication.props.kmsKeyId);
+    expect(drKey?.opts.provider?.startsWith(provider.urn)).toBe(true);
+    expect(drKey?.props.enableKeyRotation).toBe(true);
+    expect(replication.props).toMatchObject({
+      sourceDbInstanceArn: one(T.db).state.arn,
+      retentionPeriod: spec.database.backupRetentionDays,
+    });
   });
 
   it("replaces the API's tasks when RDS rotates the database password, with single-purpose roles", () => {
