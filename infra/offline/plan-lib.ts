@@ -78,6 +78,8 @@ export interface PlanResource {
 export interface CloudPlan {
   cloud: PlanCloudName;
   environment: string;
+  /** What the plan had to assume to render this cloud (e.g. a what-if stack's placeholder certificate). */
+  assumptions?: string[];
   resources: PlanResource[];
   outputs: Record<string, unknown>;
   policy: PolicyVerdict;
@@ -101,6 +103,7 @@ export interface BuildCloudPlanInput {
   /** Undefined when the policies could not be evaluated; pass `policyError` then. */
   violations?: PolicyViolationLike[];
   policyError?: string;
+  assumptions?: string[];
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -515,6 +518,7 @@ export function buildCloudPlan(input: BuildCloudPlanInput): CloudPlan {
   return {
     cloud: input.cloud,
     environment: input.environment,
+    ...(input.assumptions && input.assumptions.length > 0 ? { assumptions: input.assumptions } : {}),
     resources,
     outputs: sanitize(input.outputs ?? {}) as Record<string, unknown>,
     policy: buildPolicyVerdict(input.violations, input.policyError),
@@ -1121,6 +1125,7 @@ export function renderText(plan: Plan, diff?: PlanDiff, options: RenderOptions =
     out.push(
       `== ${plan.project} / ${plan.stack} on ${CLOUD_LABEL[cloud.cloud]} (${cloud.environment}) — ${summaryLine(cloud)}`,
     );
+    for (const assumption of cloud.assumptions ?? []) out.push(`assumption: ${assumption}`);
     if (!options.compact) out.push(...renderTree(cloud));
     out.push("");
     out.push(...policyLines(cloud.policy));
@@ -1182,6 +1187,11 @@ export function renderMarkdown(plan: Plan, diff?: PlanDiff, options: RenderOptio
     );
   }
   out.push("");
+  for (const cloud of plan.clouds) {
+    for (const assumption of cloud.assumptions ?? []) {
+      out.push(`> **${CLOUD_LABEL[cloud.cloud]}**: ${mdEscape(assumption)}`, "");
+    }
+  }
   if (diff) {
     out.push("#### Changes against the base branch", "");
     if (isEmptyDiff(diff)) out.push("No changes.", "");

@@ -97,14 +97,31 @@ export async function planCloud(
     ...overrides,
   };
   // Validate the spec first so bad config fails with the spec's own message, naming the key.
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(`${PROJECT_NAME}:`)) raw[key.slice(PROJECT_NAME.length + 1)] = value;
+  const specOf = () => {
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (key.startsWith(`${PROJECT_NAME}:`)) raw[key.slice(PROJECT_NAME.length + 1)] = value;
+    }
+    return buildServiceSpec(raw, {
+      stack,
+      ...(config["aws:region"] ? { awsRegion: config["aws:region"] } : {}),
+    });
+  };
+  let spec = specOf();
+  const assumptions: string[] = [];
+  // A what-if rendering (a stack shown on a cloud it does not ship on) would otherwise show a violation the
+  // real stack can never have: outside dev, AWS serves HTTPS only, and the stack file of a stack that ships
+  // on Azure has no ACM certificate. Assume one, and say so.
+  const certificateKey = `${PROJECT_NAME}:certificateArn`;
+  const ownCloud = readStackConfig(stack, root)[`${PROJECT_NAME}:cloud`];
+  if (cloud === "aws" && ownCloud !== "aws" && spec.environment !== "dev" && !config[certificateKey]) {
+    config[certificateKey] =
+      `arn:aws:acm:${config["aws:region"]}:000000000000:certificate/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}`;
+    assumptions.push(
+      `what-if: this stack ships on ${ownCloud ?? "another cloud"}; on AWS it would need ${certificateKey} (HTTPS only outside dev), so a placeholder certificate is assumed`,
+    );
+    spec = specOf();
   }
-  const spec = buildServiceSpec(raw, {
-    stack,
-    ...(config["aws:region"] ? { awsRegion: config["aws:region"] } : {}),
-  });
   const { program } = await import("../program.js");
   const result = await runUnderMocks(program, { stack, config });
   // The same evaluator the policy tests use, with the stack's policy config (policies/config/<env>.json,
@@ -122,6 +139,7 @@ export async function planCloud(
   return buildCloudPlan({
     cloud,
     environment: spec.environment,
+    ...(assumptions.length > 0 ? { assumptions } : {}),
     resources: result.resources,
     outputs: result.outputs as unknown as Record<string, unknown>,
     ...(violations ? { violations } : {}),

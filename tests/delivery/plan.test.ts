@@ -49,6 +49,10 @@ function specFor(stack: Tier, cloud: PlanCloudName): ServiceSpec {
     if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
   }
   raw.cloud = cloud;
+  // The spec the plan rendered: with the certificate a what-if AWS rendering assumes (see its test).
+  if (plans.get(stack)?.clouds.find((c) => c.cloud === cloud)?.assumptions?.length)
+    raw.certificateArn ??=
+      "arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000";
   return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
 }
 
@@ -84,11 +88,9 @@ describe("offline plan for every stack on both clouds", () => {
     }
   });
 
-  // Shipped combinations (each stack on the cloud its stack file names) and the cross-cloud ones whose
-  // stack file has what that cloud needs. Staging ships on Azure, so Pulumi.staging.yaml has no ACM
-  // certificate: on AWS it would serve plain HTTP, which the staging policy config blocks (next test).
-  const passing = combos.filter(([stack, cloud]) => !(stack === "staging" && cloud === "aws"));
-  it.each(passing)("%s on %s: the policy pack is evaluated with no mandatory violation", (stack, cloud) => {
+  // Every stack on both clouds: the one its stack file names and the what-if one (with the assumption a
+  // what-if needs, next test).
+  it.each(combos)("%s on %s: the policy pack is evaluated with no mandatory violation", (stack, cloud) => {
     const { policy } = cloudPlan(stack, cloud);
     expect(policy.error).toBeUndefined();
     expect(policy.evaluated).toBe(true);
@@ -96,18 +98,26 @@ describe("offline plan for every stack on both clouds", () => {
     expect(policy.blocked).toBe(false);
   });
 
-  it("staging on AWS without a certificate is blocked by the HTTPS policy, and passes with one", async () => {
-    const { policy } = cloudPlan("staging", "aws");
-    expect(policy.blocked).toBe(true);
-    expect(
-      policy.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName),
-    ).toEqual(["aws-lb-listener-https"]);
-    const withCertificate = await collectPlan({
+  it("shows staging (shipped on Azure) on AWS with a placeholder certificate, and says so", async () => {
+    const whatIf = cloudPlan("staging", "aws");
+    expect(whatIf.assumptions).toEqual([expect.stringMatching(/^what-if: .*twincloud:certificateArn/)]);
+    const listeners = ofType(whatIf, "aws:lb/listener:Listener");
+    expect(listeners.map((l) => l.props.protocol).sort()).toEqual(["HTTP", "HTTPS"]);
+    expect(renderText(plans.get("staging")!)).toContain("assumption: what-if: this stack ships on azure");
+    expect(renderMarkdown(plans.get("staging")!)).toContain("> **AWS**: what-if: this stack ships on azure");
+    // Stacks on their own cloud, and dev anywhere (plain HTTP is allowed there), assume nothing.
+    for (const [stack, cloud] of combos) {
+      if (stack === "staging" && cloud === "aws") continue;
+      expect(cloudPlan(stack, cloud).assumptions, `${stack} on ${cloud}`).toBeUndefined();
+    }
+    // A certificate of one's own replaces the assumption.
+    const own = await collectPlan({
       stack: "staging",
       cloud: "aws",
       configOverrides: { "twincloud:certificateArn": readStackConfig("prod")["twincloud:certificateArn"]! },
     });
-    expect(withCertificate.clouds[0]?.policy).toMatchObject({ evaluated: true, blocked: false });
+    expect(own.clouds[0]?.assumptions).toBeUndefined();
+    expect(own.clouds[0]?.policy).toMatchObject({ evaluated: true, blocked: false });
   });
 
   it.each(TIERS)("%s on AWS: the resource types of the tier, matching the spec", (stack) => {
