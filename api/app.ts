@@ -18,9 +18,6 @@ import { type InvalidParam, makeProblem, ProblemError, problem, problemResponse 
 import { rateLimitHeaders, SlidingWindowRateLimiter } from "./http/rate-limit.js";
 import { routeLabel } from "./http/route.js";
 import { compileRequestValidator, type ValidationTarget } from "./http/validation.js";
-
-export { routeLabel };
-
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import {
@@ -206,15 +203,28 @@ function requestHeader(c: Context<Env>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
+const JSON_CONTENT_TYPE = "application/json";
+
 /**
  * A JSON response whose headers stay a plain record. Hono's c.json() turns two or more headers into a
  * WHATWG Headers object, which @hono/node-server then iterates back into a record (slow); a plain record
- * takes node-server's fast path. Pass names lower-case and sorted, as a Headers object would yield them,
- * so the bytes on the wire do not change. Headers middleware set through `c.res` before the handler are
- * still merged by Hono's `c.res` setter, exactly as for c.json().
+ * takes node-server's fast path. Pass `headers` names lower-case. Headers middleware set through `c.res`
+ * before the handler are still merged by Hono's `c.res` setter, exactly as for c.json().
  */
-function jsonResponse(body: unknown, status: number, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), { status, headers });
+function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": JSON_CONTENT_TYPE, ...headers },
+  });
+}
+
+/** One request in http_requests_total / http_request_duration_seconds, labelled by route pattern. */
+function observeRequest(metrics: Metrics, method: string, route: string, status: number, seconds: number) {
+  metrics.http.observe(
+    `${method} ${route} ${status}`,
+    () => ({ method, route, status: String(status) }),
+    seconds,
+  );
 }
 
 function presetHeaders(c: Context<Env>, pairs: readonly (readonly [string, string])[]): boolean {
@@ -224,7 +234,9 @@ function presetHeaders(c: Context<Env>, pairs: readonly (readonly [string, strin
   return true;
 }
 
-const LIVE_BODY = Buffer.from(JSON.stringify({ status: "ok" }));
+/** What `GET /health/live` answers, routed or through the probe below. */
+const LIVE_BODY = JSON.stringify({ status: "ok" });
+const LIVE_HEADERS = { "cache-control": "no-store" };
 
 /**
  * `GET /health/live` answered straight from the Node request listener, ahead of Hono: load-balancer and
@@ -241,18 +253,15 @@ export function createLiveProbe(deps: {
   tracing: boolean;
 }): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { metrics, lifecycle, corsEnabled, logger, tracing } = deps;
+  const body = Buffer.from(LIVE_BODY);
   const fixed: string[] = [];
-  for (const [name, value] of SECURITY_HEADERS) fixed.push(name, value);
-  fixed.push(
-    "cache-control",
-    "no-store",
-    "content-type",
-    "application/json",
-    "content-length",
-    String(LIVE_BODY.length),
-  );
-  const labels = () => ({ method: "GET", route: HEALTH_PATHS.live, status: "200" });
-  const key = `GET ${HEALTH_PATHS.live} 200`;
+  for (const [name, value] of [
+    ...SECURITY_HEADERS,
+    ["content-type", JSON_CONTENT_TYPE] as const,
+    ...Object.entries(LIVE_HEADERS),
+    ["content-length", String(body.length)] as const,
+  ])
+    fixed.push(name, value);
   return (req, res) => {
     if (req.url !== HEALTH_PATHS.live || req.method !== "GET" || tracing) return false;
     const headers = req.headers;
@@ -267,8 +276,8 @@ export function createLiveProbe(deps: {
     if (headers["accept-encoding"] !== undefined) out.push("Vary", "Accept-Encoding");
     if (lifecycle.shuttingDown) out.push("Connection", "close");
     res.writeHead(200, out);
-    res.end(LIVE_BODY);
-    metrics.http.observe(key, labels, (performance.now() - start) / 1000);
+    res.end(body);
+    observeRequest(metrics, "GET", HEALTH_PATHS.live, 200, (performance.now() - start) / 1000);
     return true;
   };
 }
@@ -348,14 +357,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     c.res = new Response(packed, { status: res.status, headers });
   };
 
-  const recordRequest = (method: string, route: string, status: number, seconds: number) => {
-    metrics.http.observe(
-      `${method} ${route} ${status}`,
-      () => ({ method, route, status: String(status) }),
-      seconds,
-    );
-  };
-
   // ---- Core: request id, security headers, compression, metrics, one log line: one middleware. ----
   app.use("*", async (c, next) => {
     const start = performance.now();
@@ -392,7 +393,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       const status = res.status;
       const seconds = (performance.now() - start) / 1000;
       const method = c.req.method;
-      recordRequest(method, route, status, seconds);
+      observeRequest(metrics, method, route, status, seconds);
       const level = status >= 500 ? "error" : HEALTH_ROUTES.has(route) ? "debug" : "info";
       if (logger.isLevelEnabled(level)) {
         logger[level](
@@ -436,8 +437,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   }
 
   // ---- Health: no auth, no rate limit. ----
-  app.get(HEALTH_PATHS.live, () =>
-    jsonResponse({ status: "ok" }, 200, { "cache-control": "no-store", "content-type": "application/json" }),
+  app.get(
+    HEALTH_PATHS.live,
+    () =>
+      new Response(LIVE_BODY, {
+        status: 200,
+        headers: { "content-type": JSON_CONTENT_TYPE, ...LIVE_HEADERS },
+      }),
   );
 
   let readyCheck: Promise<{ ok: boolean; latencyMs: number | null }> | undefined;
@@ -664,7 +670,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     const row = await tasks.get(id);
     if (!row) throw notFound(id);
     return jsonResponse(toApiTask(row), 200, {
-      "content-type": "application/json",
       etag: etagOf(row.version),
     }) as never;
   });
@@ -696,7 +701,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
       metrics.tasksCreated.inc();
       if (row.status === "done") metrics.tasksCompleted.inc();
       return jsonResponse(toApiTask(row), 201, {
-        "content-type": "application/json",
         etag: etagOf(row.version),
         location: `/v1/tasks/${row.id}`,
       }) as never;
@@ -753,7 +757,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     if (outcome.kind === "replay") {
       const { stored } = outcome;
       const headers: Record<string, string> = {
-        "Content-Type": "application/json",
+        "Content-Type": JSON_CONTENT_TYPE,
         "Idempotent-Replayed": "true",
       };
       if (stored.etag) headers.ETag = stored.etag;
@@ -763,7 +767,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     metrics.tasksCreated.inc();
     if (outcome.row.status === "done") metrics.tasksCompleted.inc();
     return c.body(outcome.body, 201, {
-      "Content-Type": "application/json",
+      "Content-Type": JSON_CONTENT_TYPE,
       ETag: outcome.etag,
       Location: outcome.location,
     }) as never;
@@ -799,7 +803,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     const row = result.value;
     if (row.status === "done" && row.previous_status !== "done") metrics.tasksCompleted.inc();
     return jsonResponse(toApiTask(row), 200, {
-      "content-type": "application/json",
       etag: etagOf(row.version),
     }) as never;
   });

@@ -143,9 +143,6 @@ export async function startServer(
       if (!liveProbe(req, res)) void honoListener(req, res);
     },
   );
-  server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = headersTimeout;
-  server.requestTimeout = headersTimeout + config.REQUEST_TIMEOUT_MS;
 
   const metricsServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     if ((req.method === "GET" || req.method === "HEAD") && req.url?.split("?")[0] === "/metrics") {
