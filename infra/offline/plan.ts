@@ -46,6 +46,10 @@ const PROVIDER_DEFAULTS: Record<string, string> = {
   "azure-native:location": "westeurope",
 };
 
+/** The ACM certificate a what-if AWS rendering assumes when the stack file has none (account 0: not real). */
+export const whatIfCertificateArn = (region: string) =>
+  `arn:aws:acm:${region}:000000000000:certificate/00000000-0000-0000-0000-000000000000`;
+
 export class PlanUsageError extends Error {
   override name = "PlanUsageError";
 }
@@ -115,8 +119,7 @@ export async function planCloud(
   const certificateKey = `${PROJECT_NAME}:certificateArn`;
   const ownCloud = readStackConfig(stack, root)[`${PROJECT_NAME}:cloud`];
   if (cloud === "aws" && ownCloud !== "aws" && spec.environment !== "dev" && !config[certificateKey]) {
-    config[certificateKey] =
-      `arn:aws:acm:${config["aws:region"]}:000000000000:certificate/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}`;
+    config[certificateKey] = whatIfCertificateArn(config["aws:region"] ?? PROVIDER_DEFAULTS["aws:region"]!);
     assumptions.push(
       `what-if: this stack ships on ${ownCloud ?? "another cloud"}; on AWS it would need ${certificateKey} (HTTPS only outside dev), so a placeholder certificate is assumed`,
     );

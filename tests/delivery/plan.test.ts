@@ -15,6 +15,7 @@ import {
   PlanUsageError,
   parseCliArgs,
   readStackConfig,
+  whatIfCertificateArn,
 } from "../../infra/offline/plan.js";
 import {
   buildCloudPlan,
@@ -51,8 +52,7 @@ function specFor(stack: Tier, cloud: PlanCloudName): ServiceSpec {
   raw.cloud = cloud;
   // The spec the plan rendered: with the certificate a what-if AWS rendering assumes (see its test).
   if (plans.get(stack)?.clouds.find((c) => c.cloud === cloud)?.assumptions?.length)
-    raw.certificateArn ??=
-      "arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000";
+    raw.certificateArn ??= whatIfCertificateArn(config["aws:region"] ?? "eu-west-1");
   return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
 }
 
