@@ -309,7 +309,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
    */
   const openapiRoute = <R extends RouteConfig>(route: R, handler: RouteHandler<R, Env>) => {
     app.openAPIRegistry.registerPath(route);
-    const validate = compileRequestValidator(route, requestHeader as never, failValidation);
+    const validate = compileRequestValidator(route, requestHeader, failValidation);
     const path = route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
     app.on(route.method, path, async (c, next) => {
       const pending = validate(c);

@@ -20,22 +20,22 @@ const unsupportedMediaType = () => new HTTPException(415, { message: "Unsupporte
  * are supported (query, path, headers, a required JSON body); anything else is refused when the route is
  * registered, so a new kind of route cannot silently skip validation.
  */
-export function compileRequestValidator(
+export function compileRequestValidator<C extends Context>(
   route: RouteConfig,
-  readHeader: (c: Context, lowerCaseName: string) => string | undefined,
+  readHeader: (c: C, lowerCaseName: string) => string | undefined,
   fail: (target: ValidationTarget, error: ZodError) => never,
-): (c: Context) => undefined | Promise<void> {
+): (c: C) => undefined | Promise<void> {
   const request = route.request ?? {};
   const { query, params, headers, body, cookies } = request;
   const where = `${route.method.toUpperCase()} ${route.path}`;
   if (cookies) throw new Error(`${where}: cookie parameters are not supported by compileRequestValidator`);
-  const check = (c: Context, target: ValidationTarget, schema: ZodType, value: unknown) => {
+  const check = (c: C, target: ValidationTarget, schema: ZodType, value: unknown) => {
     const result = schema.safeParse(value);
     if (!result.success) fail(target, result.error);
     c.req.addValidatedData(target, result.data as object);
   };
 
-  const steps: ((c: Context) => void)[] = [];
+  const steps: ((c: C) => void)[] = [];
   if (query) {
     const schema = query as ZodType;
     steps.push((c) => {
@@ -101,9 +101,9 @@ export function compileRequestValidator(
 }
 
 /** A body without a Content-Type is refused (415) unless it is empty. */
-async function hasBody(
-  c: Context,
-  readHeader: (c: Context, lowerCaseName: string) => string | undefined,
+async function hasBody<C extends Context>(
+  c: C,
+  readHeader: (c: C, lowerCaseName: string) => string | undefined,
 ): Promise<boolean> {
   const length = readHeader(c, "content-length");
   if (length !== undefined && readHeader(c, "transfer-encoding") === undefined) return Number(length) > 0;
