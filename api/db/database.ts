@@ -53,11 +53,6 @@ export class Database {
     return this.#inFlight;
   }
 
-  /** True while recent connection attempts failed (operations fail fast). */
-  get unreachable(): boolean {
-    return Date.now() < this.#unreachableUntil;
-  }
-
   async run<T>(operation: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
     if (this.#unreachableUntil !== 0) {
       if (Date.now() < this.#unreachableUntil) {

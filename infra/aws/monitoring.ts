@@ -260,7 +260,7 @@ export interface MonitoredResources {
 }
 
 /** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
-export const BACKUP_JOB_FAILED_ID = "backup-job-failed";
+const BACKUP_JOB_FAILED_ID = "backup-job-failed";
 
 function dimensionsFor(target: AlarmTarget, r: MonitoredResources): Record<string, pulumi.Input<string>> {
   switch (target) {
@@ -415,9 +415,10 @@ function watchBackupJobs(
   accountId: pulumi.Input<string>,
 ): void {
   const name = `${spec.name}-${BACKUP_JOB_FAILED_ID}`;
+  const runbook = `${RUNBOOK_PATH}#${BACKUP_JOB_FAILED_ID}`;
   const rule = new aws.cloudwatch.EventRule(name, {
     name,
-    description: `An AWS Backup job or cross-region copy of ${spec.name}'s database failed. Runbook: ${RUNBOOK_PATH}#${BACKUP_JOB_FAILED_ID}`,
+    description: `An AWS Backup job or cross-region copy of ${spec.name}'s database failed. Runbook: ${runbook}`,
     eventPattern: pulumi.jsonStringify({
       source: ["aws.backup"],
       "detail-type": ["Backup Job State Change", "Copy Job State Change"],
@@ -430,7 +431,7 @@ function watchBackupJobs(
     arn: topic.arn,
     inputTransformer: {
       inputPaths: { kind: "$.detail-type", state: "$.detail.state", reason: "$.detail.statusMessage" },
-      inputTemplate: `"${name}: <kind> <state> (<reason>). Runbook: ${RUNBOOK_PATH}#${BACKUP_JOB_FAILED_ID}"`,
+      inputTemplate: `"${name}: <kind> <state> (<reason>). Runbook: ${runbook}"`,
     },
   });
   new aws.sns.TopicPolicy(`${spec.name}-alerts`, {
