@@ -37,7 +37,13 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { HEALTH_PATHS } from "../../api/config.js";
 import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec.js";
-import { finalStage, lastOf, parseDockerfile, stageEnv } from "../container/dockerfile.js";
+import {
+  execCommand,
+  finalStage,
+  nodeScriptIndex,
+  parseDockerfile,
+  stageEnv,
+} from "../container/dockerfile.js";
 import { freePort, type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
 import { checkTargets, latencySummary, type Measurement, resultsTable, targetsTable } from "./stats.js";
 
@@ -116,9 +122,8 @@ const roundS = Math.ceil(durationS / rounds);
  */
 const dockerfile = parseDockerfile(readFileSync(join(REPO, "Dockerfile"), "utf8"));
 function imageNodeFlags(): string[] {
-  const runtime = finalStage(dockerfile);
-  const argv = [...(lastOf(runtime, "ENTRYPOINT")?.json ?? []), ...(lastOf(runtime, "CMD")?.json ?? [])];
-  const script = argv.findIndex((arg, index) => index > 0 && !arg.startsWith("-"));
+  const argv = execCommand(finalStage(dockerfile));
+  const script = nodeScriptIndex(argv);
   return argv.slice(1, script === -1 ? undefined : script);
 }
 const nodeFlags = [...imageNodeFlags(), ...(args["node-options"] ? args["node-options"].split(/\s+/) : [])];

@@ -219,6 +219,15 @@ export const finalStage = (dockerfile: Dockerfile): Stage => dockerfile.stages.a
 export const lastOf = (stage: Stage, name: string): Instruction | undefined =>
   stage.instructions.findLast((instruction) => instruction.name === name);
 
+/** A stage's exec-form command: ENTRYPOINT argv + CMD argv (a shell-form instruction contributes nothing). */
+export function execCommand(stage: Stage): string[] {
+  return [...(lastOf(stage, "ENTRYPOINT")?.json ?? []), ...(lastOf(stage, "CMD")?.json ?? [])];
+}
+
+/** In `node [--flags] script ...`, the index of the script: the first argument after node that is no option. */
+export const nodeScriptIndex = (argv: readonly string[]): number =>
+  argv.findIndex((arg, index) => index > 0 && !arg.startsWith("-"));
+
 /** The ENV a stage sets (its own instructions, in order; a stage built FROM another inherits its ENV). */
 export function stageEnv(dockerfile: Dockerfile, stage: Stage): Record<string, string> {
   const parent = findStage(dockerfile, stage.base, stage.index);

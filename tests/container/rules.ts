@@ -7,11 +7,13 @@ import { join, posix, relative } from "node:path";
 import {
   copyPaths,
   type Dockerfile,
+  execCommand,
   finalStage,
   findStage,
   healthcheckCommand,
   type Instruction,
   lastOf,
+  nodeScriptIndex,
   parseKeyValues,
   type Stage,
   stageEnv,
@@ -123,11 +125,11 @@ function effectiveCommand(stage: Stage): { argv?: string[]; problems: string[] }
   }
   if (!cmd && !entrypoint) problems.push("the final stage sets neither ENTRYPOINT nor CMD");
   if (problems.length > 0) return { problems };
-  return { argv: [...(entrypoint?.json ?? []), ...(cmd?.json ?? [])], problems };
+  return { argv: execCommand(stage), problems };
 }
 
-/** The first argument of `node [--flags] script` that is not a node option. */
-const nodeScript = (argv: string[]) => argv.slice(1).find((arg) => !arg.startsWith("-"));
+/** The script of `node [--flags] script`. */
+const nodeScript = (argv: string[]): string | undefined => argv[nodeScriptIndex(argv)];
 
 export const RULES: Rule[] = [
   {
