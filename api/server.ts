@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { getRequestListener } from "@hono/node-server";
 import type { Sql } from "postgres";
 import { createApp, createLiveProbe, IDEMPOTENCY_TTL_HOURS, type Lifecycle } from "./app.js";
-import { ApiKeyVerifier, ensureApiKey } from "./auth/keys.js";
+import { ApiKeyVerifier, ensureBootstrapKey } from "./auth/keys.js";
 import type { ApiConfig } from "./config.js";
 import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
 import { Database } from "./db/database.js";
@@ -102,8 +102,17 @@ export async function startServer(
     if (options.migrate !== false)
       await migrateWithRetry(sql, logger, options.startupDatabaseWaitMs ?? 60_000);
     if (config.BOOTSTRAP_API_KEY) {
-      await ensureApiKey(sql, config.BOOTSTRAP_API_KEY);
-      logger.info("bootstrap API key ensured");
+      // Logs the key's id and what happened, never the key (nor its prefix).
+      const bootstrap = await ensureBootstrapKey(sql, config.BOOTSTRAP_API_KEY);
+      const fields = { keyId: bootstrap.id, revokedPrevious: bootstrap.revokedPrevious };
+      if (bootstrap.outcome === "revoked") {
+        logger.warn(
+          fields,
+          "BOOTSTRAP_API_KEY is revoked (rotated since, or revoked by an operator) and stays revoked: rotate the bootstrap key to get a working one",
+        );
+      } else {
+        logger.info({ ...fields, outcome: bootstrap.outcome }, "bootstrap API key ensured");
+      }
     }
   } catch (error) {
     await closeSql(sql, 2).catch(() => undefined);

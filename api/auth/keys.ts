@@ -18,11 +18,21 @@ export interface ApiKeyRecord extends ApiKeyPrincipal {
   revokedAt: Date | null;
 }
 
-const KEY_PREFIX = "tc_";
+/** Every key we issue starts with this (the infrastructure generates the bootstrap key in the same format). */
+export const API_KEY_PREFIX = "tc_";
+/** Random bytes per key: 256 bits. */
+export const API_KEY_BYTES = 32;
+/** The format of the keys we issue: `tc_` + the base64url form of 32 random bytes (43 characters). */
+export const ISSUED_API_KEY = /^tc_[A-Za-z0-9_-]{43}$/;
+
+/** `tc_` + the base64url (no padding) form of `bytes`. */
+export function formatApiKey(bytes: Uint8Array): string {
+  return API_KEY_PREFIX + Buffer.from(bytes).toString("base64url");
+}
 
 /** 32 random bytes (256 bits) → `tc_` + 43 base64url characters. */
 export function generateApiKey(): string {
-  return KEY_PREFIX + randomBytes(32).toString("base64url");
+  return formatApiKey(randomBytes(API_KEY_BYTES));
 }
 
 /**
@@ -63,12 +73,63 @@ export async function insertApiKey(
   };
 }
 
-/** Make sure `key` exists with every scope (BOOTSTRAP_API_KEY); un-revokes it if needed. */
-export async function ensureApiKey(sql: Sql, key: string, name = "bootstrap"): Promise<void> {
-  await sql`
-    insert into api_keys (name, key_hash, prefix, scopes)
-    values (${name}, ${hashApiKey(key)}, ${key.slice(0, 8)}, ${pgTextArray(SCOPES)}::text[])
-    on conflict (key_hash) do update set scopes = excluded.scopes, revoked_at = null`;
+/**
+ * The name that marks the bootstrap key (BOOTSTRAP_API_KEY). Reserved: `npm run apikey -- create` refuses it,
+ * because every key with this name except the configured one is revoked when the bootstrap key rotates.
+ */
+export const BOOTSTRAP_KEY_NAME = "bootstrap";
+
+export interface BootstrapKeyResult {
+  /**
+   * `created`: a new (rotated or first) key, now the only active bootstrap key. `active`: already known and
+   * active (a restart or another replica); its scopes are restored to all. `revoked`: known but revoked
+   * (superseded by a rotation, or revoked by an operator): it stays revoked, nothing changes.
+   */
+  outcome: "created" | "active" | "revoked";
+  /** The key's id (never the key). */
+  id: string;
+  /** How many previous bootstrap keys this call revoked (a rotation). */
+  revokedPrevious: number;
+}
+
+/** Serialises concurrent start-ups (replicas) ensuring the bootstrap key: an arbitrary, fixed lock id. */
+const BOOTSTRAP_LOCK_ID = 0x7463_626b; // "tcbk"
+
+/**
+ * Make `key` (BOOTSTRAP_API_KEY) the one active bootstrap key, with every scope, in one transaction:
+ * - an unknown key is inserted and every other active bootstrap key is revoked: rotating the secret rotates
+ *   the key, the previous one stops working (within API_KEY_CACHE_TTL_MS on replicas still running);
+ * - a known active key keeps working (restarts, more replicas) and gets every scope back;
+ * - a known revoked key stays revoked and changes nothing: a replica still configured with a superseded key
+ *   (an old task definition or revision starting late) cannot undo a rotation, and an operator's revocation
+ *   is not undone by the next scale-out. Retire a leaked bootstrap key by rotating it.
+ */
+export async function ensureBootstrapKey(sql: Sql, key: string): Promise<BootstrapKeyResult> {
+  const hash = hashApiKey(key);
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_ID})`;
+    const [known] = await tx<{ id: string; revoked_at: Date | null }[]>`
+      select id, revoked_at from api_keys where key_hash = ${hash}`;
+    if (known?.revoked_at) return { outcome: "revoked", id: known.id, revokedPrevious: 0 };
+    let id: string;
+    if (known) {
+      await tx`
+        update api_keys set name = ${BOOTSTRAP_KEY_NAME}, scopes = ${pgTextArray(SCOPES)}::text[]
+        where id = ${known.id}`;
+      id = known.id;
+    } else {
+      const [row] = await tx<{ id: string }[]>`
+        insert into api_keys (name, key_hash, prefix, scopes)
+        values (${BOOTSTRAP_KEY_NAME}, ${hash}, ${key.slice(0, 8)}, ${pgTextArray(SCOPES)}::text[])
+        returning id`;
+      id = row!.id;
+    }
+    const revoked = await tx`
+      update api_keys set revoked_at = now()
+      where name = ${BOOTSTRAP_KEY_NAME} and id <> ${id} and revoked_at is null
+      returning id`;
+    return { outcome: known ? "active" : "created", id, revokedPrevious: revoked.length };
+  }) as Promise<BootstrapKeyResult>;
 }
 
 export async function listApiKeys(sql: Sql): Promise<ApiKeyRecord[]> {

@@ -3,7 +3,14 @@
  * The key is printed once at creation; only its SHA-256 hash is stored.
  */
 import { parseArgs } from "node:util";
-import { insertApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from "../auth/keys.js";
+import {
+  BOOTSTRAP_KEY_NAME,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  SCOPES,
+  type Scope,
+} from "../auth/keys.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { closeSql, createSql } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
@@ -39,6 +46,12 @@ async function run(argv: string[]): Promise<number> {
         .filter(Boolean);
       if (!name || name.length > 100) {
         console.error(`--name is required (1-100 characters)\n${USAGE}`);
+        return 2;
+      }
+      if (name === BOOTSTRAP_KEY_NAME) {
+        console.error(
+          `--name ${BOOTSTRAP_KEY_NAME} is reserved for BOOTSTRAP_API_KEY (such keys are revoked when it rotates)`,
+        );
         return 2;
       }
       const unknown = scopes.filter((s) => !SCOPES.includes(s as Scope));

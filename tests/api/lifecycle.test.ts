@@ -133,6 +133,9 @@ describe("graceful shutdown (SIGTERM)", () => {
 
     expect(await proc.exit).toBe(0);
     expect(proc.stdout()).toContain("shutdown complete");
+    // The real entry point's logs name the bootstrap key's id, never the key.
+    expect(proc.stdout()).toContain("bootstrap API key ensured");
+    expect(`${proc.stdout()}${proc.stderr()}`).not.toContain(key);
     const sql = postgres(db.url, { max: 1 });
     const [row] = await sql`select count(*)::int as n from tasks where title like 'in flight %'`;
     // The pool was closed: no connection of the API's application_name is left.
