@@ -1,0 +1,607 @@
+/**
+ * Rehearsal on the real Pulumi engine, offline:
+ *
+ *   npm run rehearse -- --stack <dev|staging|prod> [--cloud aws|azure] [--upgrade-from <git-ref>] [--keep]
+ *                       [--out <dir>] [--root <dir>]
+ *
+ * The real CLI (tools/rehearse/cli.ts), its Node.js language host and policy-pack host, a local file backend and
+ * a passphrase secrets provider in a temporary directory, and the stub provider plugins in
+ * tools/rehearse/providers/bin (found by the engine on PATH, as "ambient" plugins; nothing is downloaded). Steps:
+ * preview with the policy pack exactly as CI runs it, up with the same pack, a preview that must show no change,
+ * and for prod a destroy that `protect` must refuse. Any failure exits non-zero with the CLI's own output.
+ *
+ * --upgrade-from <ref> first deploys <ref>'s program (a git worktree) into the stack and fails when the current
+ *   tree would replace or delete a protected or stateful resource (tools/rehearse/stateful.ts).
+ * --keep      keeps the temporary directory (state, PULUMI_HOME, project) and prints how to use it.
+ * --out <dir> writes each step's CLI output to <dir>/<step>.txt (the preview's diff for a PR comment).
+ * --root <dir> rehearses another checkout (tests use a copy with a changed Pulumi.yaml).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { NoCliError, type PulumiCli, resolvePulumiCli } from "./cli.js";
+import { type PreviewStep, STATEFUL_TYPES, stepType, unsafeSteps } from "./stateful.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PROJECT = "twincloud";
+const PASSPHRASE = "twincloud-rehearsal-only";
+/** Per step; a hung engine or provider must not hang CI. */
+const STEP_TIMEOUT_MS = 10 * 60_000;
+
+/** Operator values the shipped stack files may lack, and the clearly fake values a rehearsal puts in their place. */
+const REGION_DEFAULTS: Record<string, string> = {
+  "aws:region": "eu-west-1",
+  "azure-native:location": "westeurope",
+};
+export const REHEARSAL_ALERT_EMAIL = "rehearsal-alerts@example.invalid";
+export const rehearsalDomainName = (stack: string) => `${stack}.rehearsal.twincloud.invalid`;
+
+export interface RehearseOptions {
+  stack: string;
+  cloud?: "aws" | "azure";
+  upgradeFrom?: string;
+  keep: boolean;
+  out?: string;
+  root: string;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function parseCli(argv: string[]): RehearseOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string" },
+      cloud: { type: "string" },
+      "upgrade-from": { type: "string" },
+      keep: { type: "boolean", default: false },
+      out: { type: "string" },
+      root: { type: "string" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.stack) throw new UsageError("--stack <dev|staging|prod> is required");
+  if (values.cloud !== undefined && values.cloud !== "aws" && values.cloud !== "azure") {
+    throw new UsageError(`--cloud must be aws or azure, not ${values.cloud}`);
+  }
+  const root = path.resolve(values.root ?? REPO_ROOT);
+  if (!existsSync(path.join(root, `Pulumi.${values.stack}.yaml`))) {
+    throw new UsageError(`no stack file Pulumi.${values.stack}.yaml in ${root}`);
+  }
+  return {
+    stack: values.stack,
+    ...(values.cloud ? { cloud: values.cloud as "aws" | "azure" } : {}),
+    ...(values["upgrade-from"] ? { upgradeFrom: values["upgrade-from"] } : {}),
+    keep: values.keep ?? false,
+    ...(values.out ? { out: path.resolve(values.out) } : {}),
+    root,
+  };
+}
+
+type Config = Record<string, unknown>;
+
+export interface StackSetup {
+  config: Config;
+  /** Keys whose shipped value is a `secure:` ciphertext for another passphrase: set again as rehearsal secrets. */
+  secrets: string[];
+  assumptions: string[];
+  cloud: string;
+  environment: string;
+}
+
+function declaredKeys(root: string): Set<string> {
+  const project = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    config?: Config;
+  } | null;
+  return new Set(Object.keys(project?.config ?? {}));
+}
+
+/** The shipped stack file's config, with `--cloud` applied and rehearsal values where operator values are missing. */
+export async function stackSetup(root: string, stack: string, cloudOverride?: string): Promise<StackSetup> {
+  const shipped = parseYaml(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Config;
+  } | null;
+  const config: Config = {};
+  const secrets: string[] = [];
+  for (const [key, value] of Object.entries(shipped?.config ?? {})) {
+    const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (value && typeof value === "object" && "secure" in value) secrets.push(full);
+    else config[full] = value;
+  }
+  const assumptions: string[] = secrets.map(
+    (key) => `${key}: the shipped value is encrypted for the real stack; a rehearsal secret is used instead`,
+  );
+  if (cloudOverride) config[`${PROJECT}:cloud`] = cloudOverride;
+  const cloud = String(config[`${PROJECT}:cloud`] ?? "");
+  const environment = String(config[`${PROJECT}:environment`] ?? stack);
+  const assume = (key: string, value: string, why: string) => {
+    config[key] = value;
+    assumptions.push(`${key} = ${value} (rehearsal value: ${why})`);
+  };
+  if (cloud === "aws" && config["aws:region"] === undefined) {
+    assume("aws:region", REGION_DEFAULTS["aws:region"]!, "the stack file sets no AWS region");
+  }
+  if (cloud === "azure" && config["azure-native:location"] === undefined) {
+    assume(
+      "azure-native:location",
+      REGION_DEFAULTS["azure-native:location"]!,
+      "the stack file sets no location",
+    );
+  }
+  if (cloud === "aws" && environment !== "dev" && config[`${PROJECT}:certificateArn`] === undefined) {
+    // The offline plan's what-if certificate (loaded only here: the plan module pulls in the mocks).
+    const { whatIfCertificateArn } = await import("../../infra/offline/plan.js");
+    assume(
+      `${PROJECT}:certificateArn`,
+      whatIfCertificateArn(String(config["aws:region"])),
+      `the stack file has no ACM certificate; account 0, not a real certificate (HTTPS only outside dev)`,
+    );
+  }
+  if (config[`${PROJECT}:alertEmail`] === undefined) {
+    assume(`${PROJECT}:alertEmail`, REHEARSAL_ALERT_EMAIL, "the stack file names no alert address");
+  }
+  if (declaredKeys(root).has(`${PROJECT}:domainName`) && config[`${PROJECT}:domainName`] === undefined) {
+    assume(
+      `${PROJECT}:domainName`,
+      rehearsalDomainName(stack),
+      "the stack file names no domain (.invalid TLD)",
+    );
+  }
+  return { config, secrets, assumptions, cloud, environment };
+}
+
+/**
+ * A project directory for the engine: symlinks to every top-level entry of `root`, but its own Pulumi.yaml
+ * and stack file, so `pulumi stack init` / `config set` never write into the checkout. Node resolves the
+ * symlinks to the real files, so the program, tsconfig and node_modules are the checkout's.
+ */
+export function projectFarm(root: string, dest: string): string {
+  mkdirSync(dest, { recursive: true });
+  for (const entry of readdirSync(root)) {
+    if (entry === ".git" || /^Pulumi\..+\.yaml$/.test(entry) || entry === "Pulumi.yaml") continue;
+    symlinkSync(path.join(root, entry), path.join(dest, entry));
+  }
+  cpSync(path.join(root, "Pulumi.yaml"), path.join(dest, "Pulumi.yaml"));
+  return dest;
+}
+
+export interface StepResult {
+  name: string;
+  command: string;
+  code: number | null;
+  output: string;
+  seconds: number;
+}
+
+export class StepFailure extends Error {
+  override name = "StepFailure";
+  constructor(
+    message: string,
+    readonly step?: StepResult,
+  ) {
+    super(message);
+  }
+}
+
+interface Runner {
+  cli: PulumiCli;
+  env: NodeJS.ProcessEnv;
+  steps: StepResult[];
+  out?: string;
+  log: (line: string) => void;
+}
+
+function runStep(
+  runner: Runner,
+  name: string,
+  cwd: string,
+  args: string[],
+  options: { quiet?: boolean } = {},
+): Promise<StepResult> {
+  const started = performance.now();
+  const command = `pulumi ${args.join(" ")}`;
+  if (!options.quiet) runner.log(`rehearse: ${name}: ${command}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(runner.cli.pulumi, args, { cwd, env: runner.env, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const result: StepResult = {
+        name,
+        command,
+        code,
+        output: Buffer.concat(chunks).toString("utf8"),
+        seconds: (performance.now() - started) / 1000,
+      };
+      if (!options.quiet) {
+        runner.steps.push(result);
+        runner.log(`rehearse: ${name}: exit ${code} in ${result.seconds.toFixed(1)} s`);
+      }
+      if (runner.out) {
+        mkdirSync(runner.out, { recursive: true });
+        writeFileSync(path.join(runner.out, `${name}.txt`), result.output);
+      }
+      resolve(result);
+    });
+  });
+}
+
+async function mustSucceed(runner: Runner, name: string, cwd: string, args: string[], quiet = false) {
+  const result = await runStep(runner, name, cwd, args, { quiet });
+  if (result.code !== 0) throw new StepFailure(`${name} failed (exit ${result.code})`, result);
+  return result;
+}
+
+/** `[mandatory]  rule  (type: name)` lines of the CLI's Policies section, by enforcement level. */
+export function policyVerdicts(output: string): { level: string; rule: string }[] {
+  const verdicts: { level: string; rule: string }[] = [];
+  for (const match of output.matchAll(/^\s*- \[(mandatory|advisory|remediate)\]\s+(\S+)/gm)) {
+    verdicts.push({ level: match[1]!, rule: match[2]! });
+  }
+  return verdicts;
+}
+
+/** The CLI's "Resources:" summary block, one line per operation. */
+export function resourceSummary(output: string): string[] {
+  const lines = output.split("\n");
+  const start = lines.findIndex((line) => line.trim() === "Resources:");
+  if (start < 0) return [];
+  const block: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.trim()) break;
+    block.push(line.trim());
+  }
+  return block;
+}
+
+function countByPackage(deployment: { resources?: { type: string }[] }): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const resource of deployment.resources ?? []) {
+    const pkg = resource.type.startsWith("pulumi:providers:") ? "(providers)" : resource.type.split(":")[0]!;
+    counts[pkg] = (counts[pkg] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export function rehearsalEnv(cli: PulumiCli, tmp: string, root: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // No cloud or Pulumi Cloud credentials, no inherited backend: the rehearsal must not reach anything.
+    if (/^(PULUMI_|AWS_|ARM_|AZURE_)/.test(key)) continue;
+    env[key] = value;
+  }
+  const providers =
+    process.env.TWINCLOUD_REHEARSE_PROVIDERS ?? path.join(root, "tools/rehearse/providers/bin");
+  return {
+    ...env,
+    // Stub providers first, then the CLI's own directory (its language host), then the rest.
+    PATH: [providers, cli.binDir, env.PATH ?? ""].join(path.delimiter),
+    PULUMI_HOME: path.join(tmp, "home"),
+    PULUMI_BACKEND_URL: pathToFileURL(path.join(tmp, "state")).href,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SELF_MANAGED_STATE_NO_LEGACY_WARNING: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    NO_COLOR: "1",
+  };
+}
+
+const COMMON = ["--non-interactive", "--color", "never"];
+
+function policyArgs(root: string, stack: string, environment: string): string[] {
+  // CI passes policies/config/<stack>.json; a stack named otherwise falls back to its tier's file.
+  const byStack = `policies/config/${stack}.json`;
+  const file = existsSync(path.join(root, byStack)) ? byStack : `policies/config/${environment}.json`;
+  return ["--policy-pack", "policies", "--policy-pack-config", file];
+}
+
+function writeStackFile(project: string, stack: string, config: Config, extra: Record<string, unknown> = {}) {
+  writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), stringifyYaml({ ...extra, config }));
+}
+
+async function initStack(runner: Runner, project: string, options: RehearseOptions, setup: StackSetup) {
+  writeStackFile(project, options.stack, setup.config);
+  await mustSucceed(runner, "stack-init", project, [
+    "stack",
+    "init",
+    options.stack,
+    "--secrets-provider",
+    "passphrase",
+    ...COMMON,
+  ]);
+  for (const key of setup.secrets) {
+    await mustSucceed(
+      runner,
+      "config-secret",
+      project,
+      ["config", "set", "--secret", key, `rehearsal-secret-${key.split(":").pop()}`, ...COMMON],
+      true,
+    );
+  }
+}
+
+function git(root: string, args: string[]) {
+  const result = spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
+  if (result.status !== 0) throw new StepFailure(`git ${args.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Deploys <ref>'s program into the stack, then checks what the current tree's preview would do to it. */
+async function upgradeFrom(runner: Runner, options: RehearseOptions, tmp: string, project: string) {
+  const ref = options.upgradeFrom!;
+  const worktree = path.join(tmp, "base-worktree");
+  git(options.root, ["worktree", "add", "--detach", "--force", worktree, ref]);
+  try {
+    if (!existsSync(path.join(worktree, "node_modules"))) {
+      symlinkSync(path.join(options.root, "node_modules"), path.join(worktree, "node_modules"));
+    }
+    const baseProject = projectFarm(worktree, path.join(tmp, "base-project"));
+    const stackFile = existsSync(path.join(worktree, `Pulumi.${options.stack}.yaml`))
+      ? worktree
+      : options.root;
+    const baseSetup = await stackSetup(stackFile, options.stack, options.cloud);
+    for (const line of baseSetup.assumptions) runner.log(`assumption (${ref}): ${line}`);
+    await initStack(runner, baseProject, options, baseSetup);
+    await mustSucceed(runner, "base-up", baseProject, ["up", "--yes", "--skip-preview", ...COMMON]);
+    // The stack's passphrase salt lives in its stack file: carry it to the current tree's copy.
+    const baseFile = parseYaml(
+      readFileSync(path.join(baseProject, `Pulumi.${options.stack}.yaml`), "utf8"),
+    ) as {
+      encryptionsalt?: string;
+    };
+    return baseFile.encryptionsalt;
+  } finally {
+    if (!options.keep) {
+      spawnSync("git", ["-C", options.root, "worktree", "remove", "--force", worktree]);
+      spawnSync("git", ["-C", options.root, "worktree", "prune"]);
+    }
+    void project;
+  }
+}
+
+export interface Summary {
+  stack: string;
+  cloud: string;
+  environment: string;
+  cli: string;
+  assumptions: string[];
+  steps: { name: string; seconds: number; code: number | null }[];
+  previewResources: string[];
+  resources: Record<string, number>;
+  verdicts: { level: string; rule: string }[];
+  upgrade?: { from: string; steps: { op: string; type: string; urn: string }[] };
+  seconds: number;
+}
+
+export async function rehearse(options: RehearseOptions, log = (line: string) => console.error(line)) {
+  const started = performance.now();
+  const cli = resolvePulumiCli({ log });
+  const tmp = mkdtempSync(path.join(tmpdir(), `twincloud-rehearse-${options.stack}-`));
+  const runner: Runner = {
+    cli,
+    env: rehearsalEnv(cli, tmp, options.root),
+    steps: [],
+    log,
+    ...(options.out ? { out: options.out } : {}),
+  };
+  log(`rehearse: pulumi ${cli.version} (${cli.source}: ${cli.pulumi}); state in ${tmp}`);
+  try {
+    const setup = await stackSetup(options.root, options.stack, options.cloud);
+    for (const line of setup.assumptions) log(`assumption: ${line}`);
+    if (options.cloud) log(`override: ${PROJECT}:cloud = ${options.cloud} (--cloud)`);
+    const project = projectFarm(options.root, path.join(tmp, "project"));
+    mkdirSync(path.join(tmp, "state"), { recursive: true });
+    await mustSucceed(runner, "login", project, ["login", runner.env.PULUMI_BACKEND_URL!, ...COMMON], true);
+
+    let upgrade: Summary["upgrade"];
+    if (options.upgradeFrom) {
+      const salt = await upgradeFrom(runner, options, tmp, project);
+      writeStackFile(project, options.stack, setup.config, salt ? { encryptionsalt: salt } : {});
+      await mustSucceed(runner, "select", project, ["stack", "select", options.stack, ...COMMON], true);
+      for (const key of setup.secrets) {
+        await mustSucceed(
+          runner,
+          "config-secret",
+          project,
+          ["config", "set", "--secret", key, `rehearsal-secret-${key.split(":").pop()}`, ...COMMON],
+          true,
+        );
+      }
+      const result = await runStep(runner, "upgrade-preview", project, ["preview", "--json", ...COMMON]);
+      let steps: PreviewStep[];
+      try {
+        steps =
+          (JSON.parse(result.output.slice(result.output.indexOf("{"))) as { steps?: PreviewStep[] }).steps ??
+          [];
+      } catch {
+        throw new StepFailure(`upgrade-preview failed (exit ${result.code}): no JSON step list`, result);
+      }
+      const listed = steps.filter((step) => step.op !== "same");
+      upgrade = {
+        from: options.upgradeFrom,
+        steps: listed.map((step) => ({ op: step.op, type: stepType(step), urn: step.urn })),
+      };
+      const unsafe = unsafeSteps(steps);
+      if (result.code !== 0 || unsafe.length > 0) {
+        const lines = listed.map((step) => {
+          const flag = unsafe.includes(step) ? "UNSAFE " : "       ";
+          const reasons = step.replaceReasons?.length ? ` (replace: ${step.replaceReasons.join(", ")})` : "";
+          return `${flag}${step.op.padEnd(18)} ${step.urn}${reasons}`;
+        });
+        throw new StepFailure(
+          [
+            unsafe.length > 0
+              ? `upgrade from ${options.upgradeFrom}: ${unsafe.length} protected or stateful resource(s) would be replaced or deleted`
+              : `upgrade-preview failed (exit ${result.code})`,
+            "steps:",
+            ...lines,
+            `stateful types: ${STATEFUL_TYPES.join(", ")}`,
+          ].join("\n"),
+          unsafe.length > 0 ? undefined : result,
+        );
+      }
+    } else {
+      await initStack(runner, project, options, setup);
+    }
+
+    const policy = policyArgs(options.root, options.stack, setup.environment);
+    const preview = await mustSucceed(runner, "preview", project, [
+      "preview",
+      "--diff",
+      ...policy,
+      ...COMMON,
+    ]);
+    const up = await mustSucceed(runner, "up", project, [
+      "up",
+      "--yes",
+      "--skip-preview",
+      ...policy,
+      ...COMMON,
+    ]);
+    await mustSucceed(runner, "no-change-preview", project, [
+      "preview",
+      "--expect-no-changes",
+      "--diff",
+      ...COMMON,
+    ]);
+    if (setup.environment === "prod") {
+      const destroy = await runStep(runner, "destroy-refused", project, [
+        "destroy",
+        "--yes",
+        "--skip-preview",
+        ...COMMON,
+      ]);
+      if (destroy.code === 0) {
+        throw new StepFailure("prod: pulumi destroy succeeded, but protect must refuse it", destroy);
+      }
+      if (!/protect/i.test(destroy.output)) {
+        throw new StepFailure("prod: pulumi destroy failed, but not because of protect", destroy);
+      }
+    }
+    const exported = await mustSucceed(runner, "export", project, ["stack", "export"], true);
+    const deployment = (JSON.parse(exported.output) as { deployment?: { resources?: { type: string }[] } })
+      .deployment;
+    const summary: Summary = {
+      stack: options.stack,
+      cloud: setup.cloud,
+      environment: setup.environment,
+      cli: `${cli.version} (${cli.source})`,
+      assumptions: setup.assumptions,
+      steps: runner.steps.map((step) => ({ name: step.name, seconds: step.seconds, code: step.code })),
+      previewResources: resourceSummary(preview.output),
+      resources: countByPackage(deployment ?? {}),
+      verdicts: [...policyVerdicts(preview.output), ...policyVerdicts(up.output)],
+      ...(upgrade ? { upgrade } : {}),
+      seconds: (performance.now() - started) / 1000,
+    };
+    return { summary, tmp };
+  } finally {
+    if (options.keep) {
+      log(
+        `rehearse: kept ${tmp}: cd ${path.join(tmp, "project")} && export PULUMI_HOME=${runner.env.PULUMI_HOME}`,
+      );
+      log(
+        `rehearse:   PULUMI_BACKEND_URL=${runner.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${PASSPHRASE} ` +
+          `PATH=${runner.env.PATH?.split(path.delimiter).slice(0, 2).join(path.delimiter)}:$PATH`,
+      );
+    } else {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+}
+
+export function renderSummary(summary: Summary): string {
+  const lines = [`rehearsal of ${summary.stack} (${summary.cloud}, tier ${summary.environment}): OK`];
+  lines.push(`  pulumi ${summary.cli}`);
+  for (const assumption of summary.assumptions) lines.push(`  assumption: ${assumption}`);
+  lines.push("  steps:");
+  for (const step of summary.steps) {
+    lines.push(`    ${step.name.padEnd(18)} ${step.seconds.toFixed(1).padStart(6)} s  exit ${step.code}`);
+  }
+  lines.push(`  preview: ${summary.previewResources.join("; ") || "(no Resources: block)"}`);
+  const counts = Object.entries(summary.resources)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([pkg, count]) => `${pkg} ${count}`);
+  const total = Object.values(summary.resources).reduce((a, b) => a + b, 0);
+  lines.push(`  resources in state (${summary.cloud}): ${total} = ${counts.join(", ")}`);
+  const byLevel: Record<string, Set<string>> = {};
+  for (const verdict of summary.verdicts) {
+    byLevel[verdict.level] = (byLevel[verdict.level] ?? new Set()).add(verdict.rule);
+  }
+  const verdicts = Object.entries(byLevel).map(
+    ([level, rules]) => `${level}: ${[...rules].sort().join(", ")}`,
+  );
+  lines.push(`  policy verdicts: ${verdicts.length ? verdicts.join("; ") : "no violations"}`);
+  if (summary.upgrade) {
+    lines.push(
+      `  upgrade from ${summary.upgrade.from}: ${summary.upgrade.steps.length} change(s), none unsafe`,
+    );
+    for (const step of summary.upgrade.steps) lines.push(`    ${step.op.padEnd(18)} ${step.urn}`);
+  }
+  lines.push(`  total ${summary.seconds.toFixed(1)} s`);
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: RehearseOptions;
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    console.error(`rehearse: ${(error as Error).message}`);
+    console.error(
+      "usage: npm run rehearse -- --stack <dev|staging|prod> [--cloud aws|azure] [--upgrade-from <git-ref>] [--keep] [--out <dir>]",
+    );
+    return 64;
+  }
+  try {
+    const { summary } = await rehearse(options);
+    console.log(renderSummary(summary));
+    return 0;
+  } catch (error) {
+    if (error instanceof NoCliError) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof StepFailure) {
+      if (error.step) {
+        console.error(`--- ${error.step.command} (exit ${error.step.code}) ---`);
+        console.error(error.step.output.trimEnd());
+        console.error("---");
+      }
+      console.error(`rehearse: ${options.stack}: FAILED: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
