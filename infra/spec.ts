@@ -49,8 +49,15 @@ export const DATABASE_SIZES = {
 } as const;
 export type DatabaseSize = keyof typeof DATABASE_SIZES;
 
-/** Retention values CloudWatch Logs accepts that Log Analytics (30–730 days) accepts too. */
-export const LOG_RETENTION_DAYS = [30, 60, 90, 120, 150, 180, 365, 400, 545, 731] as const;
+/**
+ * Log retention each cloud accepts, in days. CloudWatch Logs takes only these values (731, not 730); a Log
+ * Analytics workspace (pay-as-you-go) takes any whole number from 30 to 730. The tier defaults (30, 90, 365)
+ * are valid on both.
+ */
+export const AWS_LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+export const AZURE_LOG_RETENTION_DAYS = { min: 30, max: 730 } as const;
 /** Storage sizes both RDS gp3 (≥ 20 GiB) and Flexible Server (fixed steps) accept. */
 export const DATABASE_STORAGE_GIB = [32, 64, 128, 256, 512, 1024] as const;
 
@@ -171,6 +178,11 @@ export interface ServiceSpec {
   network: { availabilityZones: number; natGatewaysPerAz: boolean; cidr: string };
   ingress: {
     certificateArn?: string;
+    /**
+     * The public host name (the stack's `url` is https://<name>) and, optionally, the DNS zone the program
+     * writes its records into; without a zone the operator creates them (docs/deploy-aws.md, side-by-side).
+     */
+    domain?: { name: string; awsHostedZoneId?: string; azureDnsZoneId?: string };
     /** Plain HTTP is served only when no certificate is configured (dev). */
     httpsOnly: boolean;
     idleTimeoutSeconds: number;
@@ -237,7 +249,8 @@ export const stackConfigSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-central-1")
       .optional(),
-    logRetentionDays: oneOf(LOG_RETENTION_DAYS).optional(),
+    // Checked per cloud in buildServiceSpec (the clouds accept different values).
+    logRetentionDays: z.coerce.number().int("expected a whole number of days").positive().optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).optional(),
     alertEmail: z.email({ message: "expected an email address" }).optional(),
     certificateArn: z
@@ -247,7 +260,27 @@ export const stackConfigSchema = z
         "expected an ACM certificate ARN",
       )
       .optional(),
-    wafRequestsPerFiveMinutes: intIn(100, 2_000_000_000).optional(),
+    domainName: z
+      .string()
+      .max(253)
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
+        "expected a lower-case host name such as api.example.org (no scheme, port, path or wildcard)",
+      )
+      .optional(),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+      .optional(),
+    dnsZoneId: z
+      .string()
+      .regex(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/dnszones\/[^/]+$/i,
+        "expected an Azure DNS zone resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>)",
+      )
+      .optional(),
+    // AWS WAF rate-based rules accept 10 to 2,000,000,000 requests per 5-minute window.
+    wafRequestsPerFiveMinutes: intIn(10, 2_000_000_000).optional(),
     corsOrigins: z.string().optional(),
     tracing: flag.optional(),
     latencyP95Ms: intIn(10, 60_000).optional(),
@@ -284,6 +317,82 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
     );
   }
   return result.data;
+}
+
+/**
+ * Values copied from documentation pass every format check and fail only in the cloud, late: an ACM ARN in
+ * AWS's documentation accounts is refused when the HTTPS listener is created (after the database), and an
+ * alert address at a reserved domain (RFC 2606 / RFC 6761) makes a subscription nobody confirms, so paging
+ * reaches no one. Refuse them at preview time.
+ */
+export const DOCUMENTATION_AWS_ACCOUNTS = ["123456789012", "111122223333", "444455556666"] as const;
+const RESERVED_DOMAIN = /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i;
+
+export function isPlaceholderDomain(host: string): boolean {
+  return RESERVED_DOMAIN.test(host);
+}
+
+/** The keys an operator must set before the first `pulumi up`, and whether they are placeholders. */
+function operatorValueProblems(config: StackConfig, tier: Tier, awsRegion: string): string[] {
+  const problems: string[] = [];
+  const key = (name: string) => `${PROJECT_NAME}:${name}`;
+  if (config.alertEmail && isPlaceholderDomain(config.alertEmail.split("@")[1] ?? "")) {
+    problems.push(
+      `${key("alertEmail")}: ${config.alertEmail} is at a reserved example domain and reaches no one; set the on-call address: pulumi config set ${key("alertEmail")} <address>`,
+    );
+  } else if (tier === "prod" && !config.alertEmail) {
+    problems.push(
+      `${key("alertEmail")}: required in prod (alarms must page someone); set it: pulumi config set ${key("alertEmail")} <on-call address>`,
+    );
+  }
+  if (config.domainName && isPlaceholderDomain(config.domainName)) {
+    problems.push(
+      `${key("domainName")}: ${config.domainName} is a reserved example domain; set the host name your certificate covers: pulumi config set ${key("domainName")} <api.your-domain>`,
+    );
+  }
+  if (config.cloud !== "aws") return problems;
+
+  const certificate = config.certificateArn;
+  if (certificate) {
+    const [, , , region, account] = certificate.split(":");
+    if ((DOCUMENTATION_AWS_ACCOUNTS as readonly string[]).includes(account ?? "")) {
+      problems.push(
+        `${key("certificateArn")}: account ${account} is AWS's documentation account; set the ARN of your ACM certificate for ${config.domainName ?? "the API's host name"}: pulumi config set ${key("certificateArn")} arn:aws:acm:${awsRegion}:<account>:certificate/<id>`,
+      );
+    } else if (region !== awsRegion) {
+      problems.push(
+        `${key("certificateArn")}: the certificate is in ${region} but the load balancer is in ${awsRegion}; an ALB can only use an ACM certificate from its own region`,
+      );
+    }
+    if (!config.domainName) {
+      problems.push(
+        `${key("domainName")}: required on AWS when serving HTTPS (the host name the certificate covers, used as the stack's url): pulumi config set ${key("domainName")} <api.your-domain>`,
+      );
+    }
+  } else if (tier === "prod") {
+    problems.push(
+      `${key("certificateArn")}: required in prod on AWS (plain HTTP is for dev only); request or import an ACM certificate for ${config.domainName ?? "your domain"} in ${awsRegion}: pulumi config set ${key("certificateArn")} <arn>`,
+    );
+    if (!config.domainName) {
+      problems.push(
+        `${key("domainName")}: required in prod on AWS (the host name the certificate covers): pulumi config set ${key("domainName")} <api.your-domain>`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Log retention per cloud: CloudWatch's fixed list on AWS, 30–730 days for Log Analytics on Azure. */
+function logRetentionProblem(cloud: Cloud, days: number): string | undefined {
+  const key = `${PROJECT_NAME}:logRetentionDays`;
+  if (cloud === "aws" && !(AWS_LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
+    return `${key}: ${days} is not accepted by CloudWatch Logs; on AWS use one of ${AWS_LOG_RETENTION_DAYS.join(", ")}`;
+  }
+  const { min, max } = AZURE_LOG_RETENTION_DAYS;
+  if (cloud === "azure" && (days < min || days > max)) {
+    return `${key}: ${days} is not accepted by Log Analytics; on Azure use a whole number of days from ${min} to ${max}`;
+  }
+  return undefined;
 }
 
 function resolveTier(stack: string, explicit: Tier | undefined): Tier {
@@ -335,9 +444,10 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
   if (drRegion === awsRegion) {
     problems.push(`${PROJECT_NAME}:drRegion: must differ from the deployment region ${awsRegion}`);
   }
-  if (environment === "prod" && config.cloud === "aws" && !config.certificateArn) {
-    problems.push(`${PROJECT_NAME}:certificateArn: required in prod on AWS (plain HTTP is for dev only)`);
-  }
+  problems.push(...operatorValueProblems(config, environment, awsRegion));
+  const logRetentionDays = config.logRetentionDays ?? defaults.logRetentionDays;
+  const retentionProblem = logRetentionProblem(config.cloud, logRetentionDays);
+  if (retentionProblem) problems.push(retentionProblem);
   if (problems.length > 0) throw new StackConfigError(problems);
 
   const name = `${project}-${context.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
@@ -384,7 +494,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
         OTEL_SERVICE_NAME: name,
         ...(corsOrigins.length > 0 ? { CORS_ORIGINS: corsOrigins.join(",") } : {}),
       },
-      secretEnvironment: ["DATABASE_PASSWORD"],
+      secretEnvironment: ["DATABASE_PASSWORD", "BOOTSTRAP_API_KEY"],
       shutdownTimeoutSeconds,
       stopTimeoutSeconds: shutdownTimeoutSeconds + 10,
       deregistrationDelaySeconds: shutdownTimeoutSeconds,
@@ -405,6 +515,15 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
     },
     ingress: {
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      ...(config.domainName
+        ? {
+            domain: {
+              name: config.domainName,
+              ...(config.hostedZoneId ? { awsHostedZoneId: config.hostedZoneId } : {}),
+              ...(config.dnsZoneId ? { azureDnsZoneId: config.dnsZoneId } : {}),
+            },
+          }
+        : {}),
       httpsOnly: config.certificateArn !== undefined,
       idleTimeoutSeconds: 60,
       waf: {
@@ -429,7 +548,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
       name: "twincloud",
       username: "twincloud_app",
     },
-    logs: { retentionDays: config.logRetentionDays ?? defaults.logRetentionDays, level: logLevel },
+    logs: { retentionDays: logRetentionDays, level: logLevel },
     alerts: {
       ...(config.alertEmail ? { email: config.alertEmail } : {}),
       latencyP95Ms: config.latencyP95Ms ?? 200,

@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { fromCaptured } from "../../policies/captured.js";
 import { evaluatePolicies, loadPolicyConfig } from "../../policies/evaluate.js";
-import { buildServiceSpec, PROJECT_NAME, TIERS } from "../spec.js";
+import { PROJECT_NAME, TIERS } from "../spec.js";
+import { assumedCertificateArn, specOfConfig, withAssumedOperatorValues } from "./assumptions.js";
 import { runUnderMocks } from "./mock-run.js";
 import {
   buildCloudPlan,
@@ -46,9 +47,8 @@ const PROVIDER_DEFAULTS: Record<string, string> = {
   "azure-native:location": "westeurope",
 };
 
-/** The ACM certificate a what-if AWS rendering assumes when the stack file has none (account 0: not real). */
-export const whatIfCertificateArn = (region: string) =>
-  `arn:aws:acm:${region}:000000000000:certificate/00000000-0000-0000-0000-000000000000`;
+/** The ACM certificate an offline AWS rendering assumes when the stack file has none (account 0: not real). */
+export const whatIfCertificateArn = assumedCertificateArn;
 
 export class PlanUsageError extends Error {
   override name = "PlanUsageError";
@@ -100,31 +100,14 @@ export async function planCloud(
     [`${PROJECT_NAME}:cloud`]: cloud,
     ...overrides,
   };
-  // Validate the spec first so bad config fails with the spec's own message, naming the key.
-  const specOf = () => {
-    const raw: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-      if (key.startsWith(`${PROJECT_NAME}:`)) raw[key.slice(PROJECT_NAME.length + 1)] = value;
-    }
-    return buildServiceSpec(raw, {
-      stack,
-      ...(config["aws:region"] ? { awsRegion: config["aws:region"] } : {}),
-    });
-  };
-  let spec = specOf();
-  const assumptions: string[] = [];
-  // A what-if rendering (a stack shown on a cloud it does not ship on) would otherwise show a violation the
-  // real stack can never have: outside dev, AWS serves HTTPS only, and the stack file of a stack that ships
-  // on Azure has no ACM certificate. Assume one, and say so.
-  const certificateKey = `${PROJECT_NAME}:certificateArn`;
+  // A rendering without a cloud assumes the operator values the stack file lacks (prod's alert address, an
+  // AWS stack's certificate and domain), and says so; a what-if rendering (a stack shown on a cloud it does
+  // not ship on) says that too. Validate the spec first so bad config fails with the spec's own message.
   const ownCloud = readStackConfig(stack, root)[`${PROJECT_NAME}:cloud`];
-  if (cloud === "aws" && ownCloud !== "aws" && spec.environment !== "dev" && !config[certificateKey]) {
-    config[certificateKey] = whatIfCertificateArn(config["aws:region"] ?? PROVIDER_DEFAULTS["aws:region"]!);
-    assumptions.push(
-      `what-if: this stack ships on ${ownCloud ?? "another cloud"}; on AWS it would need ${certificateKey} (HTTPS only outside dev), so a placeholder certificate is assumed`,
-    );
-    spec = specOf();
-  }
+  const assumed = withAssumedOperatorValues(stack, config, ownCloud);
+  Object.assign(config, assumed.config);
+  const assumptions = [...assumed.assumptions];
+  const spec = specOfConfig(stack, config);
   const { program } = await import("../program.js");
   const result = await runUnderMocks(program, { stack, config });
   // The same evaluator the policy tests use, with the stack's policy config (policies/config/<env>.json,

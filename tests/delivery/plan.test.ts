@@ -3,10 +3,12 @@
  * snapshot), the policy verdicts, the renderers, the diff on a real change, the CLI's flag errors, and the
  * generated docs/aws-vs-azure.md being up to date.
  */
+
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import {
   collectPlan,
   DOCS_COMMAND,
@@ -15,7 +17,6 @@ import {
   PlanUsageError,
   parseCliArgs,
   readStackConfig,
-  whatIfCertificateArn,
 } from "../../infra/offline/plan.js";
 import {
   buildCloudPlan,
@@ -50,9 +51,16 @@ function specFor(stack: Tier, cloud: PlanCloudName): ServiceSpec {
     if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
   }
   raw.cloud = cloud;
-  // The spec the plan rendered: with the certificate a what-if AWS rendering assumes (see its test).
-  if (plans.get(stack)?.clouds.find((c) => c.cloud === cloud)?.assumptions?.length)
-    raw.certificateArn ??= whatIfCertificateArn(config["aws:region"] ?? "eu-west-1");
+  // The spec the plan rendered: with the operator values an offline rendering assumes (see their test).
+  const assumed = withAssumedOperatorValues(
+    stack,
+    { ...config, "twincloud:cloud": cloud },
+    config["twincloud:cloud"],
+  ).config;
+  for (const key of ["alertEmail", "certificateArn", "domainName"]) {
+    const value = assumed[`twincloud:${key}`];
+    if (value) raw[key] ??= value;
+  }
   return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
 }
 
@@ -98,23 +106,42 @@ describe("offline plan for every stack on both clouds", () => {
     expect(policy.blocked).toBe(false);
   });
 
-  it("shows staging (shipped on Azure) on AWS with a placeholder certificate, and says so", async () => {
+  it("assumes the operator values a stack file lacks, marks each one, and what-ifs say so", async () => {
     const whatIf = cloudPlan("staging", "aws");
-    expect(whatIf.assumptions).toEqual([expect.stringMatching(/^what-if: .*twincloud:certificateArn/)]);
+    expect(whatIf.assumptions).toEqual([
+      expect.stringMatching(/^what-if: .*twincloud:certificateArn=arn:aws:acm:eu-west-1:000000000000:/),
+      expect.stringMatching(/^what-if: .*twincloud:domainName=api\.twincloud\.rehearsal/),
+    ]);
     const listeners = ofType(whatIf, "aws:lb/listener:Listener");
     expect(listeners.map((l) => l.props.protocol).sort()).toEqual(["HTTP", "HTTPS"]);
     expect(renderText(plans.get("staging")!)).toContain("assumption: what-if: this stack ships on azure");
     expect(renderMarkdown(plans.get("staging")!)).toContain("> **AWS**: what-if: this stack ships on azure");
-    // Stacks on their own cloud, and dev anywhere (plain HTTP is allowed there), assume nothing.
-    for (const [stack, cloud] of combos) {
-      if (stack === "staging" && cloud === "aws") continue;
+    // prod ships with no operator values at all: on its own cloud the plan assumes all three, and says so.
+    expect(cloudPlan("prod", "aws").assumptions).toEqual([
+      expect.stringMatching(/^the stack file lacks twincloud:alertEmail .*=oncall@twincloud\.rehearsal/),
+      expect.stringMatching(/^the stack file lacks twincloud:certificateArn/),
+      expect.stringMatching(/^the stack file lacks twincloud:domainName/),
+    ]);
+    expect(cloudPlan("prod", "azure").assumptions).toEqual([
+      expect.stringMatching(/^what-if: .*twincloud:alertEmail/),
+    ]);
+    // dev and staging on their own clouds need no operator value.
+    for (const [stack, cloud] of [
+      ["dev", "aws"],
+      ["dev", "azure"],
+      ["staging", "azure"],
+    ] as const) {
       expect(cloudPlan(stack, cloud).assumptions, `${stack} on ${cloud}`).toBeUndefined();
     }
-    // A certificate of one's own replaces the assumption.
+    // Values of one's own replace the assumptions.
     const own = await collectPlan({
       stack: "staging",
       cloud: "aws",
-      configOverrides: { "twincloud:certificateArn": readStackConfig("prod")["twincloud:certificateArn"]! },
+      configOverrides: {
+        "twincloud:certificateArn":
+          "arn:aws:acm:eu-west-1:210987654321:certificate/1a2b3c4d-0000-4000-8000-000000000001",
+        "twincloud:domainName": "api.staging.twincloud.io",
+      },
     });
     expect(own.clouds[0]?.assumptions).toBeUndefined();
     expect(own.clouds[0]?.policy).toMatchObject({ evaluated: true, blocked: false });

@@ -12,6 +12,7 @@ import {
   SECRET_ENV_VARS,
 } from "../../api/config.js";
 import { awsAlarms } from "../../infra/aws/monitoring.js";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import {
   type CapturedResource,
   fakeId,
@@ -30,7 +31,12 @@ type Stack = (typeof STACKS)[number];
 /** The stack's real Pulumi.<stack>.yaml config, forced onto AWS (staging ships on Azure). */
 function stackConfig(stack: Stack): Record<string, string> {
   const config = readStackConfig(stack);
-  return { ...config, "twincloud:cloud": "aws", "aws:region": config["aws:region"] ?? "eu-west-1" };
+  // Operator values the stack file leaves to the operator (alert address, certificate, domain) are assumed.
+  return withAssumedOperatorValues(
+    stack,
+    { ...config, "twincloud:cloud": "aws", "aws:region": config["aws:region"] ?? "eu-west-1" },
+    config["twincloud:cloud"],
+  ).config;
 }
 
 function specFor(stack: Stack, config: Record<string, string>): ServiceSpec {

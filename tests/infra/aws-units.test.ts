@@ -15,6 +15,7 @@ import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/image.js"
 import { approximateMaxConnections, awsAlarms } from "../../infra/aws/monitoring.js";
 import { vpcChildTags } from "../../infra/aws/network.js";
 import { cpuUnits } from "../../infra/aws/service.js";
+import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec } from "../../infra/spec.js";
@@ -122,9 +123,7 @@ describe("container definitions", () => {
 
   it("mounts writable paths for ECS Exec only where exec is enabled", () => {
     expect(taskVolumes(spec("dev")).map((v) => v.name)).toHaveLength(1 + EXEC_AGENT_PATHS.length);
-    expect(
-      taskVolumes(spec("prod", { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0-0" })),
-    ).toEqual([{ name: "tmp" }]);
+    expect(taskVolumes(spec("prod", assumedOperatorValues()))).toEqual([{ name: "tmp" }]);
   });
 
   it("uses the Dockerfile's health-check command in exec form", () => {
@@ -155,17 +154,14 @@ describe("VPC child tags", () => {
 
 describe("writable /tmp for the non-root API", () => {
   it("chmods the shared /tmp volume in a short-lived container before the API starts", () => {
-    const defs = containerDefinitions(
-      spec("prod", { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0-0" }),
-      {
-        image: "repo@sha256:abc",
-        databaseHost: "db",
-        databaseSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x",
-        logGroupName: "/ecs/x/api",
-        region: "eu-west-1",
-        dockerfile: { user: "65532:65532", healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"] },
-      },
-    ) as Record<string, unknown>[];
+    const defs = containerDefinitions(spec("prod", assumedOperatorValues()), {
+      image: "repo@sha256:abc",
+      databaseHost: "db",
+      databaseSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+      logGroupName: "/ecs/x/api",
+      region: "eu-west-1",
+      dockerfile: { user: "65532:65532", healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"] },
+    }) as Record<string, unknown>[];
     const [api, init] = defs;
     expect(init).toMatchObject({
       name: "init-tmp",
@@ -237,8 +233,9 @@ describe("preview under mocks", () => {
       config: {
         "twincloud:cloud": "aws",
         "aws:region": "eu-west-1",
-        "twincloud:certificateArn":
-          "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+        ...Object.fromEntries(
+          Object.entries(assumedOperatorValues()).map(([key, value]) => [`twincloud:${key}`, value]),
+        ),
       },
     });
     const types = new Set(result.resources.map((r) => r.type));

@@ -10,6 +10,7 @@ import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } fro
 import { azureAlerts } from "../../infra/azure/monitoring.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import {
   type CapturedResource,
   fakeId,
@@ -28,11 +29,16 @@ type Stack = (typeof STACKS)[number];
 /** The stack's real Pulumi.<stack>.yaml config, forced onto Azure (dev and prod ship on AWS). */
 function stackConfig(stack: Stack): Record<string, string> {
   const config = readStackConfig(stack);
-  return {
-    ...config,
-    "twincloud:cloud": "azure",
-    "azure-native:location": config["azure-native:location"] ?? "westeurope",
-  };
+  // Operator values the stack file leaves to the operator (prod's alert address) are assumed, as offline.
+  return withAssumedOperatorValues(
+    stack,
+    {
+      ...config,
+      "twincloud:cloud": "azure",
+      "azure-native:location": config["azure-native:location"] ?? "westeurope",
+    },
+    config["twincloud:cloud"],
+  ).config;
 }
 
 function specFor(stack: Stack, config: Record<string, string>): ServiceSpec {

@@ -1,4 +1,5 @@
 /** Pure helpers of the Azure rendering: names, address plan, sizes and alert thresholds. */
+
 import { describe, expect, it } from "vitest";
 import { HEALTH_PATHS } from "../../api/config.js";
 import { memoryQuantity } from "../../infra/azure/app.js";
@@ -17,10 +18,11 @@ import {
   resourceNames,
   uniqueNames,
 } from "../../infra/azure/naming.js";
+import { ASSUMED_ALERT_EMAIL } from "../../infra/offline/assumptions.js";
 import { buildServiceSpec, type Tier } from "../../infra/spec.js";
 
 const spec = (stack: Tier, extra: Record<string, string> = {}) =>
-  buildServiceSpec({ cloud: "azure", alertEmail: "oncall@example.com", ...extra }, { stack });
+  buildServiceSpec({ cloud: "azure", alertEmail: ASSUMED_ALERT_EMAIL, ...extra }, { stack });
 
 describe("Azure names", () => {
   it("fits Azure's length and character rules, even for long stack names", () => {

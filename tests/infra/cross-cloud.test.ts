@@ -7,6 +7,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../infra/offline/mock-run.js";
 import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
@@ -18,12 +19,16 @@ type Cloud = "aws" | "azure";
 
 function stackConfig(stack: Stack, cloud: Cloud): Record<string, string> {
   const config = readStackConfig(stack);
-  return {
-    ...config,
-    "twincloud:cloud": cloud,
-    "aws:region": config["aws:region"] ?? "eu-west-1",
-    "azure-native:location": config["azure-native:location"] ?? "westeurope",
-  };
+  return withAssumedOperatorValues(
+    stack,
+    {
+      ...config,
+      "twincloud:cloud": cloud,
+      "aws:region": config["aws:region"] ?? "eu-west-1",
+      "azure-native:location": config["azure-native:location"] ?? "westeurope",
+    },
+    config["twincloud:cloud"],
+  ).config;
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

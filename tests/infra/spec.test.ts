@@ -1,9 +1,10 @@
 /** `buildServiceSpec`: tier defaults and error messages that name the `twincloud:<key>` and what it accepts. */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
+import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { buildServiceSpec, StackConfigError } from "../../infra/spec.js";
 
-const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+const OPERATOR = assumedOperatorValues("eu-west-1");
 
 function problemsOf(
   raw: Record<string, string | undefined>,
@@ -27,7 +28,29 @@ describe("buildServiceSpec errors", () => {
       { cloud: "aws", dbStorageGiB: "20" },
       /^twincloud:dbStorageGiB: expected one of 32, 64, 128, 256, 512, 1024$/,
     ],
-    [{ cloud: "aws", logRetentionDays: "14" }, /^twincloud:logRetentionDays: expected one of 30, 60, .*731$/],
+    [
+      { cloud: "aws", logRetentionDays: "730" },
+      /^twincloud:logRetentionDays: 730 is not accepted by CloudWatch Logs; on AWS use one of 1, 3, .*731, .*3653$/,
+    ],
+    [
+      { cloud: "azure", logRetentionDays: "731" },
+      /^twincloud:logRetentionDays: 731 is not accepted by Log Analytics; on Azure use a whole number of days from 30 to 730$/,
+    ],
+    [
+      { cloud: "azure", logRetentionDays: "14" },
+      /^twincloud:logRetentionDays: 14 is not accepted by Log Analytics/,
+    ],
+    [
+      { cloud: "aws", logRetentionDays: "30.5" },
+      /^twincloud:logRetentionDays: expected a whole number of days$/,
+    ],
+    [
+      { cloud: "aws", domainName: "https://api.x.io" },
+      /^twincloud:domainName: expected a lower-case host name/,
+    ],
+    [{ cloud: "aws", domainName: "*.x.io" }, /^twincloud:domainName: expected a lower-case host name/],
+    [{ cloud: "aws", hostedZoneId: "zone-1" }, /^twincloud:hostedZoneId: expected a Route 53 hosted zone id/],
+    [{ cloud: "azure", dnsZoneId: "x.io" }, /^twincloud:dnsZoneId: expected an Azure DNS zone resource id/],
     [{ cloud: "aws", dbHighAvailability: "yes" }, /^twincloud:dbHighAvailability: expected true or false$/],
     [{ cloud: "aws", alertEmail: "not-an-email" }, /^twincloud:alertEmail: expected an email address$/],
     [
@@ -74,7 +97,14 @@ describe("buildServiceSpec errors", () => {
 
   it("requires a certificate in prod on AWS, a DR region different from the deployment region, a tier", () => {
     expect(problemsOf({ cloud: "aws" }, "prod")).toEqual([
-      "twincloud:certificateArn: required in prod on AWS (plain HTTP is for dev only)",
+      expect.stringMatching(
+        /^twincloud:alertEmail: required in prod .*pulumi config set twincloud:alertEmail/,
+      ),
+      expect.stringMatching(/^twincloud:certificateArn: required in prod on AWS .*in eu-west-1/),
+      expect.stringMatching(/^twincloud:domainName: required in prod on AWS/),
+    ]);
+    expect(problemsOf({ cloud: "azure" }, "prod")).toEqual([
+      expect.stringMatching(/^twincloud:alertEmail: required in prod/),
     ]);
     expect(problemsOf({ cloud: "aws", drRegion: "eu-west-1" })).toEqual([
       "twincloud:drRegion: must differ from the deployment region eu-west-1",
@@ -92,10 +122,7 @@ describe("buildServiceSpec tiers", () => {
   it("derives dev, staging and prod defaults", () => {
     const dev = buildServiceSpec({ cloud: "aws" }, { stack: "dev" });
     const staging = buildServiceSpec({ cloud: "aws" }, { stack: "staging" });
-    const prod = buildServiceSpec(
-      { cloud: "aws", certificateArn: CERT },
-      { stack: "prod", awsRegion: "eu-west-1" },
-    );
+    const prod = buildServiceSpec({ cloud: "aws", ...OPERATOR }, { stack: "prod", awsRegion: "eu-west-1" });
     expect([dev, staging, prod].map((s) => s.network.availabilityZones)).toEqual([2, 2, 3]);
     expect([dev, staging, prod].map((s) => s.network.natGatewaysPerAz)).toEqual([false, false, true]);
     expect([dev, staging, prod].map((s) => s.ingress.waf.enabled)).toEqual([false, true, true]);
@@ -125,5 +152,70 @@ describe("buildServiceSpec tiers", () => {
     const spec = buildServiceSpec({ cloud: "aws", environment: "staging" }, { stack: "feature-x" });
     expect(spec.environment).toBe("staging");
     expect(spec.name).toBe("twincloud-feature-x");
+  });
+});
+
+describe("operator values", () => {
+  const documentationCertificate =
+    "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+
+  it("refuses the documentation placeholders the stack files used to ship, naming each key and what to set", () => {
+    const problems = problemsOf(
+      { cloud: "aws", alertEmail: "oncall@example.com", certificateArn: documentationCertificate },
+      "prod",
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^twincloud:alertEmail: oncall@example\.com is at a reserved example domain .*pulumi config set/,
+      ),
+      expect.stringMatching(/^twincloud:certificateArn: account 123456789012 is AWS's documentation account/),
+      expect.stringMatching(/^twincloud:domainName: required on AWS when serving HTTPS/),
+    ]);
+    for (const email of ["a@example.org", "a@sub.example.net", "a@x.test", "a@x.invalid"]) {
+      expect(problemsOf({ cloud: "azure", alertEmail: email }, "dev").join("\n"), email).toMatch(
+        /reserved example domain/,
+      );
+    }
+    expect(problemsOf({ cloud: "azure", domainName: "api.example.com" }, "dev")[0]).toMatch(
+      /^twincloud:domainName: api\.example\.com is a reserved example domain/,
+    );
+  });
+
+  it("needs the certificate in the load balancer's region and a domain whenever AWS serves HTTPS", () => {
+    const elsewhere = "arn:aws:acm:us-east-1:210987654321:certificate/1a2b3c4d-0000-4000-8000-000000000001";
+    expect(problemsOf({ cloud: "aws", certificateArn: elsewhere, domainName: "api.x.io" }, "dev")).toEqual([
+      expect.stringMatching(
+        /^twincloud:certificateArn: the certificate is in us-east-1 but the load balancer is in eu-west-1/,
+      ),
+    ]);
+    const own = elsewhere.replace("us-east-1", "eu-west-1");
+    expect(problemsOf({ cloud: "aws", certificateArn: own }, "staging")).toEqual([
+      expect.stringMatching(/^twincloud:domainName: required on AWS when serving HTTPS/),
+    ]);
+  });
+
+  it("carries the domain and its DNS zone into the spec, and accepts real-looking values", () => {
+    const spec = buildServiceSpec(
+      {
+        cloud: "aws",
+        alertEmail: "oncall@acme.io",
+        certificateArn: "arn:aws:acm:eu-west-1:210987654321:certificate/1a2b3c4d-0000-4000-8000-000000000001",
+        domainName: "api.acme.io",
+        hostedZoneId: "Z0123456789ABCDEFGHIJ",
+      },
+      { stack: "prod", awsRegion: "eu-west-1" },
+    );
+    expect(spec.ingress.domain).toEqual({ name: "api.acme.io", awsHostedZoneId: "Z0123456789ABCDEFGHIJ" });
+    expect(spec.alerts.email).toBe("oncall@acme.io");
+    expect(buildServiceSpec({ cloud: "azure" }, { stack: "dev" }).ingress.domain).toBeUndefined();
+  });
+
+  it("accepts each cloud's own log retention values, 731 on AWS and 730 on Azure", () => {
+    const retention = (cloud: string, days: string) =>
+      buildServiceSpec({ cloud, logRetentionDays: days }, { stack: "dev" }).logs.retentionDays;
+    expect(retention("aws", "731")).toBe(731);
+    expect(retention("aws", "3653")).toBe(3653);
+    expect(retention("azure", "730")).toBe(730);
+    expect(retention("azure", "45")).toBe(45);
   });
 });

@@ -5,9 +5,11 @@
  * Config per run: the tier's `Pulumi.<tier>.yaml`, with `twincloud:cloud` overridden, plus the provider
  * region of the other cloud (taken from the stack file that sets it) when the file lacks it.
  */
+
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { type CapturedResource, runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
 import { CLOUDS, type Cloud, TIERS, type Tier } from "../../infra/spec.js";
@@ -57,6 +59,7 @@ export function stackConfig(tier: Tier, cloud: Cloud): Record<string, string> {
     if (value !== null && typeof value === "object") continue; // secure values and objects: not needed here
     config[key] = String(value);
   }
+  const ownCloud = config["twincloud:cloud"];
   config["twincloud:cloud"] = cloud;
   for (const key of ["aws:region", "azure-native:location"]) {
     if (config[key] === undefined) {
@@ -64,7 +67,8 @@ export function stackConfig(tier: Tier, cloud: Cloud): Record<string, string> {
       if (fallback) config[key] = fallback;
     }
   }
-  return config;
+  // Operator values the stack file leaves to the operator (alert address, certificate, domain) are assumed.
+  return withAssumedOperatorValues(tier, config, ownCloud).config;
 }
 
 export async function captureStack(tier: Tier, cloud: Cloud): Promise<StackCapture> {

@@ -4,6 +4,7 @@
  * each blocked by a mandatory violation. The advisory violations are printed (and listed in docs/policies.md).
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { runUnderMocks } from "../../infra/offline/mock-run.js";
 import { readStackConfig } from "../../infra/offline/plan.js";
 import { program } from "../../infra/program.js";
@@ -16,20 +17,17 @@ const STACKS: Tier[] = ["dev", "staging", "prod"];
 const CLOUDS = ["aws", "azure"] as const;
 type Cloud = (typeof CLOUDS)[number];
 
-/** An ACM certificate for AWS tiers above dev whose stack file has none (staging ships on Azure). */
-const TEST_CERTIFICATE =
-  "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
-
+/**
+ * The stack file's config on `cloud`, with the operator values it leaves to the operator assumed (a prod alert
+ * address; on AWS above dev a certificate and domain, since plain HTTP is dev-only: aws-lb-listener-https).
+ */
 function stackConfig(stack: Tier, cloud: Cloud): Record<string, string> {
   const config = readStackConfig(stack);
+  const ownCloud = config["twincloud:cloud"];
   config["twincloud:cloud"] = cloud;
   config["aws:region"] ??= "eu-west-1";
   config["azure-native:location"] ??= "westeurope";
-  if (cloud === "aws" && stack !== "dev" && !config["twincloud:certificateArn"]) {
-    // Plain HTTP is a dev-only design; staging on AWS would ship with a certificate (policy: aws-lb-listener-https).
-    config["twincloud:certificateArn"] = TEST_CERTIFICATE;
-  }
-  return config;
+  return withAssumedOperatorValues(stack, config, ownCloud).config;
 }
 
 const runs = new Map<string, EvaluatedResource[]>();
