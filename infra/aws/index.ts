@@ -4,6 +4,7 @@
  */
 import type { StackOutputs } from "../outputs.js";
 import type { ServiceSpec } from "../spec.js";
+import { createBootstrapKeySecret } from "./bootstrap-key.js";
 import { createDatabase } from "./database.js";
 import { createImage } from "./image.js";
 import { createIngress } from "./loadbalancer.js";
@@ -13,12 +14,14 @@ import { createCompute } from "./service.js";
 
 export { awsAlarms } from "./monitoring.js";
 
-export function deployAws(spec: ServiceSpec): StackOutputs {
-  const image = createImage(spec);
+export async function deployAws(spec: ServiceSpec): Promise<StackOutputs> {
+  // Async: the image step asks ECR whether this content was pushed already (see image.ts).
+  const image = await createImage(spec);
   const network = createNetwork(spec);
   const database = createDatabase(spec, network);
   const ingress = createIngress(spec, network);
-  const compute = createCompute(spec, network, ingress, image, database);
+  const bootstrapKey = createBootstrapKeySecret(spec);
+  const compute = createCompute(spec, network, ingress, image, database, bootstrapKey);
   const monitoring = createMonitoring(spec, {
     loadBalancerArnSuffix: ingress.loadBalancer.arnSuffix,
     targetGroupArnSuffix: ingress.targetGroup.arnSuffix,
@@ -36,5 +39,6 @@ export function deployAws(spec: ServiceSpec): StackOutputs {
     databaseHost: database.address,
     alertTarget: monitoring.topic.arn,
     dashboardUrl: monitoring.dashboardUrl,
+    bootstrapApiKey: bootstrapKey.key,
   };
 }

@@ -47,6 +47,15 @@ export const mockInvokes: Record<string, InvokeHandler> = {
       expiresAt: "2099-01-01T00:00:00Z",
     };
   },
+  // infra/aws/image.ts asks whether the image's tag was pushed already. The mocks' repository is always
+  // empty (a first deploy): no digest, so the program builds and pushes. Tests pass their own handler for
+  // "already pushed".
+  "aws:ecr/getImage:getImage": (inputs) => ({
+    id: String(inputs.repositoryName),
+    repositoryName: inputs.repositoryName,
+    registryId: MOCK_ACCOUNT_ID,
+    imageTags: [],
+  }),
   "aws:elb/getServiceAccount:getServiceAccount": (inputs) => {
     const region = configuredRegion(inputs);
     const account = ELB_ACCOUNTS[region] ?? "156460612806";
@@ -153,6 +162,17 @@ export function mockResourceState(
         name: physical,
         arn: arn("rds", `${args.type.includes("subnet") ? "subgrp" : "pg"}:${physical}`),
       };
+    case "aws:secretsmanager/secret:Secret": {
+      // Secrets Manager appends six random characters to the name in the ARN.
+      const arnValue = arn("secretsmanager", `secret:${physical}-${hex(args.name, 6)}`);
+      return { name: physical, arn: arnValue, kmsKeyId: inputs.kmsKeyId ?? "" };
+    }
+    case "aws:secretsmanager/secretVersion:SecretVersion": {
+      const h = hex(args.name, 32);
+      const versionId = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      const secretArn = String(inputs.secretId ?? "");
+      return { versionId, arn: secretArn, secretArn, versionStages: ["AWSCURRENT"] };
+    }
     case "aws:ecs/cluster:Cluster":
       return { name: physical, arn: arn("ecs", `cluster/${physical}`) };
     case "aws:ecs/service:Service":
