@@ -70,6 +70,8 @@ mv "$bin/pulumi.tmp" "$bin/pulumi"
 echo "rehearse: building pulumi-language-nodejs against the same pkg/sdk $VERSION" >&2
 rm -f "$src/language-nodejs"/*.go
 cp "$here"/cli/pulumi-language-nodejs/*.go "$src/language-nodejs/"
+# Methods the RPC interfaces gained after the vendored sources (see the file's comment).
+cp "$here"/cli/compat/*.go "$src/language-nodejs/"
 cat >"$src/language-nodejs/go.mod" <<EOF
 module twincloud.local/pulumi-language-nodejs
 
