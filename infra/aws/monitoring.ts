@@ -9,7 +9,7 @@ import { RUNBOOK_PATH, type ServiceSpec } from "../spec.js";
 import { tagsFor } from "./common.js";
 
 /** Which resource an alarm watches: decides its CloudWatch dimensions. */
-export type AlarmTarget = "loadBalancer" | "targetGroup" | "service" | "database";
+export type AlarmTarget = "loadBalancer" | "targetGroup" | "service" | "database" | "eventRule";
 
 interface SingleMetric {
   kind: "metric";
@@ -18,6 +18,8 @@ interface SingleMetric {
   statistic?: "Average" | "Sum" | "Minimum" | "Maximum";
   extendedStatistic?: string;
   target: AlarmTarget;
+  /** The rule's name, for `target: "eventRule"` (dimension `RuleName`; rule names are known before deploy). */
+  ruleName?: string;
 }
 interface MetricMath {
   kind: "math";
@@ -44,6 +46,17 @@ export interface AlarmDefinition {
   evaluationPeriods: number;
   datapointsToAlarm: number;
   treatMissingData: "missing" | "ignore" | "breaching" | "notBreaching";
+  /**
+   * Page on INSUFFICIENT_DATA too: for a metric that exists only while what it counts exists (Container
+   * Insights publishes no RunningTaskCount when no task runs). A new alarm starts in INSUFFICIENT_DATA and
+   * CloudWatch acts on state changes only, so this does not page at creation, unlike `breaching`.
+   */
+  pageOnInsufficientData?: boolean;
+  /**
+   * Also open a Systems Manager OpsItem on ALARM: for alarms about the alert path itself (an EventBridge rule
+   * that cannot publish to the topic), whose notification through that same topic may not arrive.
+   */
+  opsItemFallback?: boolean;
   query: SingleMetric | MetricMath;
 }
 
@@ -146,13 +159,16 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
     }),
     alarm({
       id: "api-running-tasks-low",
-      summary: `Fewer than ${spec.scaling.minReplicas} API tasks running for 3 minutes (crash loop or capacity)`,
+      summary: `Fewer than ${spec.scaling.minReplicas} API tasks running for 3 minutes, or none reporting (crash loop or capacity)`,
       threshold: spec.scaling.minReplicas,
       comparisonOperator: "LessThanThreshold",
       periodSeconds: 60,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
-      treatMissingData: "breaching",
+      // Not `breaching`: a new alarm has no datapoints yet and would page at creation. With no task running,
+      // Container Insights publishes nothing at all, so "all missing" (INSUFFICIENT_DATA) pages instead.
+      treatMissingData: "missing",
+      pageOnInsufficientData: true,
       query: {
         kind: "metric",
         namespace: "ECS/ContainerInsights",
@@ -246,6 +262,69 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
         target: "database",
       },
     }),
+    // EventBridge drops an event it cannot deliver (a permission error is not retried) and says so only in
+    // the rule's FailedInvocations metric: every rule gets an alarm on it.
+    ...awsEventRules(spec).map((rule) =>
+      alarm({
+        id: `${rule.id}-undelivered`,
+        summary: `EventBridge rule ${rule.name} failed to deliver an event to ${rule.target}: ${rule.lost}`,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        // The metric exists only when an invocation fails: no data is the healthy case.
+        treatMissingData: "notBreaching",
+        opsItemFallback: true,
+        query: {
+          kind: "metric",
+          namespace: "AWS/Events",
+          metricName: "FailedInvocations",
+          statistic: "Sum",
+          target: "eventRule",
+          ruleName: rule.name,
+        },
+      }),
+    ),
+  ];
+}
+
+/** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
+const BACKUP_JOB_FAILED_ID = "backup-job-failed";
+
+/** An EventBridge rule the AWS stack creates; `name` is its physical name (the `RuleName` dimension). */
+export interface EventRuleDefinition {
+  id: string;
+  name: string;
+  /** What the rule delivers to. */
+  target: string;
+  /** What an undelivered event means. */
+  lost: string;
+}
+
+/**
+ * Every EventBridge rule the AWS stack creates, as data: each gets a FailedInvocations alarm. The rules
+ * themselves are created next to what they drive (`watchBackupJobs` below, the rotation redeploy in
+ * service.ts); a test checks that every rule in the stack is listed here under its physical name.
+ */
+export function awsEventRules(spec: ServiceSpec): EventRuleDefinition[] {
+  return [
+    ...(spec.database.crossRegionBackup.enabled
+      ? [
+          {
+            id: BACKUP_JOB_FAILED_ID,
+            name: `${spec.name}-${BACKUP_JOB_FAILED_ID}`,
+            target: "the alert topic",
+            lost: "a failed backup or DR copy was not reported",
+          },
+        ]
+      : []),
+    {
+      id: "redeploy-on-rotation",
+      name: `${spec.name}-redeploy-on-rotation`,
+      target: "the redeploy workflow",
+      lost: "the API's tasks keep a rotated-out database password",
+    },
   ];
 }
 
@@ -259,10 +338,11 @@ export interface MonitoredResources {
   databaseArn: pulumi.Input<string>;
 }
 
-/** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
-const BACKUP_JOB_FAILED_ID = "backup-job-failed";
-
-function dimensionsFor(target: AlarmTarget, r: MonitoredResources): Record<string, pulumi.Input<string>> {
+function dimensionsFor(
+  target: AlarmTarget,
+  r: MonitoredResources,
+  ruleName?: string,
+): Record<string, pulumi.Input<string>> {
   switch (target) {
     case "loadBalancer":
       return { LoadBalancer: r.loadBalancerArnSuffix };
@@ -272,6 +352,9 @@ function dimensionsFor(target: AlarmTarget, r: MonitoredResources): Record<strin
       return { ClusterName: r.clusterName, ServiceName: r.serviceName };
     case "database":
       return { DBInstanceIdentifier: r.databaseIdentifier };
+    case "eventRule":
+      if (!ruleName) throw new Error("an eventRule alarm needs ruleName");
+      return { RuleName: ruleName };
   }
 }
 
@@ -288,9 +371,18 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
   // AWS Backup runs only where the spec asks for cross-region copies (prod): its job failures page too.
   const backupsWatched = spec.database.crossRegionBackup.enabled;
 
-  const publishers: [sid: string, service: string][] = [
-    ["CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"],
-    ...(backupsWatched ? [["EventBridgePublish", "events.amazonaws.com"] as [string, string]] : []),
+  // Who encrypts with the topic's key when publishing. Confused-deputy conditions where the service sends
+  // them: the SNS developer guide ("Managing Amazon SNS encryption keys and costs") says adding
+  // aws:SourceAccount, aws:SourceArn and aws:SourceOrgID to a KMS key policy "is not supported for
+  // EventBridge-to-encrypted topics": EventBridge's statement has no condition (with one, every event is
+  // dropped, visible only as FailedInvocations). The topic policy still lets only our rule publish.
+  const publishers: { sid: string; service: string; condition?: Record<string, unknown> }[] = [
+    {
+      sid: "CloudWatchAlarmsPublish",
+      service: "cloudwatch.amazonaws.com",
+      condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
+    },
+    ...(backupsWatched ? [{ sid: "EventBridgePublish", service: "events.amazonaws.com" }] : []),
   ];
   // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: use our own key.
   const key = new aws.kms.Key(`${spec.name}-alerts`, {
@@ -308,13 +400,13 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
           Resource: "*",
         },
         // The services that publish to the topic encrypt with this key.
-        ...publishers.map(([sid, service]) => ({
+        ...publishers.map(({ sid, service, condition }) => ({
           Sid: sid,
           Effect: "Allow",
           Principal: { Service: service },
           Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
           Resource: "*",
-          Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
+          ...(condition ? { Condition: condition } : {}),
         })),
       ],
     }),
@@ -335,6 +427,9 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
     });
   }
 
+  // An alarm about the alert path itself also opens an OpsItem in Systems Manager OpsCenter, which needs
+  // neither the topic nor its key (CloudWatch creates its AWSServiceRoleForCloudWatchAlarms_ActionSSM role).
+  const opsItem = pulumi.interpolate`arn:aws:ssm:${region}:${caller.accountId}:opsitem:2#CATEGORY=Availability`;
   const alarms = awsAlarms(spec).map((def) => {
     const query = def.query;
     const metricArgs =
@@ -343,7 +438,7 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
             namespace: query.namespace,
             metricName: query.metricName,
             period: def.periodSeconds,
-            dimensions: dimensionsFor(query.target, resources),
+            dimensions: dimensionsFor(query.target, resources, query.ruleName),
             ...(query.extendedStatistic
               ? { extendedStatistic: query.extendedStatistic }
               : { statistic: query.statistic ?? "Average" }),
@@ -373,8 +468,9 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
       datapointsToAlarm: def.datapointsToAlarm,
       treatMissingData: def.treatMissingData,
       actionsEnabled: true,
-      alarmActions: [topic.arn],
+      alarmActions: def.opsItemFallback ? [topic.arn, opsItem] : [topic.arn],
       okActions: [topic.arn],
+      ...(def.pageOnInsufficientData ? { insufficientDataActions: [topic.arn] } : {}),
       ...metricArgs,
       tags: tagsFor(spec, def.name),
     });
@@ -426,6 +522,8 @@ function watchBackupJobs(
     }),
     tags: tagsFor(spec, name),
   });
+  // No roleArn: SNS targets are authorised by the topic policy, and the EventBridge user guide warns that a
+  // RoleArn on an SNS target with KMS encryption can make delivery fail.
   new aws.cloudwatch.EventTarget(name, {
     rule: rule.name,
     arn: topic.arn,
@@ -457,6 +555,7 @@ function watchBackupJobs(
           Condition: { StringEquals: { "AWS:SourceOwner": accountId } },
         },
         {
+          // EventBridge does send aws:SourceArn (the rule) with sns:Publish; only its KMS calls lack it.
           Sid: "BackupJobFailures",
           Effect: "Allow",
           Principal: { Service: "events.amazonaws.com" },

@@ -726,7 +726,11 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     const expected = awsAlarms(spec);
     expect(alarms.map((a) => a.props.name).sort()).toEqual(expected.map((a) => a.name).sort());
     for (const alarm of alarms) {
-      expect(alarm.props.alarmActions).toEqual([topic.state.arn]);
+      // Alarms about the alert path itself also open an OpsItem (tests/infra/aws-signals.test.ts).
+      const fallback = expected.find((a) => a.name === alarm.props.name)?.opsItemFallback;
+      expect(alarm.props.alarmActions).toEqual(
+        fallback ? [topic.state.arn, expect.stringMatching(/:opsitem:/)] : [topic.state.arn],
+      );
       expect(alarm.props.alarmDescription).toMatch(/docs\/runbook\.md#[a-z0-9-]+$/);
     }
     const byId = (id: string) => alarms.find((a) => a.props.name === `${spec.name}-${id}`)?.props ?? {};
