@@ -33,6 +33,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { NoCliError, type PulumiCli, resolvePulumiCli } from "./cli.js";
 import { type PreviewStep, STATEFUL_TYPES, stepType, unsafeSteps } from "./stateful.js";
 
@@ -42,13 +43,11 @@ const PASSPHRASE = "twincloud-rehearsal-only";
 /** Per step; a hung engine or provider must not hang CI. */
 const STEP_TIMEOUT_MS = 10 * 60_000;
 
-/** Operator values the shipped stack files may lack, and the clearly fake values a rehearsal puts in their place. */
+/** Region / location when a stack file (or a what-if cloud) sets none, as in the offline plan. */
 const REGION_DEFAULTS: Record<string, string> = {
   "aws:region": "eu-west-1",
   "azure-native:location": "westeurope",
 };
-export const REHEARSAL_ALERT_EMAIL = "rehearsal-alerts@example.invalid";
-export const rehearsalDomainName = (stack: string) => `${stack}.rehearsal.twincloud.invalid`;
 
 export interface RehearseOptions {
   stack: string;
@@ -106,15 +105,8 @@ export interface StackSetup {
   environment: string;
 }
 
-function declaredKeys(root: string): Set<string> {
-  const project = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
-    config?: Config;
-  } | null;
-  return new Set(Object.keys(project?.config ?? {}));
-}
-
 /** The shipped stack file's config, with `--cloud` applied and rehearsal values where operator values are missing. */
-export async function stackSetup(root: string, stack: string, cloudOverride?: string): Promise<StackSetup> {
+export function stackSetup(root: string, stack: string, cloudOverride?: string): StackSetup {
   const shipped = parseYaml(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
     config?: Config;
   } | null;
@@ -131,39 +123,25 @@ export async function stackSetup(root: string, stack: string, cloudOverride?: st
   if (cloudOverride) config[`${PROJECT}:cloud`] = cloudOverride;
   const cloud = String(config[`${PROJECT}:cloud`] ?? "");
   const environment = String(config[`${PROJECT}:environment`] ?? stack);
-  const assume = (key: string, value: string, why: string) => {
-    config[key] = value;
-    assumptions.push(`${key} = ${value} (rehearsal value: ${why})`);
-  };
-  if (cloud === "aws" && config["aws:region"] === undefined) {
-    assume("aws:region", REGION_DEFAULTS["aws:region"]!, "the stack file sets no AWS region");
+  const ownCloud =
+    typeof shipped?.config?.[`${PROJECT}:cloud`] === "string"
+      ? shipped.config[`${PROJECT}:cloud`]
+      : undefined;
+  const regionKey = cloud === "aws" ? "aws:region" : cloud === "azure" ? "azure-native:location" : undefined;
+  if (regionKey && config[regionKey] === undefined) {
+    config[regionKey] = REGION_DEFAULTS[regionKey]!;
+    assumptions.push(`the stack file sets no ${regionKey}, so ${regionKey}=${config[regionKey]} is assumed`);
   }
-  if (cloud === "azure" && config["azure-native:location"] === undefined) {
-    assume(
-      "azure-native:location",
-      REGION_DEFAULTS["azure-native:location"]!,
-      "the stack file sets no location",
-    );
-  }
-  if (cloud === "aws" && environment !== "dev" && config[`${PROJECT}:certificateArn`] === undefined) {
-    // The offline plan's what-if certificate (loaded only here: the plan module pulls in the mocks).
-    const { whatIfCertificateArn } = await import("../../infra/offline/plan.js");
-    assume(
-      `${PROJECT}:certificateArn`,
-      whatIfCertificateArn(String(config["aws:region"])),
-      `the stack file has no ACM certificate; account 0, not a real certificate (HTTPS only outside dev)`,
-    );
-  }
-  if (config[`${PROJECT}:alertEmail`] === undefined) {
-    assume(`${PROJECT}:alertEmail`, REHEARSAL_ALERT_EMAIL, "the stack file names no alert address");
-  }
-  if (declaredKeys(root).has(`${PROJECT}:domainName`) && config[`${PROJECT}:domainName`] === undefined) {
-    assume(
-      `${PROJECT}:domainName`,
-      rehearsalDomainName(stack),
-      "the stack file names no domain (.invalid TLD)",
-    );
-  }
+  // The operator values the offline plan assumes too (marked in their names: .rehearsal TLD, account 0).
+  const asStrings = Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+  const assumed = withAssumedOperatorValues(stack, asStrings, ownCloud as string | undefined);
+  for (const [key, value] of Object.entries(assumed.config)) if (!(key in config)) config[key] = value;
+  assumptions.push(...assumed.assumptions);
   return { config, secrets, assumptions, cloud, environment };
 }
 
@@ -366,7 +344,7 @@ async function upgradeFrom(runner: Runner, options: RehearseOptions, tmp: string
     const stackFile = existsSync(path.join(worktree, `Pulumi.${options.stack}.yaml`))
       ? worktree
       : options.root;
-    const baseSetup = await stackSetup(stackFile, options.stack, options.cloud);
+    const baseSetup = stackSetup(stackFile, options.stack, options.cloud);
     for (const line of baseSetup.assumptions) runner.log(`assumption (${ref}): ${line}`);
     await initStack(runner, baseProject, options, baseSetup);
     await mustSucceed(runner, "base-up", baseProject, ["up", "--yes", "--skip-preview", ...COMMON]);
@@ -413,7 +391,7 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
   };
   log(`rehearse: pulumi ${cli.version} (${cli.source}: ${cli.pulumi}); state in ${tmp}`);
   try {
-    const setup = await stackSetup(options.root, options.stack, options.cloud);
+    const setup = stackSetup(options.root, options.stack, options.cloud);
     for (const line of setup.assumptions) log(`assumption: ${line}`);
     if (options.cloud) log(`override: ${PROJECT}:cloud = ${options.cloud} (--cloud)`);
     const project = projectFarm(options.root, path.join(tmp, "project"));
