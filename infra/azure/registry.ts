@@ -2,20 +2,22 @@
  * Azure Container Registry and the API image, built for linux/amd64 from the repository's Dockerfile, pushed,
  * and handed to the app by digest.
  *
- * Push authentication (no admin user, no stored password): the registry's admin account is disabled and the
- * program never asks for registry credentials. `docker.Image` is given the registry server only, so the
- * Docker provider uses the credentials Docker already holds for that server, which `az acr login --name
- * <registry>` writes from the deploying identity's own Entra ID token (a refresh token valid ~3 hours, kept in
- * the local Docker credential store, never in the Pulumi state). Pushing needs push rights on the registry:
- * the deployer has them through Owner (or Contributor + Role Based Access Control Administrator, which
- * `pulumi up` needs anyway for the app's role assignments). The program deliberately grants the deployer
- * nothing: a role assignment needs the principal type (User or ServicePrincipal), the SDK defaults it to User,
- * and that breaks CI service principals. See docs/aws-vs-azure-side-by-side.md ("Deploy") for the first run.
+ * Push authentication (no admin user, no stored password, no Docker login step): the registry's admin account
+ * is disabled. At `pulumi up` the program exchanges the deploying identity's own Entra ID token for an ACR
+ * refresh token (acr-token.ts) and hands it to `docker.Image` as the registry password, a Pulumi secret. The
+ * same code path serves CI (GitHub OIDC, `ARM_USE_OIDC`) and laptops (`az login`), and the first deploy of an
+ * empty stack, where the registry is created by the same `pulumi up`: the exchange waits for the registry's
+ * login server. Pushing needs push rights on the registry: the deployer has them through Owner (or Contributor
+ * + Role Based Access Control Administrator, which `pulumi up` needs anyway for the app's role assignments).
+ * The program deliberately grants the deployer nothing: a role assignment needs the principal type (User or
+ * ServicePrincipal), the SDK defaults it to User, and that breaks CI service principals. See
+ * docs/aws-vs-azure-side-by-side.md ("Deploy").
  */
 import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
+import { acrPushCredentials } from "./acr-token.js";
 
 export interface RegistryArgs {
   spec: ServiceSpec;
@@ -81,9 +83,9 @@ export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourc
         dockerfile: spec.image.dockerfile,
         platform: spec.image.platform,
       },
-      // Server only: credentials come from `az acr login` (the deployer's Entra ID identity), never from the
-      // registry's admin account or a password in the state.
-      registry: { server: registry.loginServer },
+      // The deployer's Entra ID identity, exchanged for an ACR refresh token at `pulumi up` (acr-token.ts); never
+      // the registry's admin account. The provider does not rebuild when only the password changes.
+      registry: acrPushCredentials(registry.loginServer, { parent: opts.parent }),
     },
     opts,
   );

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { setAcrTokenExchange } from "../azure/acr-token.js";
 import type { InvokeHandler } from "./mock-run.js";
 
 export const MOCK_AZURE = {
@@ -15,7 +16,20 @@ export const MOCK_AZURE = {
   deployerClientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
   location: "westeurope",
   environmentDomain: "kindocean-1a2b3c4d.westeurope.azurecontainerapps.io",
+  armAccessToken: "mock-arm-access-token",
 } as const;
+
+/** What the registry's `/oauth2/exchange` would answer for `loginServer` (no network in mock runs). */
+export function mockAcrRefreshToken(loginServer: string): string {
+  return `mock-acr-refresh-token-for-${loginServer}`;
+}
+
+// Mock runs never call a registry: the ACR token exchange answers from here. Only mock runs import this module.
+setAcrTokenExchange(async ({ loginServer, accessToken }) => {
+  if (accessToken !== MOCK_AZURE.armAccessToken)
+    throw new Error("ACR exchange called without the mocked Entra token");
+  return mockAcrRefreshToken(loginServer);
+});
 
 /** A stable GUID derived from a string, so runs are reproducible. */
 export function mockGuid(seed: string): string {
@@ -34,6 +48,8 @@ export const mockInvokes: Record<string, InvokeHandler> = {
     subscriptionId: MOCK_AZURE.subscriptionId,
     tenantId: MOCK_AZURE.tenantId,
   }),
+  // The deployer's Entra ID access token (infra/azure/acr-token.ts exchanges it for an ACR refresh token).
+  "azure-native:authorization:getClientToken": () => ({ token: MOCK_AZURE.armAccessToken }),
   "azure-native:operationalinsights:getSharedKeys": (inputs) => ({
     primarySharedKey: Buffer.from(`primary-${String(inputs.workspaceName)}`).toString("base64"),
     secondarySharedKey: Buffer.from(`secondary-${String(inputs.workspaceName)}`).toString("base64"),

@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
+import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
 import { azureAlerts } from "../../infra/azure/monitoring.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
@@ -17,7 +18,7 @@ import {
   type MockRunResult,
   runUnderMocks,
 } from "../../infra/offline/mock-run.js";
-import { mockInvokes } from "../../infra/offline/mock-state-azure.js";
+import { mockAcrRefreshToken, mockInvokes } from "../../infra/offline/mock-state-azure.js";
 import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
@@ -355,12 +356,20 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       expect(reg).not.toHaveProperty("passwordSecretRef");
       expect(reg).not.toHaveProperty("username");
     }
-    // The image push uses the deployer's `az acr login` session: no username/password in the program.
-    expect(r.props(T.image).registry).toEqual({ server: `${r.props(T.registry).registryName}.azurecr.io` });
+    // The image push authenticates as the deployer: its Entra ID token (getClientToken), exchanged at `pulumi
+    // up` for an ACR refresh token that reaches the provider only as a secret (infra/azure/acr-token.ts).
+    const server = `${r.props(T.registry).registryName}.azurecr.io`;
+    expect(r.props(T.image).registry).toEqual({
+      server,
+      username: ACR_REFRESH_TOKEN_USERNAME,
+      password: mockAcrRefreshToken(server),
+    });
+    const rawRegistry = r.one(T.image).props.registry as { password?: unknown };
+    expect(isSecret(rawRegistry) || isSecret(rawRegistry.password)).toBe(true);
     // Admin credentials are never fetched, and no registry token with a stored password exists.
-    expect(r.result.invokes.filter((i) => /listRegistryCredentials|listCredentials|Token/i.test(i))).toEqual(
-      [],
-    );
+    expect(r.result.invokes.filter((i) => /listRegistryCredentials|listCredentials|Token/i.test(i))).toEqual([
+      "azure-native:authorization:getClientToken",
+    ]);
     expect(r.result.resources.filter((x) => /containerregistry:(Token|ScopeMap)/.test(x.type))).toEqual([]);
     expect([...new Set(r.result.invokes)].sort()).toEqual(Object.keys(mockInvokes).sort());
   });
