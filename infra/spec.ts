@@ -350,6 +350,24 @@ function operatorValueProblems(config: StackConfig, tier: Tier, awsRegion: strin
       `${key("domainName")}: ${config.domainName} is a reserved example domain; set the host name your certificate covers: pulumi config set ${key("domainName")} <api.your-domain>`,
     );
   }
+  for (const zoneKey of ["hostedZoneId", "dnsZoneId"] as const) {
+    if (config[zoneKey] && !config.domainName) {
+      problems.push(
+        `${key(zoneKey)}: names the DNS zone for ${key("domainName")}, which is not set: pulumi config set ${key("domainName")} <api.your-domain>`,
+      );
+    }
+  }
+  const zoneName = config.dnsZoneId?.split("/").pop()?.toLowerCase();
+  if (
+    config.domainName &&
+    zoneName &&
+    config.domainName !== zoneName &&
+    !config.domainName.endsWith(`.${zoneName}`)
+  ) {
+    problems.push(
+      `${key("domainName")}: ${config.domainName} is not in the DNS zone ${zoneName} (${key("dnsZoneId")})`,
+    );
+  }
   if (config.cloud !== "aws") return problems;
 
   const certificate = config.certificateArn;

@@ -35,6 +35,7 @@ export async function deployAws(spec: ServiceSpec): Promise<StackOutputs> {
     cloud: spec.cloud,
     environment: spec.environment,
     url: ingress.url,
+    endpointUrl: ingress.loadBalancerUrl,
     imageDigest: image.imageDigest,
     databaseHost: database.address,
     alertTarget: monitoring.topic.arn,

@@ -18,7 +18,12 @@ export interface Ingress {
   /** The listener that forwards to the target group (HTTPS, or HTTP in dev). */
   forwardingListener: aws.lb.Listener;
   listeners: aws.lb.Listener[];
+  /** The public URL: https://<twincloud:domainName> when set (the name the certificate covers). */
   url: pulumi.Output<string>;
+  /** The load balancer's own URL (its DNS name, which the certificate does not cover). */
+  loadBalancerUrl: pulumi.Output<string>;
+  /** The alias record for the domain, when a Route 53 hosted zone is configured. */
+  dnsRecord?: aws.route53.Record;
 }
 
 function createAccessLogBucket(spec: ServiceSpec): {
@@ -221,11 +226,25 @@ export function createIngress(spec: ServiceSpec, network: Network): Ingress {
   if (spec.ingress.waf.enabled) createWebAcl(spec, loadBalancer);
 
   const scheme = spec.ingress.certificateArn ? "https" : "http";
+  const loadBalancerUrl = pulumi.interpolate`${scheme}://${loadBalancer.dnsName}`;
+  const domain = spec.ingress.domain;
+  // With a hosted zone the program owns the record; without one the operator creates an alias (or CNAME) to
+  // the load balancer's DNS name (docs/deploy-aws.md#domain-and-certificate).
+  const dnsRecord = domain?.awsHostedZoneId
+    ? new aws.route53.Record(`${spec.name}-api-alias`, {
+        zoneId: domain.awsHostedZoneId,
+        name: domain.name,
+        type: "A",
+        aliases: [{ name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true }],
+      })
+    : undefined;
   return {
     loadBalancer,
     targetGroup,
     forwardingListener,
     listeners,
-    url: pulumi.interpolate`${scheme}://${loadBalancer.dnsName}`,
+    url: domain ? pulumi.output(`${scheme}://${domain.name}`) : loadBalancerUrl,
+    loadBalancerUrl,
+    ...(dnsRecord ? { dnsRecord } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type * as managedidentity from "@pulumi/azure-native/managedidentity/inde
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
+import { createDomainRecords, createManagedCertificate, customDomainsFor } from "./domain.js";
 import { WORKLOAD_PROFILE } from "./naming.js";
 import type { Network } from "./network.js";
 import { SECRET_SOURCES } from "./secrets.js";
@@ -28,6 +29,8 @@ export interface AppArgs {
   imageDigest: pulumi.Input<string>;
   databaseHost: pulumi.Input<string>;
   secretUrls: Record<string, pulumi.Input<string>>;
+  /** Plain, non-secret variables whose change must start a new revision (e.g. a secret's version). */
+  revisionEnvironment?: Record<string, pulumi.Input<string>>;
   /** Role grants and DNS records the first revision needs (it pulls and reads secrets on start). */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -36,6 +39,8 @@ export interface App {
   environment: app.ManagedEnvironment;
   app: app.ContainerApp;
   fqdn: pulumi.Output<string>;
+  /** twincloud:domainName's managed certificate and (with a DNS zone) its records. */
+  domain: { certificate?: app.ManagedCertificate; records: pulumi.Resource[] };
 }
 
 /** Whole GiB with one decimal at most, as Container Apps expects ("0.5Gi", "1Gi", "2Gi"). */
@@ -71,6 +76,12 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
     opts,
   );
 
+  const domainRecords = createDomainRecords(
+    { spec, environment, appFqdn: pulumi.interpolate`${args.names.app}.${environment.defaultDomain}` },
+    opts,
+  );
+  const customDomains = customDomainsFor(spec);
+
   const secretEnv = c.secretEnvironment.map((variable) => {
     const source = SECRET_SOURCES[variable];
     const url = args.secretUrls[variable];
@@ -81,6 +92,7 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
   const env = [
     ...Object.entries(c.environment).map(([name, value]) => ({ name, value })),
     { name: "DATABASE_HOST", value: args.databaseHost },
+    ...Object.entries(args.revisionEnvironment ?? {}).map(([name, value]) => ({ name, value })),
     ...secretEnv.map((s) => ({ name: s.variable, secretRef: s.name })),
   ];
 
@@ -120,6 +132,7 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
           targetPort: c.port,
           transport: "auto",
           traffic: [{ latestRevision: true, weight: 100 }],
+          ...(customDomains ? { customDomains } : {}),
         },
         // Pull with the managed identity: no username, no passwordSecretRef.
         registries: [{ server: args.registryServer, identity: args.identity.id }],
@@ -158,12 +171,18 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
       },
       tags: spec.tags,
     },
-    { ...opts, dependsOn: args.dependsOn },
+    { ...opts, dependsOn: [...args.dependsOn, ...domainRecords] },
+  );
+  const certificate = createManagedCertificate(
+    spec,
+    { resourceGroupName, location, environment, app: containerApp, records: domainRecords },
+    opts,
   );
 
   return {
     environment,
     app: containerApp,
     fqdn: containerApp.configuration.apply((cfg) => cfg?.ingress?.fqdn ?? ""),
+    domain: { ...(certificate ? { certificate } : {}), records: domainRecords },
   };
 }

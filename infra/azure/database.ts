@@ -54,7 +54,10 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.ComponentResourc
       tags: spec.tags,
     },
     // The zone must be linked to the VNet before the server registers its A record in it.
-    { ...stateful, dependsOn: [args.network.databaseDnsLink] },
+    // storageSizeGB is the initial size only: with auto-grow Azure enlarges the disk and refuses any later PUT
+    // (azure-native sends the whole resource on every update) whose size is below the current one. Raising it
+    // on purpose is an operator step (docs/aws-vs-azure-side-by-side.md#database-storage-on-azure).
+    { ...stateful, dependsOn: [args.network.databaseDnsLink], ignoreChanges: ["storage.storageSizeGB"] },
   );
 
   // Flexible Server already defaults to on; set it explicitly so nobody turns it off in the portal unnoticed.

@@ -114,6 +114,7 @@ export function deployAzure(spec: ServiceSpec): StackOutputs {
       imageDigest: registry.imageDigest,
       databaseHost: database.host,
       secretUrls: secrets.secretUrls,
+      revisionEnvironment: secrets.revisionEnvironment,
       dependsOn: [acrPull, ...secrets.readiness, database.database],
     },
     opts,
@@ -143,7 +144,9 @@ export function deployAzure(spec: ServiceSpec): StackOutputs {
     opts,
   );
 
-  const url = pulumi.interpolate`https://${api.fqdn}`;
+  const endpointUrl = pulumi.interpolate`https://${api.fqdn}`;
+  const domain = spec.ingress.domain;
+  const url = domain ? pulumi.output(`https://${domain.name}`) : endpointUrl;
   const dashboardUrl = pulumi.interpolate`https://portal.azure.com/#@${client.tenantId}/resource${workspace.id}/logs`;
   component.done({ url, imageDigest: registry.imageDigest });
 
@@ -151,9 +154,11 @@ export function deployAzure(spec: ServiceSpec): StackOutputs {
     cloud: "azure",
     environment: spec.environment,
     url,
+    endpointUrl,
     imageDigest: registry.imageDigest,
     databaseHost: database.host,
     alertTarget: alerts.actionGroup.id,
     dashboardUrl,
+    bootstrapApiKey: secrets.bootstrapApiKey,
   };
 }

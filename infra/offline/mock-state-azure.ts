@@ -191,6 +191,9 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
     id: armId(inputs, `Microsoft.App/managedEnvironments/${name}`),
     defaultDomain: MOCK_AZURE.environmentDomain,
     staticIp: "20.61.0.10",
+    customDomainConfiguration: {
+      customDomainVerificationId: "0f3c2b1a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b",
+    },
   }),
   "azure-native:app:ContainerApp": (name, inputs) => {
     const configuration = unwrapSecret(inputs.configuration);
@@ -287,6 +290,16 @@ export function mockResourceState(
       const source = createHash("sha256").update(`${args.type}-${args.name}`).digest("hex");
       const base = lowerOnly ? source : `${source.slice(0, 4).toUpperCase()}${source.slice(4)}-_`;
       return { result: base.slice(0, length).padEnd(length, "x") };
+    }
+    case "random:index/randomBytes:RandomBytes": {
+      const length = typeof inputs.length === "number" ? inputs.length : 32;
+      let bytes = Buffer.alloc(0);
+      for (let i = 0; bytes.length < length; i++) {
+        const block = createHash("sha256").update(`${args.type}-${args.name}-${i}`).digest();
+        bytes = Buffer.concat([bytes, block]);
+      }
+      bytes = bytes.subarray(0, length);
+      return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
     }
     default:
       return undefined;
