@@ -413,6 +413,9 @@ function logRetentionProblem(cloud: Cloud, days: number): string | undefined {
   return undefined;
 }
 
+/** Longest `<project>-<stack>` prefix every AWS physical name derived from it stays within. */
+export const MAX_AWS_NAME_PREFIX = 64 - "-redeploy-on-rotation".length;
+
 function resolveTier(stack: string, explicit: Tier | undefined): Tier {
   if (explicit) return explicit;
   if ((TIERS as readonly string[]).includes(stack)) return stack as Tier;
@@ -466,9 +469,16 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
   const logRetentionDays = config.logRetentionDays ?? defaults.logRetentionDays;
   const retentionProblem = logRetentionProblem(config.cloud, logRetentionDays);
   if (retentionProblem) problems.push(retentionProblem);
+  const name = `${project}-${context.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  // AWS physical names built from it: EventBridge rule `<name>-redeploy-on-rotation` (≤ 64 characters) and
+  // the RDS identifier `<name>-db` (≤ 63). Azure shortens its names itself (azure/naming.ts).
+  if (config.cloud === "aws" && name.length > MAX_AWS_NAME_PREFIX) {
+    problems.push(
+      `stack name "${context.stack}": "${name}" is ${name.length} characters; on AWS the project and stack name together may have at most ${MAX_AWS_NAME_PREFIX} (physical names such as the EventBridge rule "${name}-redeploy-on-rotation" are limited to 64)`,
+    );
+  }
   if (problems.length > 0) throw new StackConfigError(problems);
 
-  const name = `${project}-${context.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
   const shutdownTimeoutSeconds = DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000;
   const logLevel = config.logLevel ?? defaults.logLevel;
   const corsOrigins = (config.corsOrigins ?? "")

@@ -210,6 +210,21 @@ describe("operator values", () => {
     expect(buildServiceSpec({ cloud: "azure" }, { stack: "dev" }).ingress.domain).toBeUndefined();
   });
 
+  it("refuses a stack name too long for AWS's physical names, and lets Azure shorten its own", () => {
+    const long = `feature-${"x".repeat(40)}`;
+    expect(problemsOf({ cloud: "aws", environment: "dev" }, long)).toEqual([
+      expect.stringMatching(
+        /^stack name "feature-x+": "twincloud-feature-x+" is 58 characters; on AWS .* at most 43/,
+      ),
+    ]);
+    expect(buildServiceSpec({ cloud: "azure", environment: "dev" }, { stack: long }).name).toBe(
+      `twincloud-${long}`,
+    );
+    expect(
+      buildServiceSpec({ cloud: "aws", environment: "dev" }, { stack: "x".repeat(33) }).name,
+    ).toHaveLength(43);
+  });
+
   it("accepts each cloud's own log retention values, 731 on AWS and 730 on Azure", () => {
     const retention = (cloud: string, days: string) =>
       buildServiceSpec({ cloud, logRetentionDays: days }, { stack: "dev" }).logs.retentionDays;
