@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { setAcrTokenExchange } from "../azure/acr-token.js";
+import { type AcrTokenExchange, setAcrTokenExchange } from "../azure/acr-token.js";
 import type { InvokeHandler } from "./mock-run.js";
 
 export const MOCK_AZURE = {
@@ -24,12 +24,15 @@ export function mockAcrRefreshToken(loginServer: string): string {
   return `mock-acr-refresh-token-for-${loginServer}`;
 }
 
-// Mock runs never call a registry: the ACR token exchange answers from here. Only mock runs import this module.
-setAcrTokenExchange(async ({ loginServer, accessToken }) => {
+/** The ACR token exchange of mock runs: no registry call, a recognisable token per login server. */
+export const mockAcrTokenExchange: AcrTokenExchange = async ({ loginServer, accessToken }) => {
   if (accessToken !== MOCK_AZURE.armAccessToken)
     throw new Error("ACR exchange called without the mocked Entra token");
   return mockAcrRefreshToken(loginServer);
-});
+};
+
+// Mock runs never call a registry. Only mock runs import this module.
+setAcrTokenExchange(mockAcrTokenExchange);
 
 /** A stable GUID derived from a string, so runs are reproducible. */
 export function mockGuid(seed: string): string {
