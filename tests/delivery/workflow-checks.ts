@@ -16,6 +16,7 @@ export type Workflow = {
 export type Job = {
   name?: string;
   if?: string;
+  "timeout-minutes"?: number;
   needs?: string | string[];
   permissions?: unknown;
   concurrency?: unknown;
@@ -30,6 +31,7 @@ export type Step = {
   name?: string;
   id?: string;
   if?: string;
+  "continue-on-error"?: boolean | string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -168,19 +170,27 @@ export function checkNoLongLivedKeys(text: string): string[] {
   );
 }
 
-/** Expand `${{ matrix.x }}` with one matrix combination. */
-function expand(value: string, combo: Record<string, unknown>): string {
-  return value.replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_, key: string) =>
-    String(combo[key] ?? `<matrix.${key}>`),
-  );
+/**
+ * One combination of a job's matrix and the workflow's `workflow_dispatch` choice inputs. Matrix keys are bare
+ * (`stack`, `cloud`); inputs are prefixed (`inputs.stack`).
+ */
+export type Combo = Record<string, unknown>;
+
+/** Expand `${{ matrix.x }}` and `${{ inputs.x }}` with one combination. */
+export function expand(value: string, combo: Combo): string {
+  return value
+    .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_, key: string) => String(combo[key] ?? `<matrix.${key}>`))
+    .replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, key: string) =>
+      String(combo[`inputs.${key}`] ?? `<inputs.${key}>`),
+    );
 }
 
-function matrixCombos(job: Job): Record<string, unknown>[] {
+function matrixCombos(job: Job): Combo[] {
   const matrix = job.strategy?.matrix;
   if (!matrix) return [{}];
   const include = matrix.include ?? [];
   const axes = Object.entries(matrix).filter(([k]) => k !== "include" && k !== "exclude");
-  let combos: Record<string, unknown>[] = [{}];
+  let combos: Combo[] = [{}];
   for (const [key, values] of axes) {
     if (!Array.isArray(values)) continue;
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
@@ -189,25 +199,72 @@ function matrixCombos(job: Job): Record<string, unknown>[] {
   return [...combos, ...include];
 }
 
+type DispatchInput = { type?: string; options?: unknown[]; required?: boolean; description?: string };
+
+/** The `workflow_dispatch` inputs of a workflow (empty when it has none). */
+export function dispatchInputs(wf: Workflow): Record<string, DispatchInput> {
+  const on = wf.on;
+  if (!isMap(on) || !isMap(on.workflow_dispatch)) return {};
+  const inputs = on.workflow_dispatch.inputs;
+  return isMap(inputs) ? (inputs as Record<string, DispatchInput>) : {};
+}
+
+/** Every combination of a job's matrix and the workflow's choice inputs. */
+export function jobCombos(wf: Workflow, job: Job): Combo[] {
+  let combos = matrixCombos(job);
+  for (const [name, input] of Object.entries(dispatchInputs(wf))) {
+    if (input.type !== "choice" || !Array.isArray(input.options)) continue;
+    combos = combos.flatMap((c) => (input.options ?? []).map((o) => ({ ...c, [`inputs.${name}`]: o })));
+  }
+  return combos;
+}
+
+/**
+ * Whether an `if:` holds for a combination. Evaluates `matrix.x`/`inputs.x` `==`/`!=` `'v'` comparisons joined
+ * by `&&` and `||` (no parentheses); anything else (`always()`, `github.*`) counts as true.
+ */
+export function conditionHolds(condition: string | undefined, combo: Combo): boolean {
+  if (!condition) return true;
+  const expr = condition.replace(/^\s*\$\{\{|\}\}\s*$/g, "").trim();
+  return expr.split("||").some((disjunct) =>
+    disjunct.split("&&").every((term) => {
+      const m = /^\s*(matrix|inputs)\.([\w-]+)\s*(==|!=)\s*'([^']*)'\s*$/.exec(term);
+      if (!m) return true;
+      const [, scope, key, op, value] = m;
+      const actual = String(combo[scope === "inputs" ? `inputs.${key}` : (key as string)]);
+      return op === "==" ? actual === value : actual !== value;
+    }),
+  );
+}
+
+/** Whether a step's `if:` holds for a combination (see conditionHolds). */
+export function stepActive(step: Step, combo: Combo): boolean {
+  return conditionHolds(step.if, combo);
+}
+
 export interface PulumiRun {
   jobId: string;
+  /** `preview`, `up`, ...; empty for an install-only step. */
   command: string;
   stack: string;
   policyPacks?: string;
   policyPackConfigs?: string;
   commentOnPr?: unknown;
   editPrComment?: unknown;
-  combo: Record<string, unknown>;
+  pulumiVersion?: string;
+  combo: Combo;
   stepIndex: number;
+  step: Step;
 }
 
-/** Every pulumi/actions step, once per matrix combination, with its stack resolved. */
+/** Every pulumi/actions step, once per combination of matrix and choice inputs, with its stack resolved. */
 export function pulumiRuns(wf: Workflow): PulumiRun[] {
   const runs: PulumiRun[] = [];
   for (const [jobId, job] of Object.entries(wf.jobs)) {
-    for (const combo of matrixCombos(job)) {
+    for (const combo of jobCombos(wf, job)) {
       (job.steps ?? []).forEach((step, stepIndex) => {
         if (!/^pulumi\/actions@/.test(step.uses ?? "")) return;
+        if (!stepActive(step, combo)) return;
         const w = step.with ?? {};
         const stackName = expand(String(w["stack-name"] ?? ""), combo);
         runs.push({
@@ -220,16 +277,21 @@ export function pulumiRuns(wf: Workflow): PulumiRun[] {
           ...(w.policyPackConfigs !== undefined
             ? { policyPackConfigs: expand(String(w.policyPackConfigs), combo).trim() }
             : {}),
+          ...(w["pulumi-version"] !== undefined ? { pulumiVersion: String(w["pulumi-version"]) } : {}),
           commentOnPr: w["comment-on-pr"],
           editPrComment: w["edit-pr-comment"],
           combo,
           stepIndex,
+          step,
         });
       });
     }
   }
   return runs;
 }
+
+const STACK_COMMANDS = ["preview", "up", "update", "refresh", "destroy"];
+const DEPLOYS = ["up", "update"];
 
 /** Every preview/up runs the policy pack with the config of its own stack, after `npm ci`. */
 export function checkPolicyPacks(wf: Workflow, stacks: readonly string[]): string[] {
@@ -258,17 +320,11 @@ export function checkPolicyPacks(wf: Workflow, stacks: readonly string[]): strin
   return problems;
 }
 
-/** Whether a step's `if:` holds for a matrix combination (only `matrix.x == 'v'` comparisons are evaluated). */
-export function stepActive(step: Step, combo: Record<string, unknown>): boolean {
-  if (!step.if) return true;
-  const comparisons = [...step.if.matchAll(/matrix\.([\w-]+)\s*==\s*'([^']*)'/g)];
-  return comparisons.every(([, key, value]) => String(combo[key as string]) === value);
-}
-
 /** The cloud login a job performs before its pulumi step must match the stack's cloud. */
 export function checkCloudLogin(wf: Workflow, cloudOfStack: (stack: string) => string): string[] {
   const problems: string[] = [];
   for (const run of pulumiRuns(wf)) {
+    if (!STACK_COMMANDS.includes(run.command)) continue;
     const job = wf.jobs[run.jobId];
     const cloud = cloudOfStack(run.stack);
     if (run.combo.cloud !== undefined && run.combo.cloud !== cloud) {
@@ -291,28 +347,459 @@ const jobNeeds = (job: Job) =>
   job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
 const envName = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 
-/** prod's `pulumi up` runs in a job that needs the staging job and uses the `production` environment. */
+/** Jobs a job needs, directly or through the jobs it needs. */
+export function neededJobs(wf: Workflow, jobId: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    for (const need of jobNeeds(wf.jobs[id] ?? { steps: [] })) {
+      if (seen.has(need)) continue;
+      seen.add(need);
+      visit(need);
+    }
+  };
+  visit(jobId);
+  return seen;
+}
+
+const SMOKE = /tests\/smoke\/smoke\.ts/;
+
+/**
+ * The push pipeline: dev, staging and prod each `pulumi up` in a job of their own, each followed by a smoke test;
+ * prod's job needs (directly or not) both dev's and staging's, so AWS code reaches prod only after the pipeline
+ * applied it to dev, and uses the `production` environment (required reviewers).
+ */
 export function checkDeployOrder(wf: Workflow): string[] {
-  const runs = pulumiRuns(wf).filter((r) => r.command === "up" || r.command === "update");
-  const staging = runs.find((r) => r.stack === "staging");
-  const prod = runs.find((r) => r.stack === "prod");
-  if (!staging || !prod)
+  const runs = pulumiRuns(wf).filter((r) => DEPLOYS.includes(r.command));
+  const byStack = new Map(runs.map((r) => [r.stack, r]));
+  const missing = ["dev", "staging", "prod"].filter((stack) => !byStack.has(stack));
+  if (missing.length > 0)
     return [
-      `expected pulumi up for staging and prod (found ${runs.map((r) => r.stack).join(", ") || "none"})`,
+      `expected pulumi up for dev, staging and prod; missing ${missing.join(", ")} (found ${runs.map((r) => r.stack).join(", ") || "none"})`,
     ];
   const problems: string[] = [];
-  const prodJob = wf.jobs[prod.jobId]!;
-  if (prod.jobId === staging.jobId) problems.push("staging and prod deploy in the same job");
-  if (!jobNeeds(prodJob).includes(staging.jobId))
-    problems.push(`prod job ${prod.jobId} does not need staging job ${staging.jobId}`);
-  if (envName(prodJob) !== "production")
-    problems.push(`prod job ${prod.jobId} does not use environment production`);
-  for (const run of [staging, prod]) {
+  const [dev, staging, prod] = (["dev", "staging", "prod"] as const).map((stack) => byStack.get(stack)!);
+  const prodNeeds = neededJobs(wf, prod!.jobId);
+  for (const before of [dev!, staging!]) {
+    if (before.jobId === prod!.jobId) problems.push(`${before.stack} and prod deploy in the same job`);
+    else if (!prodNeeds.has(before.jobId))
+      problems.push(`prod job ${prod!.jobId} does not need ${before.stack} job ${before.jobId}`);
+  }
+  if (envName(wf.jobs[prod!.jobId]!) !== "production")
+    problems.push(`prod job ${prod!.jobId} does not use environment production`);
+  for (const run of [dev!, staging!, prod!]) {
     const job = wf.jobs[run.jobId]!;
-    const smoke = (job.steps ?? [])
-      .slice(run.stepIndex + 1)
-      .some((s) => /tests\/smoke\/smoke\.ts/.test(s.run ?? ""));
+    const smoke = (job.steps ?? []).slice(run.stepIndex + 1).some((s) => SMOKE.test(s.run ?? ""));
     if (!smoke) problems.push(`job ${run.jobId}: no smoke test after pulumi up`);
+  }
+  return problems;
+}
+
+const sameList = (a?: string, b?: string) => (a ?? "").trim() === (b ?? "").trim();
+
+/**
+ * The policy gate: in every job that runs `pulumi up`, an earlier step of the same job previews the same stack
+ * with the same policy packs and configs, unconditionally and without `continue-on-error`, and the `up` step
+ * does not run after a failure (`always()`, `failure()`, `continue-on-error` on the gate).
+ */
+export function checkPreviewGate(wf: Workflow): string[] {
+  const problems: string[] = [];
+  const runs = pulumiRuns(wf);
+  for (const up of runs.filter((r) => DEPLOYS.includes(r.command))) {
+    const where = `job ${up.jobId} (${up.command} ${up.stack})`;
+    const gate = runs.find(
+      (r) =>
+        r.jobId === up.jobId &&
+        r.combo === up.combo &&
+        r.command === "preview" &&
+        r.stepIndex < up.stepIndex &&
+        r.stack === up.stack,
+    );
+    if (!gate) {
+      problems.push(`${where}: no pulumi preview of ${up.stack} before the up (up runs --skip-preview)`);
+      continue;
+    }
+    if (
+      !sameList(gate.policyPacks, up.policyPacks) ||
+      !sameList(gate.policyPackConfigs, up.policyPackConfigs)
+    )
+      problems.push(`${where}: the preview gate uses other policy packs or configs than the up`);
+    if (!gate.policyPacks || !gate.policyPackConfigs)
+      problems.push(`${where}: the preview gate runs without the policy pack and its config`);
+    const coe = gate.step["continue-on-error"];
+    if (coe !== undefined && coe !== false)
+      problems.push(`${where}: the preview gate has continue-on-error (a violation would not stop the job)`);
+    if (gate.step.if) problems.push(`${where}: the preview gate is conditional (${gate.step.if})`);
+    if (/\b(always|failure|cancelled)\(\)/.test(up.step.if ?? ""))
+      problems.push(`${where}: the up step runs after a failed gate (if: ${up.step.if})`);
+  }
+  return problems;
+}
+
+export interface DeployGroup {
+  workflow: string;
+  jobId: string;
+  stack: string;
+  group: string;
+  cancelInProgress: unknown;
+}
+
+/** The concurrency group of every job that deploys a stack, per stack it can deploy. */
+export function deployGroups(file: string, wf: Workflow): DeployGroup[] {
+  const groups: DeployGroup[] = [];
+  const seen = new Set<string>();
+  for (const run of pulumiRuns(wf).filter((r) => DEPLOYS.includes(r.command))) {
+    const job = wf.jobs[run.jobId]!;
+    const c = job.concurrency;
+    const group = isMap(c) ? String(c.group ?? "") : typeof c === "string" ? c : "";
+    const entry = {
+      workflow: file,
+      jobId: run.jobId,
+      stack: run.stack,
+      group: expand(group, run.combo),
+      cancelInProgress: isMap(c) ? c["cancel-in-progress"] : undefined,
+    };
+    const key = `${entry.jobId}/${entry.stack}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    groups.push(entry);
+  }
+  return groups;
+}
+
+/**
+ * Deployments of one stack queue behind each other in every workflow (one group per stack, shared by deploy and
+ * rollback); different stacks never share a group (a prod approval waiting for days blocks no other stack); a
+ * running deployment is never cancelled; no workflow that deploys has a workflow-level group (it would hold the
+ * whole run, prod's approval wait included).
+ */
+export function checkDeployConcurrency(workflows: { file: string; wf: Workflow }[]): string[] {
+  const problems: string[] = [];
+  const all = workflows.flatMap(({ file, wf }) => deployGroups(file, wf));
+  for (const { file, wf } of workflows) {
+    if (wf.concurrency && deployGroups(file, wf).length > 0)
+      problems.push(
+        `${file}: workflow-level concurrency in a workflow that deploys (use one group per stack)`,
+      );
+  }
+  for (const g of all) {
+    const where = `${g.workflow} job ${g.jobId} (${g.stack})`;
+    if (!g.group) {
+      problems.push(`${where}: no job-level concurrency group`);
+      continue;
+    }
+    if (/github\.(ref|sha|run_id|run_number|event)/.test(g.group) || /\$\{\{/.test(g.group))
+      problems.push(`${where}: group "${g.group}" is not fixed per stack`);
+    if (g.cancelInProgress !== false)
+      problems.push(`${where}: cancel-in-progress must be false (never cancel a running pulumi up)`);
+  }
+  const stacksOfGroup = new Map<string, Set<string>>();
+  const groupsOfStack = new Map<string, Set<string>>();
+  for (const g of all.filter((g) => g.group)) {
+    stacksOfGroup.set(g.group, (stacksOfGroup.get(g.group) ?? new Set()).add(g.stack));
+    groupsOfStack.set(g.stack, (groupsOfStack.get(g.stack) ?? new Set()).add(g.group));
+  }
+  for (const [group, stacks] of stacksOfGroup)
+    if (stacks.size > 1) problems.push(`group "${group}" is shared by stacks ${[...stacks].join(", ")}`);
+  for (const [stack, groups] of groupsOfStack)
+    if (groups.size > 1)
+      problems.push(`stack ${stack} deploys under several groups: ${[...groups].join(", ")}`);
+  return problems;
+}
+
+/** IAM's ceiling for a role's maximum session duration (12 h). */
+export const IAM_MAX_SESSION_SECONDS = 43_200;
+
+/**
+ * Every AWS OIDC login asks for a session at least as long as its job may run (`role-duration-seconds` >=
+ * `timeout-minutes` * 60; the default is 1 h whatever the job timeout) and within IAM's 12 h ceiling.
+ */
+export function checkRoleDuration(wf: Workflow): string[] {
+  const problems: string[] = [];
+  for (const { jobId, job, step } of steps(wf)) {
+    if (!/^aws-actions\/configure-aws-credentials@/.test(step.uses ?? "")) continue;
+    const timeout = job["timeout-minutes"];
+    const duration = Number(step.with?.["role-duration-seconds"]);
+    if (typeof timeout !== "number") {
+      problems.push(`job ${jobId}: no timeout-minutes (the role session must outlast the job)`);
+      continue;
+    }
+    if (!Number.isInteger(duration)) {
+      problems.push(`job ${jobId}: no role-duration-seconds (the default session is 1 h)`);
+      continue;
+    }
+    if (duration < timeout * 60)
+      problems.push(
+        `job ${jobId}: role-duration-seconds ${duration} < timeout-minutes ${timeout} * 60 (the session can expire mid-update)`,
+      );
+    if (duration > IAM_MAX_SESSION_SECONDS)
+      problems.push(`job ${jobId}: role-duration-seconds ${duration} exceeds IAM's 12 h maximum`);
+  }
+  return problems;
+}
+
+const TOKEN = "PULUMI_ACCESS_TOKEN";
+const RUNS_CODE = /\b(npm|npx|node|tsx|yarn|pnpm|bun|make|python3?)\b|\.\/|\bbash\s+\S+\.sh\b/;
+const runsPulumi = (script: string) => /(^|[\s;&|(])pulumi\s+\w/m.test(script);
+const isPulumiStep = (step: Step) =>
+  /^pulumi\/actions@/.test(step.uses ?? "") ||
+  (runsPulumi(step.run ?? "") && !RUNS_CODE.test(step.run ?? ""));
+
+/**
+ * PULUMI_ACCESS_TOKEN is in the environment of the Pulumi steps only: never at workflow or job level (where
+ * `npm ci` and every other step would see it), never on a step that runs anything but the Pulumi CLI; and every
+ * step that talks to the Pulumi backend has it.
+ */
+export function checkPulumiTokenScope(wf: Workflow): string[] {
+  const problems: string[] = [];
+  const mentions = (env: unknown) => isMap(env) && Object.keys(env).includes(TOKEN);
+  if (mentions(wf.env)) problems.push(`workflow-level env sets ${TOKEN}`);
+  for (const [jobId, job] of Object.entries(wf.jobs)) {
+    if (mentions(job.env)) problems.push(`job ${jobId}: job-level env sets ${TOKEN} (npm ci would see it)`);
+    for (const step of job.steps ?? []) {
+      const label = step.name ?? step.uses ?? step.run?.split("\n")[0] ?? "?";
+      const has = mentions(step.env);
+      const pulumi = isPulumiStep(step);
+      if (has && !pulumi)
+        problems.push(`job ${jobId}: step "${label}" is not a Pulumi step but gets ${TOKEN}`);
+      const needsToken =
+        (/^pulumi\/actions@/.test(step.uses ?? "") && step.with?.command !== undefined) ||
+        runsPulumi(step.run ?? "");
+      if (needsToken && !has) problems.push(`job ${jobId}: Pulumi step "${label}" has no ${TOKEN}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every pulumi/actions step pins one exact CLI version (`pulumi-version: X.Y.Z`; the action's default `^3`
+ * floats). Returns the problems and the versions found.
+ */
+export function pulumiVersions(wf: Workflow): { problems: string[]; versions: Set<string> } {
+  const problems: string[] = [];
+  const versions = new Set<string>();
+  for (const { jobId, step } of steps(wf)) {
+    if (!/^pulumi\/actions@/.test(step.uses ?? "")) continue;
+    const version = step.with?.["pulumi-version"];
+    if (version === undefined) {
+      problems.push(`job ${jobId}: pulumi/actions step "${step.name ?? ""}" without pulumi-version`);
+      continue;
+    }
+    if (!/^\d+\.\d+\.\d+$/.test(String(version)))
+      problems.push(`job ${jobId}: pulumi-version "${String(version)}" is not one exact X.Y.Z version`);
+    versions.add(String(version));
+  }
+  return { problems, versions };
+}
+
+/** Compare two X.Y.Z versions. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, "").split(".").map(Number);
+  const pb = b.replace(/^v/, "").split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/**
+ * The first major of each action used here whose `action.yml` says `runs.using: node24` (composite actions: the
+ * first release whose inner actions all do). Read from each action's repository at its tags; an action missing
+ * from this table is reported so that someone checks it before it is used.
+ */
+export const NODE24_SINCE: Record<string, string> = {
+  "actions/checkout": "5.0.0",
+  "actions/setup-node": "5.0.0",
+  "actions/upload-artifact": "6.0.0",
+  "pulumi/actions": "7.0.0",
+  "aws-actions/configure-aws-credentials": "6.0.0",
+  "azure/login": "3.0.0",
+  "docker/setup-buildx-action": "4.0.0",
+  "docker/build-push-action": "7.0.0",
+  "github/codeql-action/upload-sarif": "4.0.0",
+  // composite: v0.36.0 is the first whose inner actions/cache (v5) runs on Node 24
+  "aquasecurity/trivy-action": "0.36.0",
+};
+
+/**
+ * The pins in use, each resolved from a stored snapshot of the action's repository (`git rev-parse
+ * <tag>^{commit}`); the release comment of a `uses:` line must name the release its SHA was resolved from.
+ */
+export const VERIFIED_PINS: Record<string, string> = {
+  "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1": "v7.0.1",
+  "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020": "v7.0.0",
+  "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f": "v7.0.0",
+  "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d": "v7.0.0",
+  "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c": "v6.2.3",
+  "azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca": "v3.0.1",
+  "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e": "v4.3.0",
+  "docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a": "v7.3.0",
+  "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e": "v4.36.2",
+  "aquasecurity/trivy-action@ed142fd0673e97e23eac54620cfb913e5ce36c25": "v0.36.0",
+};
+
+/** Every action runs on its Node 24 release line, and its SHA is one of the verified pins with a matching comment. */
+export function checkNode24Actions(text: string): string[] {
+  const problems: string[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^\s*(?:-\s*)?uses:\s*([^\s#]+)\s*(?:#\s*(\S+))?/.exec(line);
+    if (!match || match[1]?.startsWith("./") || match[1]?.startsWith("docker://")) continue;
+    const ref = match[1] as string;
+    const comment = match[2] ?? "";
+    const action = ref.split("@")[0] as string;
+    const since = NODE24_SINCE[action];
+    if (!since) {
+      problems.push(`${action}: not in NODE24_SINCE (check which release runs on node24 first)`);
+      continue;
+    }
+    if (!/^v?\d+\.\d+\.\d+$/.test(comment) || compareVersions(comment, since) < 0)
+      problems.push(`${ref} (${comment || "no release comment"}): ${action} runs on Node 24 from ${since}`);
+    const verified = VERIFIED_PINS[ref];
+    if (!verified) problems.push(`${ref}: not a verified pin (VERIFIED_PINS)`);
+    else if (verified !== comment) problems.push(`${ref}: comment says ${comment}, the SHA is ${verified}`);
+  }
+  return problems;
+}
+
+/**
+ * The summary job branch protection requires: needs every other job, runs always (`if: always()`, so a failed or
+ * cancelled job cannot turn it into a skipped check, which GitHub counts as passing) and decides from
+ * `needs.*.result`. Returns the job's id, or the problems.
+ */
+export function summaryJob(wf: Workflow): { jobId?: string; script?: string; problems: string[] } {
+  const candidates = Object.entries(wf.jobs).filter(([, job]) => /\balways\(\)/.test(job.if ?? ""));
+  if (candidates.length !== 1)
+    return { problems: [`expected one summary job with if: always(), found ${candidates.length}`] };
+  const [jobId, job] = candidates[0]!;
+  const problems: string[] = [];
+  const others = Object.keys(wf.jobs).filter((id) => id !== jobId);
+  const needs = jobNeeds(job);
+  const missing = others.filter((id) => !needs.includes(id));
+  if (missing.length > 0) problems.push(`summary job ${jobId} does not need ${missing.join(", ")}`);
+  if (job.if?.trim() !== "always()")
+    problems.push(`summary job ${jobId}: if is "${job.if}", expected always()`);
+  const step = (job.steps ?? []).find((s) => /needs\.\*\.result/.test(JSON.stringify(s.env ?? {})));
+  if (!step?.run) problems.push(`summary job ${jobId}: no step that reads needs.*.result`);
+  return { jobId, ...(step?.run ? { script: step.run } : {}), problems };
+}
+
+/**
+ * Smoke tests: the URL is the stack output `url` (the public https://<domainName> when set, never the load
+ * balancer's own host), and the API key is the secret stack output `bootstrapApiKey`, read with
+ * `--show-secrets`, masked (`::add-mask::`) before any other use, and never written anywhere but $GITHUB_OUTPUT.
+ */
+export function checkSmokeTests(wf: Workflow): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of Object.entries(wf.jobs)) {
+    const all = job.steps ?? [];
+    all.forEach((step, index) => {
+      if (!SMOKE.test(step.run ?? "")) return;
+      const where = `job ${jobId}: smoke test`;
+      const env = step.env ?? {};
+      const fromOutput = (value: unknown) => /steps\.([\w-]+)\.outputs\.([\w-]+)/.exec(String(value ?? ""));
+      const url = fromOutput(env.SMOKE_URL);
+      const key = fromOutput(env.SMOKE_API_KEY);
+      if (!/--url "\$SMOKE_URL"/.test(step.run ?? ""))
+        problems.push(`${where} does not call --url "$SMOKE_URL"`);
+      if (!url || !key) {
+        problems.push(`${where}: SMOKE_URL and SMOKE_API_KEY must come from an earlier step's outputs`);
+        return;
+      }
+      const source = (id: string) => all.slice(0, index).find((s) => s.id === id);
+      const urlStep = source(url[1] as string);
+      const keyStep = source(key[1] as string);
+      const urlScript = urlStep?.run ?? "";
+      if (!/pulumi stack output url\b/.test(urlScript))
+        problems.push(`${where}: the URL is not read with "pulumi stack output url"`);
+      if (/loadBalancerUrl|dnsName|loadBalancer/i.test(JSON.stringify(env) + urlScript))
+        problems.push(`${where}: calls the load balancer's own host (the certificate does not cover it)`);
+      const script = keyStep?.run ?? "";
+      if (!/pulumi stack output bootstrapApiKey --show-secrets\b/.test(script)) {
+        problems.push(`${where}: the key is not the stack output bootstrapApiKey read with --show-secrets`);
+        return;
+      }
+      const lines = script.split("\n");
+      const read = lines.findIndex((l) => /bootstrapApiKey/.test(l));
+      const variable = /(\w+)="\$\(pulumi stack output bootstrapApiKey/.exec(lines[read] ?? "")?.[1];
+      if (!variable) {
+        problems.push(`${where}: the key is not assigned to a shell variable`);
+        return;
+      }
+      const uses = lines
+        .map((line, i) => ({ line, i }))
+        .filter(({ line, i }) => i > read && new RegExp(`\\$\\{?${variable}\\b`).test(line));
+      if (!/^\s*echo "::add-mask::\$\{?\w+\}?"\s*$/.test(uses[0]?.line ?? ""))
+        problems.push(
+          `${where}: the key is not masked (echo "::add-mask::$${variable}") before its first use`,
+        );
+      for (const { line } of uses.slice(1)) {
+        if (!/>>\s*"\$GITHUB_OUTPUT"/.test(line) && !/^\s*\[ -n "\$\{?\w+\}?" \]/.test(line))
+          problems.push(`${where}: the key is used outside $GITHUB_OUTPUT: ${line.trim()}`);
+      }
+      if (/\bset -x\b|set -o xtrace/.test(script)) problems.push(`${where}: xtrace would print the key`);
+      if (!mentionsTokenAllowed(keyStep)) problems.push(`${where}: the step reading the key has no ${TOKEN}`);
+    });
+  }
+  return problems;
+}
+const mentionsTokenAllowed = (step: Step | undefined) => isMap(step?.env) && TOKEN in (step?.env ?? {});
+
+/** Cloud credentials are acquired after `npm ci`, so dependency install scripts never see them. */
+export function checkCredentialsAfterInstall(wf: Workflow): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of Object.entries(wf.jobs)) {
+    const all = job.steps ?? [];
+    const install = all.findIndex((s) => /\bnpm (ci|install)\b/.test(s.run ?? ""));
+    if (install < 0) continue;
+    all.slice(0, install).forEach((s) => {
+      if (OIDC_ACTIONS.some((p) => p.test(s.uses ?? "")))
+        problems.push(
+          `job ${jobId}: ${s.uses?.split("@")[0]} runs before npm ci (install scripts would see it)`,
+        );
+    });
+  }
+  return problems;
+}
+
+const BUILDS = /\bdocker\s+(build|buildx|push)\b|\bnpm run (build|image)\b/;
+
+/**
+ * The rollback workflow: dispatched by hand with a stack (choice of the stacks) and a digest; the digest is
+ * checked before anything else; nothing is built; `twincloud:imageDigest` is set from the input (through env,
+ * never interpolated into a script) before the preview gate and the up; the stack file is not committed.
+ */
+export function checkRollback(wf: Workflow, stacks: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (JSON.stringify(triggers(wf)) !== JSON.stringify(["workflow_dispatch"]))
+    problems.push(`triggers are [${triggers(wf).join(", ")}], expected [workflow_dispatch]`);
+  const inputs = dispatchInputs(wf);
+  const stack = inputs.stack;
+  if (
+    stack?.type !== "choice" ||
+    JSON.stringify([...(stack.options ?? [])].sort()) !== JSON.stringify([...stacks].sort())
+  )
+    problems.push(`input stack must be a choice of ${stacks.join(", ")}`);
+  if (inputs.digest?.type !== "string" || inputs.digest.required !== true)
+    problems.push("input digest must be a required string");
+  for (const [jobId, job] of Object.entries(wf.jobs)) {
+    const all = job.steps ?? [];
+    for (const step of all) {
+      if (/^docker\//.test(step.uses ?? "") || BUILDS.test(step.run ?? ""))
+        problems.push(`job ${jobId}: builds or pushes an image (${step.uses ?? step.run?.split("\n")[0]})`);
+      if (/\$\{\{\s*inputs\./.test(step.run ?? ""))
+        problems.push(`job ${jobId}: a script interpolates an input (pass it through env)`);
+      if (/\bgit\s+(commit|push)\b/.test(step.run ?? "")) problems.push(`job ${jobId}: commits or pushes`);
+    }
+    const check = all.findIndex((s) => /sha256:\[0-9a-f\]\{64\}/.test(s.run ?? ""));
+    const checkout = all.findIndex((s) => /^actions\/checkout@/.test(s.uses ?? ""));
+    if (check < 0 || (checkout >= 0 && check > checkout))
+      problems.push(`job ${jobId}: the digest's format is not checked before the checkout`);
+    const pin = all.findIndex(
+      (s) =>
+        /pulumi config set\b.*twincloud:imageDigest "\$DIGEST"/.test(s.run ?? "") &&
+        /\$\{\{\s*inputs\.digest\s*\}\}/.test(String(s.env?.DIGEST ?? "")),
+    );
+    const firstPulumi = all.findIndex((s) => /^pulumi\/actions@/.test(s.uses ?? "") && s.with?.command);
+    if (pin < 0) problems.push(`job ${jobId}: twincloud:imageDigest is not set from inputs.digest`);
+    else if (firstPulumi >= 0 && pin > firstPulumi)
+      problems.push(`job ${jobId}: twincloud:imageDigest is set after the first preview/up`);
   }
   return problems;
 }

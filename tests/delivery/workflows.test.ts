@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -6,21 +7,34 @@ import { TIERS } from "../../infra/spec.js";
 import {
   checkCloudLogin,
   checkConcurrency,
+  checkCredentialsAfterInstall,
+  checkDeployConcurrency,
   checkDeployOrder,
+  checkNode24Actions,
   checkNoLongLivedKeys,
   checkPermissions,
   checkPinned,
   checkPolicyPacks,
+  checkPreviewGate,
+  checkPulumiTokenScope,
+  checkRoleDuration,
+  checkRollback,
+  checkSmokeTests,
   checkTriggers,
   checkWorkflowRunSafety,
+  compareVersions,
+  deployGroups,
   envName,
   type Job,
   jobNeeds,
   matrixCombos,
+  neededJobs,
   parseWorkflow,
   pulumiRuns,
+  pulumiVersions,
   schemaProblems,
   steps,
+  summaryJob,
   type Workflow,
 } from "./workflow-checks.js";
 
@@ -44,7 +58,10 @@ const EXPECTED_TRIGGERS: Record<string, string[]> = {
   "preview.yml": ["pull_request"],
   "preview-comment.yml": ["workflow_run"],
   "deploy.yml": ["push"],
+  "rollback.yml": ["workflow_dispatch"],
 };
+/** Workflows whose pull-request checks branch protection requires, through their summary job. */
+const REQUIRED_CHECKS: Record<string, string> = { "ci.yml": "ci ok", "preview.yml": "preview ok" };
 
 describe("every workflow", () => {
   it("is one of the expected workflows", () => {
@@ -76,6 +93,84 @@ describe("every workflow", () => {
     });
     it("never runs pull-request code with a write token (workflow_run)", () => {
       expect(checkWorkflowRunSafety(load(file))).toEqual([]);
+    });
+    it("previews with the policy pack before every pulumi up, in the same job (the gate)", () => {
+      expect(checkPreviewGate(load(file))).toEqual([]);
+    });
+    it("gives PULUMI_ACCESS_TOKEN to the Pulumi steps only (not to npm ci)", () => {
+      expect(checkPulumiTokenScope(load(file))).toEqual([]);
+    });
+    it("acquires cloud credentials only after npm ci", () => {
+      expect(checkCredentialsAfterInstall(load(file))).toEqual([]);
+    });
+    it("asks for AWS role sessions that outlast the job timeout", () => {
+      expect(checkRoleDuration(load(file))).toEqual([]);
+    });
+    it("pins one exact Pulumi CLI version on every pulumi/actions step", () => {
+      expect(pulumiVersions(load(file)).problems).toEqual([]);
+    });
+    it("uses each action's Node 24 release line, at a verified SHA", () => {
+      expect(checkNode24Actions(text(file))).toEqual([]);
+    });
+    it("smoke-tests the stack output url with the masked secret output bootstrapApiKey", () => {
+      expect(checkSmokeTests(load(file))).toEqual([]);
+    });
+  });
+});
+
+describe("across workflows", () => {
+  const all = FILES.map((file) => ({ file, wf: load(file) }));
+
+  it("one concurrency group per stack, shared by deploy and rollback, none shared between stacks", () => {
+    expect(checkDeployConcurrency(all)).toEqual([]);
+    const groups = all.flatMap(({ file, wf }) => deployGroups(file, wf));
+    const groupOf = (workflow: string, stack: string) =>
+      groups.find((g) => g.workflow === workflow && g.stack === stack)?.group;
+    for (const stack of TIERS) {
+      expect(groupOf("deploy.yml", stack)).toBe(`deploy-${stack}`);
+      expect(groupOf("rollback.yml", stack)).toBe(`deploy-${stack}`);
+    }
+  });
+
+  it("pins the same Pulumi CLI everywhere: the one npm run rehearse builds, not older than @pulumi/pulumi", () => {
+    const versions = new Set(all.flatMap(({ wf }) => [...pulumiVersions(wf).versions]));
+    expect(versions.size).toBe(1);
+    const [version] = [...versions] as [string];
+    const rehearse = /^VERSION=v?(\d+\.\d+\.\d+)$/m.exec(
+      readFileSync(`${ROOT}tools/rehearse/build-cli.sh`, "utf8"),
+    )?.[1];
+    expect(version).toBe(rehearse);
+    const lock = JSON.parse(readFileSync(`${ROOT}package-lock.json`, "utf8")) as {
+      packages: Record<string, { version?: string }>;
+    };
+    const sdk = lock.packages["node_modules/@pulumi/pulumi"]?.version ?? "";
+    expect(compareVersions(version, sdk)).toBeGreaterThanOrEqual(0);
+  });
+
+  describe.each(Object.entries(REQUIRED_CHECKS))("%s summary job", (file, checkName) => {
+    const { jobId, script, problems } = summaryJob(load(file));
+    it(`"${checkName}" needs every other job and always runs`, () => {
+      expect(problems).toEqual([]);
+      expect(load(file).jobs[jobId as string]?.name).toBe(checkName);
+    });
+    const run = (results: string) => {
+      try {
+        execFileSync("bash", ["-eo", "pipefail", "-c", script ?? "exit 3"], {
+          env: { PATH: process.env.PATH ?? "", RESULTS: results },
+          stdio: "pipe",
+        });
+        return 0;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    };
+    it("passes when every job succeeded or was skipped by design (forks, Dependabot)", () => {
+      expect(run("success success")).toBe(0);
+      expect(run("skipped success")).toBe(0);
+    });
+    it("fails when a job failed or was cancelled", () => {
+      expect(run("success failure")).toBe(1);
+      expect(run("cancelled success")).toBe(1);
     });
   });
 });
@@ -177,20 +272,75 @@ describe("preview-comment.yml", () => {
 
 describe("deploy.yml", () => {
   const wf = load("deploy.yml");
-  it("deploys staging then, behind the production environment, prod, smoke-testing each", () => {
+  it("deploys dev (AWS) and staging (Azure), then prod behind the production environment, smoke-testing each", () => {
     expect(checkDeployOrder(wf)).toEqual([]);
+    expect(jobNeeds(wf.jobs.production as Job).sort()).toEqual(["dev", "staging"]);
     expect(envName(wf.jobs.production as Job)).toBe("production");
-    expect(jobNeeds(wf.jobs.production as Job)).toEqual(["staging"]);
+    expect(envName(wf.jobs.dev as Job)).toBe("dev");
+    expect(cloudOfStack("dev")).toBe(cloudOfStack("prod")); // dev rehearses prod's cloud
   });
-  it("only deploys from pushes to main and never cancels a running deployment", () => {
+  it("only deploys from pushes to main; no workflow-level group; never cancels a running deployment", () => {
     expect(wf.on).toEqual({ push: { branches: ["main"] } });
-    expect(wf.concurrency).toMatchObject({ "cancel-in-progress": false });
+    expect(wf.concurrency).toBeUndefined();
+    for (const job of Object.values(wf.jobs))
+      expect(job.concurrency).toMatchObject({ "cancel-in-progress": false });
   });
-  it("passes the smoke API key from a secret", () => {
-    const smoke = steps(wf).filter(({ step }) => /tests\/smoke\/smoke\.ts/.test(step.run ?? ""));
-    expect(smoke).toHaveLength(2);
-    for (const { step } of smoke)
-      expect(step.env?.SMOKE_API_KEY).toBe(`${EXPR_OPEN} secrets.SMOKE_API_KEY }}`);
+  it("needs no hand-made smoke key (SMOKE_API_KEY stays an optional override)", () => {
+    const readers = steps(wf).filter(({ step }) => /bootstrapApiKey --show-secrets/.test(step.run ?? ""));
+    expect(readers).toHaveLength(3);
+    for (const { step } of readers) {
+      expect(step.env?.SMOKE_API_KEY_OVERRIDE).toBe(`${EXPR_OPEN} secrets.SMOKE_API_KEY }}`);
+      expect(step.run).toMatch(/if \[ -n "\$SMOKE_API_KEY_OVERRIDE" \]/);
+    }
+  });
+  it("never logs Docker in to a registry (the program obtains registry credentials itself)", () => {
+    expect(text("deploy.yml")).not.toMatch(/docker login|az acr login|docker\/login-action/);
+  });
+});
+
+describe("rollback.yml", () => {
+  const wf = load("rollback.yml");
+  it("is dispatched by hand with a stack and a digest, builds nothing and pins the digest for this run", () => {
+    expect(checkRollback(wf, TIERS)).toEqual([]);
+  });
+  it("runs the same gate, up and smoke test as deploy.yml for every stack, with that stack's cloud login", () => {
+    const ups = pulumiRuns(wf).filter((r) => r.command === "up");
+    expect(ups.map((r) => r.stack).sort()).toEqual([...TIERS].sort());
+    expect(checkPreviewGate(wf)).toEqual([]);
+    expect(checkCloudLogin(wf, cloudOfStack)).toEqual([]);
+  });
+  it("deploys prod through the production environment (its reviewers and its deploy role)", () => {
+    expect(String(envName(wf.jobs.rollback as Job))).toContain("inputs.stack == 'prod' && 'production'");
+  });
+  it("accepts an image reference by digest (as the imageDigest output prints it) and nothing else", () => {
+    const check = wf.jobs.rollback?.steps?.[0]?.run ?? "";
+    const accepts = (digest: string) => {
+      try {
+        execFileSync("bash", ["-c", check], {
+          env: { PATH: process.env.PATH ?? "", GITHUB_REF: "refs/heads/main", DIGEST: digest },
+          stdio: "pipe",
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const sha = "a".repeat(64);
+    expect(accepts(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/twincloud-api@sha256:${sha}`)).toBe(true);
+    expect(accepts(`twincloudprod.azurecr.io/twincloud-api@sha256:${sha}`)).toBe(true);
+    expect(accepts(`twincloud-api@sha256:${sha}`)).toBe(false); // no registry
+    expect(accepts(`reg.io/api:latest`)).toBe(false); // a tag, not a digest
+    expect(accepts(`reg.io/api@sha256:${sha.slice(1)}`)).toBe(false);
+    expect(accepts(`reg.io/api@sha256:${sha}; curl evil`)).toBe(false);
+  });
+});
+
+describe("preview.yml for forks and Dependabot", () => {
+  it("skips the cloud preview where secrets are missing; the summary job still reports", () => {
+    const job = load("preview.yml").jobs["cloud-preview"] as Job;
+    expect(job.if).toContain("github.actor != 'dependabot[bot]'");
+    expect(job.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(neededJobs(load("preview.yml"), "preview-ok").has("cloud-preview")).toBe(true);
   });
 });
 
@@ -328,27 +478,279 @@ describe("the checkers fail on bad workflows", () => {
     expect(problems.some((p) => p.includes("no Azure OIDC login"))).toBe(true);
   });
 
-  it("deploy order: prod without needs, without the production environment, without smoke tests", () => {
+  const job = (id: string, body: string[], extra: string[] = []) => [
+    `  ${id}:`,
+    "    runs-on: x",
+    ...extra,
+    "    steps:",
+    "      - run: npm ci",
+    ...body,
+  ];
+  const preview = (stack: string) =>
+    pulumiStep(stack, `policies/config/${stack}.json`).replace("command: up", "command: preview");
+  const smoke = '      - run: npx tsx tests/smoke/smoke.ts --url "$SMOKE_URL"';
+
+  it("deploy order: prod not after dev (AWS first applied in prod), no production environment, no smoke tests", () => {
     const yaml = [
       "on: push",
       "jobs:",
-      "  staging:",
-      "    runs-on: x",
-      "    steps:",
-      "      - run: npm ci",
-      pulumiStep("staging", "policies/config/staging.json"),
-      "  prod:",
-      "    runs-on: x",
-      "    environment: prod-ish",
-      "    steps:",
-      "      - run: npm ci",
-      pulumiStep("prod", "policies/config/prod.json"),
+      ...job("dev", [pulumiStep("dev", "policies/config/dev.json")]),
+      ...job("staging", [pulumiStep("staging", "policies/config/staging.json")]),
+      ...job(
+        "prod",
+        [pulumiStep("prod", "policies/config/prod.json")],
+        ["    needs: staging", "    environment: prod-ish"],
+      ),
       "",
     ].join("\n");
     const problems = checkDeployOrder(parseWorkflow(yaml));
-    expect(problems.some((p) => p.includes("does not need staging"))).toBe(true);
+    expect(problems.some((p) => p.includes("does not need dev job dev"))).toBe(true);
+    expect(problems.some((p) => p.includes("does not need staging"))).toBe(false);
     expect(problems.some((p) => p.includes("environment production"))).toBe(true);
-    expect(problems.filter((p) => p.includes("no smoke test"))).toHaveLength(2);
+    expect(problems.filter((p) => p.includes("no smoke test"))).toHaveLength(3);
+    // A transitive need is enough: prod needs staging, which needs dev.
+    const chained = yaml.replace("  staging:\n    runs-on: x", "  staging:\n    runs-on: x\n    needs: dev");
+    expect(checkDeployOrder(parseWorkflow(chained)).some((p) => p.includes("does not need dev"))).toBe(false);
+    const noDev = [
+      "on: push",
+      "jobs:",
+      ...job("staging", [pulumiStep("staging", "policies/config/staging.json")]),
+      "",
+    ];
+    expect(checkDeployOrder(parseWorkflow(noDev.join("\n")))[0]).toContain("missing dev, prod");
+  });
+
+  it("preview gate: up without a preview, a preview of another stack, continue-on-error, up after a failure", () => {
+    const wf = (body: string[]) => parseWorkflow(["on: push", "jobs:", ...job("a", body), ""].join("\n"));
+    const up = pulumiStep("prod", "policies/config/prod.json");
+    expect(checkPreviewGate(wf([preview("prod"), up]))).toEqual([]);
+    expect(checkPreviewGate(wf([up]))[0]).toContain("no pulumi preview of prod before the up");
+    expect(checkPreviewGate(wf([up, preview("prod")]))[0]).toContain("no pulumi preview");
+    expect(checkPreviewGate(wf([preview("dev"), up]))[0]).toContain("no pulumi preview");
+    const noPack = preview("prod").replace(/\n\s+policyPacks: policies\n\s+policyPackConfigs: \S+/, "");
+    expect(checkPreviewGate(wf([noPack, up])).join()).toContain("without the policy pack");
+    const tolerant = preview("prod").replace(
+      "        with:",
+      "        continue-on-error: true\n        with:",
+    );
+    expect(checkPreviewGate(wf([tolerant, up])).join()).toContain("continue-on-error");
+    const stubborn = up.replace("        with:", "        if: always()\n        with:");
+    expect(checkPreviewGate(wf([preview("prod"), stubborn])).join()).toContain("runs after a failed gate");
+  });
+
+  it("concurrency: one group for the whole run, a per-commit group, stacks sharing a group, cancelling", () => {
+    const yaml = (groups: [string, string][], top = "") =>
+      parseWorkflow(
+        [
+          "on: push",
+          top,
+          "jobs:",
+          ...groups.flatMap(([stack, group]) =>
+            job(
+              stack,
+              [preview(stack), pulumiStep(stack, `policies/config/${stack}.json`)],
+              [`    concurrency: {group: "${group}", cancel-in-progress: false}`],
+            ),
+          ),
+          "",
+        ].join("\n"),
+      );
+    const good = yaml([
+      ["staging", "deploy-staging"],
+      ["prod", "deploy-prod"],
+    ]);
+    expect(checkDeployConcurrency([{ file: "d.yml", wf: good }])).toEqual([]);
+    const whole = yaml(
+      [
+        ["staging", "deploy-staging"],
+        ["prod", "deploy-prod"],
+      ],
+      "concurrency: deploy",
+    );
+    expect(checkDeployConcurrency([{ file: "d.yml", wf: whole }])[0]).toContain("workflow-level concurrency");
+    const shared = yaml([
+      ["staging", "deploy"],
+      ["prod", "deploy"],
+    ]);
+    expect(checkDeployConcurrency([{ file: "d.yml", wf: shared }]).join()).toContain(
+      "shared by stacks staging, prod",
+    );
+    const perCommit = yaml([["prod", `deploy-${EXPR_OPEN} github.sha }}`]]);
+    expect(checkDeployConcurrency([{ file: "d.yml", wf: perCommit }]).join()).toContain(
+      "not fixed per stack",
+    );
+    const other = yaml([["prod", "rollback-prod"]]);
+    expect(
+      checkDeployConcurrency([
+        { file: "d.yml", wf: good },
+        { file: "r.yml", wf: other },
+      ]).join(),
+    ).toContain("stack prod deploys under several groups");
+    const cancelling = parseWorkflow(
+      [
+        "on: push",
+        "jobs:",
+        ...job(
+          "prod",
+          [preview("prod"), pulumiStep("prod", "policies/config/prod.json")],
+          ["    concurrency: {group: deploy-prod, cancel-in-progress: true}"],
+        ),
+        "",
+      ].join("\n"),
+    );
+    expect(checkDeployConcurrency([{ file: "d.yml", wf: cancelling }]).join()).toContain(
+      "cancel-in-progress",
+    );
+  });
+
+  it("role duration: missing, shorter than the job timeout, above IAM's ceiling, job without a timeout", () => {
+    const wf = (timeout: string, duration: string) =>
+      parseWorkflow(
+        `on: push\njobs:\n  a:\n    runs-on: x\n${timeout}    steps:\n      - uses: aws-actions/configure-aws-credentials@${"b".repeat(40)} # v6.2.3\n        with: {role-to-assume: r, aws-region: eu-west-1${duration}}\n`,
+      );
+    expect(checkRoleDuration(wf("    timeout-minutes: 90\n", ", role-duration-seconds: 5400"))).toEqual([]);
+    expect(checkRoleDuration(wf("    timeout-minutes: 90\n", ""))[0]).toContain("no role-duration-seconds");
+    expect(checkRoleDuration(wf("    timeout-minutes: 90\n", ", role-duration-seconds: 3600"))[0]).toContain(
+      "< timeout-minutes 90",
+    );
+    expect(
+      checkRoleDuration(wf("    timeout-minutes: 900\n", ", role-duration-seconds: 54000"))[0],
+    ).toContain("12 h");
+    expect(checkRoleDuration(wf("", ", role-duration-seconds: 3600"))[0]).toContain("no timeout-minutes");
+  });
+
+  it("token scope: at job level, on npm ci, missing on a Pulumi step", () => {
+    const token = `PULUMI_ACCESS_TOKEN: "${EXPR_OPEN} secrets.PULUMI_ACCESS_TOKEN }}"`;
+    const jobLevel = parseWorkflow(
+      `on: push\njobs:\n  a:\n    runs-on: x\n    env: {${token}}\n    steps:\n      - run: npm ci\n`,
+    );
+    expect(checkPulumiTokenScope(jobLevel)[0]).toContain("job-level env");
+    const onInstall = parseWorkflow(
+      `on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: npm ci\n        env: {${token}}\n`,
+    );
+    expect(checkPulumiTokenScope(onInstall)[0]).toContain("is not a Pulumi step");
+    const mixed = parseWorkflow(
+      `on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: pulumi stack output url && npx tsx x.ts\n        env: {${token}}\n`,
+    );
+    expect(checkPulumiTokenScope(mixed)[0]).toContain("is not a Pulumi step");
+    const missing = parseWorkflow(
+      `on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: pulumi stack output url\n${pulumiStep("prod", "policies/config/prod.json")}\n`,
+    );
+    expect(checkPulumiTokenScope(missing)).toHaveLength(2);
+  });
+
+  it("credentials: a cloud login before npm ci", () => {
+    const wf = parseWorkflow(
+      `on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: azure/login@${"a".repeat(40)} # v3.0.1\n      - run: npm ci\n`,
+    );
+    expect(checkCredentialsAfterInstall(wf)[0]).toContain("azure/login runs before npm ci");
+  });
+
+  it("CLI version: missing, a range, the action's floating default", () => {
+    const wf = (version: string) =>
+      parseWorkflow(
+        `on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: pulumi/actions@${"8".repeat(40)} # v7.0.0\n        with: {command: up, stack-name: org/dev${version}}\n`,
+      );
+    expect(pulumiVersions(wf(", pulumi-version: 3.274.1")).problems).toEqual([]);
+    expect(pulumiVersions(wf("")).problems[0]).toContain("without pulumi-version");
+    expect(pulumiVersions(wf(', pulumi-version: "^3"')).problems[0]).toContain("not one exact");
+  });
+
+  it("node 24: an action on its Node 20 line, an unknown action, a comment that lies about the SHA", () => {
+    const node20 = "      - uses: actions/checkout@08eba0b27e820071cde6df949e0beb9ba4906955 # v4.3.0";
+    expect(checkNode24Actions(node20).join()).toContain("runs on Node 24 from 5.0.0");
+    expect(checkNode24Actions(`      - uses: someone/action@${"c".repeat(40)} # v1.0.0`)[0]).toContain(
+      "not in NODE24_SINCE",
+    );
+    const lie = "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.0";
+    expect(checkNode24Actions(lie)).toEqual([
+      "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1: comment says v7.0.0, the SHA is v7.0.1",
+    ]);
+  });
+
+  it("summary job: missing, not always(), not needing every job", () => {
+    const base =
+      "on: push\njobs:\n  a: {runs-on: x, steps: [{run: echo}]}\n  b: {runs-on: x, steps: [{run: echo}]}\n";
+    expect(summaryJob(parseWorkflow(base)).problems[0]).toContain("found 0");
+    const partial = `${base}  ok:\n    if: always()\n    needs: [a]\n    runs-on: x\n    steps:\n      - env: {R: "${EXPR_OPEN} join(needs.*.result, ' ') }}"}\n        run: echo\n`;
+    expect(summaryJob(parseWorkflow(partial)).problems).toEqual(["summary job ok does not need b"]);
+    const notAlways = partial.replace("if: always()", "if: always() && github.event_name == 'push'");
+    expect(summaryJob(parseWorkflow(notAlways)).problems.join()).toContain("expected always()");
+  });
+
+  it("smoke tests: the load balancer's host, a hand-made key, an unmasked key, a printed key", () => {
+    const wf = (script: string, url = "pulumi stack output url --stack s") =>
+      parseWorkflow(
+        [
+          "on: push",
+          "jobs:",
+          "  a:",
+          "    runs-on: x",
+          "    steps:",
+          "      - id: in",
+          `        env: {PULUMI_ACCESS_TOKEN: "${EXPR_OPEN} secrets.PULUMI_ACCESS_TOKEN }}"}`,
+          "        run: |",
+          `          url="$(${url})"`,
+          ...script.split("\n").map((l) => `          ${l}`),
+          "      - env:",
+          `          SMOKE_URL: ${EXPR_OPEN} steps.in.outputs.url }}`,
+          `          SMOKE_API_KEY: ${EXPR_OPEN} steps.in.outputs.api-key }}`,
+          '        run: npx tsx tests/smoke/smoke.ts --url "$SMOKE_URL"',
+          "",
+        ].join("\n"),
+      );
+    const read = 'key="$(pulumi stack output bootstrapApiKey --show-secrets --stack s)"';
+    const good = [read, 'echo "::add-mask::$key"', 'echo "api-key=$key" >> "$GITHUB_OUTPUT"'].join("\n");
+    expect(checkSmokeTests(wf(good))).toEqual([]);
+    expect(checkSmokeTests(wf(good, "pulumi stack output loadBalancerUrl --stack s")).join()).toContain(
+      "load balancer",
+    );
+    const handMade = `key="$SMOKE_API_KEY"\necho "::add-mask::$key"\necho "api-key=$key" >> "$GITHUB_OUTPUT"`;
+    expect(checkSmokeTests(wf(handMade)).join()).toContain("bootstrapApiKey read with --show-secrets");
+    const late = [read, 'echo "api-key=$key" >> "$GITHUB_OUTPUT"', 'echo "::add-mask::$key"'].join("\n");
+    expect(checkSmokeTests(wf(late)).join()).toContain("not masked");
+    const printed = [read, 'echo "::add-mask::$key"', 'echo "key is $key"'].join("\n");
+    expect(checkSmokeTests(wf(printed)).join()).toContain("used outside $GITHUB_OUTPUT");
+    const traced = ["set -x", read, 'echo "::add-mask::$key"'].join("\n");
+    expect(checkSmokeTests(wf(traced)).join()).toContain("xtrace");
+    expect(smoke).toContain("--url");
+  });
+
+  it("rollback: a build, an input interpolated into a script, no digest check, no pin, a pin after the gate", () => {
+    const header = [
+      "on:",
+      "  workflow_dispatch:",
+      "    inputs:",
+      "      stack: {type: choice, options: [dev, staging, prod], required: true}",
+      "      digest: {type: string, required: true}",
+      "jobs:",
+      "  r:",
+      "    runs-on: x",
+      "    steps:",
+    ];
+    const check = "      - run: '[[ $DIGEST =~ ^[a-z]+@sha256:[0-9a-f]{64}$ ]]'";
+    const checkout = `      - uses: actions/checkout@${"0".repeat(40)} # v7.0.1`;
+    const pin = [
+      '      - run: pulumi config set --stack s twincloud:imageDigest "$DIGEST"',
+      `        env: {DIGEST: "${EXPR_OPEN} inputs.digest }}"}`,
+    ];
+    const gate = preview(`${EXPR_OPEN} inputs.stack }}`);
+    const wf = (body: string[]) => parseWorkflow([...header, ...body, ""].join("\n"));
+    expect(checkRollback(wf([check, checkout, ...pin, gate]), TIERS)).toEqual([]);
+    expect(
+      checkRollback(wf([check, checkout, "      - run: docker build .", ...pin, gate]), TIERS).join(),
+    ).toContain("builds or pushes");
+    const injected = `      - run: pulumi config set twincloud:imageDigest ${EXPR_OPEN} inputs.digest }}`;
+    expect(checkRollback(wf([check, checkout, injected, gate]), TIERS).join()).toContain(
+      "interpolates an input",
+    );
+    expect(checkRollback(wf([checkout, check, ...pin, gate]), TIERS).join()).toContain("not checked before");
+    expect(checkRollback(wf([check, checkout, gate, ...pin]), TIERS).join()).toContain(
+      "after the first preview",
+    );
+    expect(checkRollback(wf([check, checkout, gate]), TIERS).join()).toContain("not set from inputs.digest");
+    const pushTriggered = parseWorkflow(["on: push", ...header.slice(5), check, ""].join("\n"));
+    expect(checkRollback(pushTriggered, TIERS).join()).toContain("expected [workflow_dispatch]");
   });
 
   it("workflow_run: checking out and running code is refused", () => {
