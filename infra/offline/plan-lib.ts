@@ -890,6 +890,8 @@ export interface CloudDiff {
   /** Policy verdict changes: violations that appear / disappear. */
   newViolations: PlanViolation[];
   resolvedViolations: PlanViolation[];
+  /** Deletions, replacements and unprotections of protected or stateful resources (see `destructiveChanges`). */
+  destructive: DestructiveChange[];
 }
 
 export interface PlanDiff {
@@ -938,6 +940,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       changed: [],
       newViolations: [],
       resolvedViolations: [],
+      destructive: [],
     };
     for (const r of after.resources) if (!beforeById.has(id(r))) diff.added.push(ref(r));
     for (const r of before.resources) if (!afterById.has(id(r))) diff.removed.push(ref(r));
@@ -964,6 +967,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     const newViolations = new Set(after.policy.violations.map(violationKey));
     diff.newViolations = after.policy.violations.filter((v) => !oldViolations.has(violationKey(v)));
     diff.resolvedViolations = before.policy.violations.filter((v) => !newViolations.has(violationKey(v)));
+    diff.destructive = destructiveChanges(before, after, diff);
     clouds.push(diff);
   }
   return {
@@ -977,6 +981,178 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       .filter((c) => !base.clouds.some((b) => b.cloud === c.cloud))
       .map((c) => c.cloud),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Destructive changes: what a diff would delete or replace that holds data, or that guards it
+
+/**
+ * Resource types whose deletion loses data or something a recovery depends on, by what they are. Any
+ * resource created with `protect: true` counts too, whatever its type. (policies/rules/common.ts
+ * STATEFUL_TYPES, the types prod must protect, is a subset: a test keeps it so.)
+ */
+export const STATEFUL_KINDS: Readonly<Record<string, string>> = {
+  "aws:rds/instance:Instance": "database",
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": "DR backup replica",
+  "aws:backup/vault:Vault": "backup vault",
+  "aws:kms/key:Key": "encryption key",
+  "aws:secretsmanager/secret:Secret": "secret",
+  "aws:ecr/repository:Repository": "registry",
+  "aws:s3/bucket:Bucket": "bucket",
+  "aws:s3/bucketV2:BucketV2": "bucket",
+  "aws:cloudwatch/logGroup:LogGroup": "log group",
+  "aws:sns/topic:Topic": "alert topic (its subscriptions must be confirmed again)",
+  "azure-native:resources:ResourceGroup": "resource group (everything in it goes too)",
+  "azure-native:dbforpostgresql:Server": "database",
+  "azure-native:dbforpostgresql:Database": "database",
+  "azure-native:keyvault:Vault": "key vault",
+  "azure-native:keyvault:Secret": "secret",
+  "azure-native:containerregistry:Registry": "registry",
+  "azure-native:operationalinsights:Workspace": "log workspace",
+  "azure-native:dataprotection:BackupVault": "backup vault",
+  "azure-native:storage:StorageAccount": "storage account",
+  "azure-native:authorization:ManagementLockByScope": "delete lock",
+};
+
+/**
+ * Inputs a provider cannot change in place (it deletes and re-creates the resource), for the stateful AWS
+ * types (the providers' ForceNew / replaceOnChanges). azure-native replaces on its URL parameters: the
+ * resource's own `...Name`, `resourceGroupName`, `location`, `scope`.
+ */
+const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
+  "aws:rds/instance:Instance": [
+    "identifier",
+    "identifierPrefix",
+    "engine",
+    "dbName",
+    "username",
+    "storageEncrypted",
+    "kmsKeyId",
+    "availabilityZone",
+    "characterSetName",
+    "ncharCharacterSetName",
+    "timezone",
+  ],
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": [
+    "sourceDbInstanceArn",
+    "kmsKeyId",
+    "retentionPeriod",
+  ],
+  "aws:backup/vault:Vault": ["name", "kmsKeyArn"],
+  "aws:kms/key:Key": ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId"],
+  "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+  "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],
+  "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix"],
+  "aws:s3/bucketV2:BucketV2": ["bucket", "bucketPrefix"],
+  "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
+  "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+};
+const AZURE_REPLACE_ON_CHANGE = /^([a-z][A-Za-z]*Name|location|scope)$/;
+
+/** Settings that guard a stateful resource against deletion: turning one off is flagged as well. */
+const SAFETY_SETTINGS: readonly { path: string; safe: (value: unknown) => boolean }[] = [
+  { path: "deletionProtection", safe: (v) => v === true },
+  { path: "skipFinalSnapshot", safe: (v) => v !== true },
+  { path: "deleteAutomatedBackups", safe: (v) => v !== true },
+  { path: "forceDestroy", safe: (v) => v !== true },
+  { path: "forceDelete", safe: (v) => v !== true },
+  { path: "properties.enablePurgeProtection", safe: (v) => v === true },
+];
+
+export interface DestructiveChange {
+  /** delete: no longer declared; replace: deleted and re-created; unprotect: a safeguard turned off. */
+  action: "delete" | "replace" | "unprotect";
+  type: string;
+  name: string;
+  /** What it is (`database`, `registry`, ...), or `protected resource` for a protected type not listed. */
+  kind: string;
+  protect: boolean;
+  reason: string;
+}
+
+const isStateful = (r: PlanResource) => r.protect || r.type in STATEFUL_KINDS;
+const kindOf = (r: PlanResource) => STATEFUL_KINDS[r.type] ?? "protected resource";
+/** `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>` → the qualified type (parents included). */
+const qualifiedType = (urn: string) => urn.split("::")[2];
+const touches = (change: PropertyChange, path: string) =>
+  change.path === path || change.path.startsWith(`${path}.`);
+
+function replacementCauses(r: PlanResource, changes: PropertyChange[]): PropertyChange[] {
+  if (r.type.startsWith("azure-native:")) {
+    return changes.filter((c) => AZURE_REPLACE_ON_CHANGE.test(c.path.split(".")[0] ?? ""));
+  }
+  const paths = REPLACE_ON_CHANGE[r.type] ?? [];
+  return changes.filter((c) => paths.some((path) => touches(c, path)));
+}
+
+/**
+ * The deletions and replacements of protected or stateful resources in one cloud's diff, plus safeguards
+ * turned off on them. An offline plan sees inputs only, so a replacement is inferred from inputs the
+ * provider cannot update in place and from URN changes (a new parent type without an alias); a value that
+ * becomes `<computed>` there may force one too, and says so.
+ */
+export function destructiveChanges(
+  before: CloudPlan,
+  after: CloudPlan,
+  diff: Pick<CloudDiff, "added" | "removed" | "changed">,
+): DestructiveChange[] {
+  const id = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+  const beforeById = new Map(before.resources.map((r) => [id(r), r]));
+  const afterById = new Map(after.resources.map((r) => [id(r), r]));
+  const out: DestructiveChange[] = [];
+  const entry = (action: DestructiveChange["action"], r: PlanResource, reason: string) =>
+    out.push({ action, type: r.type, name: r.name, kind: kindOf(r), protect: r.protect, reason });
+
+  for (const removed of diff.removed) {
+    const r = beforeById.get(id(removed));
+    if (!r || !isStateful(r)) continue;
+    const renamed = diff.added.filter((a) => a.type === r.type).map((a) => a.name);
+    entry(
+      "delete",
+      r,
+      renamed.length > 0
+        ? `no longer declared; if it was renamed to ${renamed.join(" or ")}, add \`aliases: [{ name: "${r.name}" }]\` to keep it`
+        : "no longer declared: `pulumi up` deletes it",
+    );
+  }
+  for (const changed of diff.changed) {
+    const old = beforeById.get(id(changed));
+    const now = afterById.get(id(changed));
+    if (!old || !now || !(isStateful(old) || isStateful(now))) continue;
+    const causes = replacementCauses(now, changed.changes);
+    if (causes.length > 0) {
+      const unknown = causes.every((c) => c.after === COMPUTED);
+      entry(
+        "replace",
+        now,
+        `${causes.map((c) => `${c.path}: ${formatValue(c.before, 40)} → ${formatValue(c.after, 40)}`).join("; ")} ${unknown ? "may force" : "forces"} a replacement (delete, then create)`,
+      );
+    }
+    const unprotected = [
+      ...(old.protect && !now.protect ? ["protect: true → false"] : []),
+      ...SAFETY_SETTINGS.filter(
+        (s) => s.safe(getPath(old.props, s.path)) && !s.safe(getPath(now.props, s.path)),
+      ).map(
+        (s) =>
+          `${s.path}: ${formatValue(getPath(old.props, s.path))} → ${formatValue(getPath(now.props, s.path))}`,
+      ),
+    ];
+    if (unprotected.length > 0) entry("unprotect", now, `safeguard off: ${unprotected.join("; ")}`);
+  }
+  // Same type and name, different parent type: a new URN, which Pulumi treats as delete + create.
+  for (const now of after.resources) {
+    const old = beforeById.get(id(now));
+    if (!old || !(isStateful(old) || isStateful(now))) continue;
+    const [a, b] = [qualifiedType(old.urn), qualifiedType(now.urn)];
+    if (a && b && a !== b) {
+      entry(
+        "replace",
+        now,
+        `its URN changes (${a} → ${b}): without \`aliases\` for the old parent Pulumi deletes and re-creates it`,
+      );
+    }
+  }
+  return out;
 }
 
 export function isEmptyDiff(diff: PlanDiff): boolean {
@@ -1020,6 +1196,73 @@ export function parsePlanJson(text: string, source: string): Plan {
     }
   }
   return data as unknown as Plan;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The gate: what makes `npm run plan` exit non-zero
+
+/** Exit codes of `npm run plan`: 3 = rendered, but a policy gate failed (the plan is still printed). */
+export const PLAN_EXIT = { ok: 0, error: 1, usage: 2, gate: 3 } as const;
+
+/**
+ * Why the plan must not pass, one line per rendering: a mandatory violation (what `pulumi preview` with the
+ * pack refuses) or a pack that could not be evaluated (no verdict is not a pass). Every rendering counts,
+ * a what-if one (a stack on the cloud it does not ship on) included: the spec claims both clouds, and the
+ * what-if already assumes what only the stack file lacks. `ownCloud` labels the what-if renderings.
+ */
+export function gateFailures(plan: Plan, ownCloud?: PlanCloudName): string[] {
+  const failures: string[] = [];
+  for (const cloud of plan.clouds) {
+    const where = `${plan.stack} on ${CLOUD_LABEL[cloud.cloud]}${ownCloud && cloud.cloud !== ownCloud ? " (what-if)" : ""}`;
+    const p = cloud.policy;
+    if (!p.evaluated) failures.push(`${where}: policies NOT EVALUATED (${p.error ?? "unknown error"})`);
+    else if (p.blocked) {
+      const names = [
+        ...new Set(p.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName)),
+      ];
+      failures.push(
+        `${where}: BLOCKED by ${p.counts.mandatory} mandatory violation(s) (${names.join(", ")})`,
+      );
+    }
+  }
+  return failures;
+}
+
+function destructiveOf(diff: PlanDiff | undefined): (DestructiveChange & { cloud: PlanCloudName })[] {
+  return (diff?.clouds ?? []).flatMap((c) => (c.destructive ?? []).map((d) => ({ ...d, cloud: c.cloud })));
+}
+
+function destructiveHeadline(count: number): string {
+  return `⚠ DESTRUCTIVE: ${count} change(s) delete, replace or unprotect a protected or stateful resource`;
+}
+
+function destructiveTextLines(diff: PlanDiff | undefined): string[] {
+  const all = destructiveOf(diff);
+  if (all.length === 0) return [];
+  return [
+    destructiveHeadline(all.length),
+    ...all.map(
+      (d) =>
+        `  ${CLOUD_LABEL[d.cloud].padEnd(6)}${d.action.padEnd(10)}${d.kind}: ${d.type} ${d.name}${d.protect ? " [protected]" : ""}: ${d.reason}`,
+    ),
+    "",
+  ];
+}
+
+function destructiveMarkdownLines(diff: PlanDiff | undefined): string[] {
+  const all = destructiveOf(diff);
+  if (all.length === 0) return [];
+  return [
+    `#### ${destructiveHeadline(all.length)}`,
+    "",
+    "| Cloud | Action | What | Resource | Why |",
+    "| --- | --- | --- | --- | --- |",
+    ...all.map(
+      (d) =>
+        `| ${CLOUD_LABEL[d.cloud]} | **${d.action}** | ${mdEscape(d.kind)} | \`${d.type}\` ${mdEscape(d.name)}${d.protect ? " (protected)" : ""} | ${mdEscape(d.reason)} |`,
+    ),
+    "",
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1099,9 +1342,11 @@ function diffLines(diff: PlanDiff): string[] {
       `  ${CLOUD_LABEL[c.cloud]}: ${n === 0 ? "no resource changes" : `${c.added.length} to add, ${c.changed.length} to change, ${c.removed.length} to remove`}`,
     );
     for (const r of c.added) lines.push(`    + ${r.type} ${r.name}`);
-    for (const r of c.removed) lines.push(`    - ${r.type} ${r.name}`);
+    const flagged = new Set((c.destructive ?? []).map((d) => `${d.type}::${d.name}`));
+    const mark = (r: ResourceRef) => (flagged.has(`${r.type}::${r.name}`) ? "  ⚠ DESTRUCTIVE" : "");
+    for (const r of c.removed) lines.push(`    - ${r.type} ${r.name}${mark(r)}`);
     for (const r of c.changed) {
-      lines.push(`    ~ ${r.type} ${r.name}`);
+      lines.push(`    ~ ${r.type} ${r.name}${mark(r)}`);
       for (const ch of r.changes) {
         lines.push(`        ${ch.path}: ${formatValue(ch.before)} → ${formatValue(ch.after)}`);
       }
@@ -1120,7 +1365,7 @@ function cellText(cell: ConcernCell | undefined): string[] {
 }
 
 export function renderText(plan: Plan, diff?: PlanDiff, options: RenderOptions = {}): string {
-  const out: string[] = [];
+  const out: string[] = [...destructiveTextLines(diff)];
   for (const cloud of plan.clouds) {
     out.push(
       `== ${plan.project} / ${plan.stack} on ${CLOUD_LABEL[cloud.cloud]} (${cloud.environment}) — ${summaryLine(cloud)}`,
@@ -1173,7 +1418,7 @@ export interface RenderOptions {
 }
 
 export function renderMarkdown(plan: Plan, diff?: PlanDiff, options: RenderOptions = {}): string {
-  const out: string[] = [`### Offline plan: \`${plan.stack}\``, ""];
+  const out: string[] = [`### Offline plan: \`${plan.stack}\``, "", ...destructiveMarkdownLines(diff)];
   out.push("| Cloud | Resources | Protected | Policies |", "| --- | --- | --- | --- |");
   for (const cloud of plan.clouds) {
     const p = cloud.policy;

@@ -5,8 +5,10 @@
  *                   [--diff-against FILE.json] [--compact] [--write-docs]
  *
  * Runs the real Pulumi program in-process under mocks with the stack file's config (no credentials, CLI or
- * network), evaluates the CrossGuard policies with the stack's policy config, and prints the plan. The
- * logic lives in plan-lib.ts; this file only reads files, runs the program and parses flags.
+ * network), evaluates the CrossGuard policies with the stack's policy config, and prints the plan. Exits 3
+ * (after printing) when a rendering is blocked by a mandatory policy; with --diff-against, deletions and
+ * replacements of protected or stateful resources head the output as `⚠ DESTRUCTIVE`. The logic lives in
+ * plan-lib.ts; this file only reads files, runs the program and parses flags.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,7 +25,9 @@ import {
   buildPlan,
   type CloudPlan,
   diffPlans,
+  gateFailures,
   PLAN_CLOUDS,
+  PLAN_EXIT,
   PLAN_FORMATS,
   type Plan,
   type PlanCloudName,
@@ -67,6 +71,12 @@ export function readStackConfig(stack: string, root = REPO_ROOT): Record<string,
     else config[full] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return config;
+}
+
+/** The cloud a stack file names, or undefined when it names none (then no rendering is called what-if). */
+function ownCloudOf(stack: string): PlanCloudName | undefined {
+  const cloud = readStackConfig(stack)[`${PROJECT_NAME}:cloud`];
+  return cloud === "aws" || cloud === "azure" ? cloud : undefined;
 }
 
 export function stackCloud(stack: string, root = REPO_ROOT): PlanCloudName {
@@ -216,7 +226,12 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
   };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Exit codes: 0 plan printed and every rendering passes the policy gate; 3 plan printed, but a rendering is
+ * blocked by a mandatory policy or its pack could not be evaluated (what-if renderings count: see
+ * `gateFailures`); 1 the plan could not be made; 2 bad flags. `collect` is replaceable for tests.
+ */
+export async function main(argv: string[], collect: typeof collectPlan = collectPlan): Promise<number> {
   let args: CliArgs | "help";
   try {
     args = parseCliArgs(argv);
@@ -232,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
     const base = args.diffAgainst
       ? parsePlanJson(readFileSync(args.diffAgainst, "utf8"), args.diffAgainst)
       : undefined;
-    const plan = await collectPlan({ stack: args.stack, ...(args.cloud ? { cloud: args.cloud } : {}) });
+    const plan = await collect({ stack: args.stack, ...(args.cloud ? { cloud: args.cloud } : {}) });
     if (args.writeDocs) {
       writeFileSync(`${REPO_ROOT}${DOCS_PATH}`, renderComparisonDoc(plan, DOCS_COMMAND));
       // `npm run lint` (biome) formats markdown too: align the tables the way it wants them.
@@ -245,7 +260,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(
       render(plan, args.format, base ? diffPlans(base, plan) : undefined, { compact: args.compact }),
     );
-    return 0;
+    // The plan is printed either way (the PR comment shows why); the exit code is the gate.
+    const failures = gateFailures(plan, ownCloudOf(args.stack));
+    for (const failure of failures) console.error(`plan: ${failure}`);
+    return failures.length > 0 ? PLAN_EXIT.gate : PLAN_EXIT.ok;
   } catch (error) {
     console.error(`plan: ${(error as Error).message}`);
     return 1;
