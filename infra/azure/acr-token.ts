@@ -15,6 +15,10 @@
  *
  * The exchange runs only during `pulumi up`, once the registry's login server is known: a preview never calls
  * the registry (the image is not built on preview), so previews of a new stack and offline runs work.
+ *
+ * `TWINCLOUD_ACR_REFRESH_TOKEN`, when set, is used instead of the exchange (and nothing calls the registry's
+ * token endpoint): for offline rehearsals of `pulumi up` against stub providers, or a caller that already holds
+ * a refresh token (`az acr login --name <registry> --expose-token --query accessToken -o tsv`).
  */
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as pulumi from "@pulumi/pulumi";
@@ -113,6 +117,10 @@ export function acrPushCredentials(
   loginServer: pulumi.Output<string>,
   opts?: pulumi.InvokeOutputOptions,
 ): RegistryCredentials {
+  const supplied = process.env.TWINCLOUD_ACR_REFRESH_TOKEN;
+  if (supplied) {
+    return { server: loginServer, username: ACR_REFRESH_TOKEN_USERNAME, password: pulumi.secret(supplied) };
+  }
   const client = authorization.getClientConfigOutput(opts);
   const token = authorization.getClientTokenOutput({}, opts);
   const password = pulumi

@@ -361,6 +361,33 @@ describe("Azure push credentials: the deployer's Entra ID token exchanged for an
       expect(result.invokes).toContain("azure-native:authorization:getClientToken");
     });
 
+    it("uses TWINCLOUD_ACR_REFRESH_TOKEN instead of the exchange when set (offline rehearsals)", async () => {
+      let called = 0;
+      setAcrTokenExchange(async () => {
+        called++;
+        return "never";
+      });
+      process.env.TWINCLOUD_ACR_REFRESH_TOKEN = "supplied-refresh-token";
+      let password: string | undefined;
+      let secret: boolean | undefined;
+      try {
+        await runUnderMocks(
+          async () => {
+            const creds = acrPushCredentials(pulumi.output("existingacr.azurecr.io"));
+            password = await new Promise<string>((resolve) => creds.password.apply(resolve));
+            secret = await (creds.password as unknown as { isSecret: Promise<boolean> }).isSecret;
+            return {};
+          },
+          { stack: "staging", config: {} },
+        );
+      } finally {
+        delete process.env.TWINCLOUD_ACR_REFRESH_TOKEN;
+      }
+      expect(called).toBe(0);
+      expect(password).toBe("supplied-refresh-token");
+      expect(secret).toBe(true);
+    });
+
     it("a preview never calls the registry, even when its login server is known", async () => {
       let called = 0;
       setAcrTokenExchange(async () => {
