@@ -2,6 +2,7 @@
  * The task's container definitions as plain data (the ECS API takes them as one JSON string). Pure, so the
  * tests can check them against the API's own config schema.
  */
+import { BOOTSTRAP_KEY_VERSION_VARIABLE } from "../bootstrap-key.js";
 import type { ServiceSpec } from "../spec.js";
 import type { DockerfileFacts } from "./dockerfile.js";
 
@@ -25,6 +26,9 @@ export interface ContainerInputs {
   databaseHost: string;
   /** ARN of the RDS-managed master secret; the password is its `password` JSON key. */
   databaseSecretArn: string;
+  /** The bootstrap API key's secret and the exact version this task definition reads (infra/aws/bootstrap-key.ts). */
+  bootstrapKeySecretArn: string;
+  bootstrapKeyVersionId: string;
   logGroupName: string;
   region: string;
   dockerfile: DockerfileFacts;
@@ -50,11 +54,13 @@ export function taskVolumes(spec: ServiceSpec): { name: string }[] {
 /** The plain environment of the API container: the spec's, plus what only the cloud knows. */
 export function apiEnvironment(
   spec: ServiceSpec,
-  inputs: Pick<ContainerInputs, "databaseHost">,
+  inputs: Pick<ContainerInputs, "databaseHost" | "bootstrapKeyVersionId">,
 ): Record<string, string> {
   return {
     ...spec.container.environment,
     DATABASE_HOST: inputs.databaseHost,
+    // Not secret: which stored version of the bootstrap key this task definition reads (as on Azure).
+    [BOOTSTRAP_KEY_VERSION_VARIABLE]: inputs.bootstrapKeyVersionId,
     DATABASE_PORT: String(spec.database.port),
     DATABASE_NAME: spec.database.name,
     DATABASE_USER: spec.database.username,
@@ -63,9 +69,30 @@ export function apiEnvironment(
   };
 }
 
-/** Secret environment: name → Secrets Manager `valueFrom` (`<arn>:<json-key>:<version-stage>:<version-id>`). */
-export function apiSecrets(inputs: Pick<ContainerInputs, "databaseSecretArn">): KeyValue[] {
-  return [{ name: "DATABASE_PASSWORD", value: `${inputs.databaseSecretArn}:password::` }];
+/** ECS `valueFrom` for one exact version of a plain-text secret (`<arn>:<json-key>:<stage>:<version-id>`). */
+export function pinnedSecretValueFrom(secretArn: string, versionId: string): string {
+  return `${secretArn}:::${versionId}`;
+}
+
+/**
+ * Secret environment: each of the spec's secret variables → Secrets Manager `valueFrom`
+ * (`<arn>:<json-key>:<version-stage>:<version-id>`). The database password follows AWSCURRENT (RDS rotates
+ * it; infra/aws/service.ts replaces the tasks after each rotation); the bootstrap key is pinned to the version
+ * Pulumi wrote, so rotating it changes the task definition and rolls out tasks that read the new key.
+ */
+export function apiSecrets(
+  spec: ServiceSpec,
+  inputs: Pick<ContainerInputs, "databaseSecretArn" | "bootstrapKeySecretArn" | "bootstrapKeyVersionId">,
+): KeyValue[] {
+  const sources: Record<string, string> = {
+    DATABASE_PASSWORD: `${inputs.databaseSecretArn}:password::`,
+    BOOTSTRAP_API_KEY: pinnedSecretValueFrom(inputs.bootstrapKeySecretArn, inputs.bootstrapKeyVersionId),
+  };
+  return spec.container.secretEnvironment.map((name) => {
+    const value = sources[name];
+    if (!value) throw new Error(`infra/aws/containers.ts: no Secrets Manager source is defined for ${name}`);
+    return { name, value };
+  });
 }
 
 export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs): Record<string, unknown>[] {
@@ -83,7 +110,7 @@ export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs)
   const environment = Object.entries(apiEnvironment(spec, inputs))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const secrets = apiSecrets(inputs).map(({ name, value }) => ({ name, valueFrom: value }));
+  const secrets = apiSecrets(spec, inputs).map(({ name, value }) => ({ name, valueFrom: value }));
 
   const api: Record<string, unknown> = {
     name: API_CONTAINER,

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec.js";
+import type { BootstrapKeySecret } from "./bootstrap-key.js";
 import { assumeRolePolicy, tagsFor } from "./common.js";
 import { API_CONTAINER, containerDefinitions, taskVolumes } from "./containers.js";
 import type { Database } from "./database.js";
@@ -30,15 +31,16 @@ function createRoles(
   spec: ServiceSpec,
   image: ApiImage,
   database: Database,
+  bootstrapKey: BootstrapKeySecret,
   logGroup: aws.cloudwatch.LogGroup,
 ) {
   const executionRole = new aws.iam.Role(`${spec.name}-task-execution`, {
-    description: `ECS agent for ${spec.name}: pull the image, write logs, read the database secret`,
+    description: `ECS agent for ${spec.name}: pull the image, write logs, read the database and bootstrap key secrets`,
     assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
     tags: tagsFor(spec, `${spec.name}-task-execution`),
   });
-  // AmazonECSTaskExecutionRolePolicy narrowed to this repository and log group, plus exactly one secret.
-  // The RDS-managed secret is encrypted with the aws/secretsmanager key, usable through Secrets Manager
+  // AmazonECSTaskExecutionRolePolicy narrowed to this repository and log group, plus exactly two secrets (the
+  // API's `secrets`). Both are encrypted with the aws/secretsmanager key, usable through Secrets Manager
   // without a kms:Decrypt grant.
   new aws.iam.RolePolicy(`${spec.name}-task-execution`, {
     role: executionRole.id,
@@ -63,6 +65,12 @@ function createRoles(
           Effect: "Allow",
           Action: "secretsmanager:GetSecretValue",
           Resource: database.masterSecretArn,
+        },
+        {
+          Sid: "BootstrapKeySecret",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: bootstrapKey.arn,
         },
       ],
     }),
@@ -116,6 +124,7 @@ export function createCompute(
   ingress: Ingress,
   image: ApiImage,
   database: Database,
+  bootstrapKey: BootstrapKeySecret,
 ): Compute {
   const cluster = new aws.ecs.Cluster(`${spec.name}-cluster`, {
     settings: [{ name: "containerInsights", value: "enhanced" }],
@@ -128,7 +137,7 @@ export function createCompute(
     tags: tagsFor(spec, `/ecs/${spec.name}/api`),
   });
 
-  const { executionRole, taskRole } = createRoles(spec, image, database, logGroup);
+  const { executionRole, taskRole } = createRoles(spec, image, database, bootstrapKey, logGroup);
   const region = aws.getRegionOutput({}).region;
   const dockerfile = readDockerfile(spec.image.context, spec.image.dockerfile);
 
@@ -143,18 +152,37 @@ export function createCompute(
     taskRoleArn: taskRole.arn,
     volumes: taskVolumes(spec),
     containerDefinitions: pulumi
-      .all([image.imageDigest, database.address, database.masterSecretArn, logGroup.name, region])
-      .apply(([imageRef, databaseHost, databaseSecretArn, logGroupName, regionName]) =>
-        JSON.stringify(
-          containerDefinitions(spec, {
-            image: imageRef,
-            databaseHost,
-            databaseSecretArn,
-            logGroupName,
-            region: regionName,
-            dockerfile,
-          }),
-        ),
+      .all([
+        image.imageDigest,
+        database.address,
+        database.masterSecretArn,
+        bootstrapKey.arn,
+        bootstrapKey.versionId,
+        logGroup.name,
+        region,
+      ])
+      .apply(
+        ([
+          imageRef,
+          databaseHost,
+          databaseSecretArn,
+          bootstrapKeySecretArn,
+          bootstrapKeyVersionId,
+          logGroupName,
+          regionName,
+        ]) =>
+          JSON.stringify(
+            containerDefinitions(spec, {
+              image: imageRef,
+              databaseHost,
+              databaseSecretArn,
+              bootstrapKeySecretArn,
+              bootstrapKeyVersionId,
+              logGroupName,
+              region: regionName,
+              dockerfile,
+            }),
+          ),
       ),
     tags: tagsFor(spec, `${spec.name}-api`),
   });

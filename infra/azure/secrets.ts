@@ -1,6 +1,6 @@
 /**
  * Key Vault (RBAC authorization, soft delete, purge protection in prod) holding the generated database
- * password. The vault's data plane is closed to the internet: network ACL default Deny, reachable from the VNet
+ * password and the generated bootstrap API key (infra/bootstrap-key.ts). The vault's data plane is closed to the internet: network ACL default Deny, reachable from the VNet
  * through a private endpoint.
  *
  * Why a private endpoint and not just `bypass: AzureServices`: Container Apps is not on Key Vault's
@@ -17,6 +17,7 @@ import type * as managedidentity from "@pulumi/azure-native/managedidentity/inde
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BOOTSTRAP_KEY_VERSION_VARIABLE, createBootstrapKey } from "../bootstrap-key.js";
 import type { ServiceSpec } from "../spec.js";
 import { grantRole } from "./identity.js";
 import { ROLE_DEFINITION_IDS } from "./naming.js";
@@ -28,6 +29,7 @@ import type { Network } from "./network.js";
  */
 export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: string }> = {
   DATABASE_PASSWORD: { vaultSecret: "database-password", appSecret: "database-password" },
+  BOOTSTRAP_API_KEY: { vaultSecret: "bootstrap-api-key", appSecret: "bootstrap-api-key" },
 };
 
 export interface SecretsArgs {
@@ -44,8 +46,20 @@ export interface SecretsArgs {
 export interface Secrets {
   vault: keyvault.Vault;
   databasePassword: pulumi.Output<string>;
-  /** Versionless Key Vault secret URL per secret environment variable (the app follows rotations). */
+  /** The generated bootstrap API key (a Pulumi secret); rotate by replacing `bootstrapKeyBytes`. */
+  bootstrapApiKey: pulumi.Output<string>;
+  bootstrapKeyBytes: pulumi.Resource;
+  /**
+   * Key Vault secret URL per secret environment variable: versionless for the database password (the app
+   * follows rotations), pinned to the version Pulumi wrote for the bootstrap key.
+   */
   secretUrls: Record<string, pulumi.Output<string>>;
+  /**
+   * Plain variables whose change must start a new revision: the bootstrap key's version. Container Apps
+   * secrets are app-scoped (changing one starts no revision); this variable is revision-scoped, so a rotated
+   * key starts a new revision whose replicas read that exact version and ensure the new key.
+   */
+  revisionEnvironment: Record<string, pulumi.Output<string>>;
   /** What the app must wait for: the role grant and the private endpoint's DNS record. */
   readiness: pulumi.Resource[];
 }
@@ -129,6 +143,23 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
     opts,
   );
 
+  const bootstrap = createBootstrapKey("bootstrap-api-key", opts);
+  const bootstrapSecret = new keyvault.Secret(
+    "bootstrap-api-key-secret",
+    {
+      resourceGroupName,
+      vaultName: vault.name,
+      secretName: (SECRET_SOURCES.BOOTSTRAP_API_KEY as { vaultSecret: string }).vaultSecret,
+      properties: { value: bootstrap.key, contentType: "text/plain" },
+      tags: spec.tags,
+    },
+    opts,
+  );
+  const bootstrapUrl = bootstrapSecret.properties.apply((p) => {
+    if (!p.secretUriWithVersion) throw new Error("Key Vault did not report the bootstrap key's version");
+    return p.secretUriWithVersion;
+  });
+
   const reader = grantRole(
     "api-keyvault-secrets-user",
     {
@@ -144,8 +175,14 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
   return {
     vault,
     databasePassword,
+    bootstrapApiKey: bootstrap.key,
+    bootstrapKeyBytes: bootstrap.bytes,
     secretUrls: {
       DATABASE_PASSWORD: passwordSecret.properties.apply((p) => p.secretUri),
+      BOOTSTRAP_API_KEY: bootstrapUrl,
+    },
+    revisionEnvironment: {
+      [BOOTSTRAP_KEY_VERSION_VARIABLE]: bootstrapUrl.apply((url) => url.split("/").pop() ?? ""),
     },
     readiness: [reader, endpointDns],
   };

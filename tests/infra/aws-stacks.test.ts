@@ -143,6 +143,7 @@ const UNTAGGABLE = new Set([
   "aws:cloudwatch/eventTarget:EventTarget",
   "aws:sns/topicPolicy:TopicPolicy",
   "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+  "aws:secretsmanager/secretVersion:SecretVersion",
 ]);
 
 const runs = new Map<Stack, StackRun>();
@@ -306,10 +307,16 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     expect(group.props.retentionInDays).toBe(spec.logs.retentionDays);
   });
 
-  it("keeps secrets out of the plain environment: the password only through `secrets`", () => {
-    const { containers, one } = stackRun(stack);
+  it("keeps secrets out of the plain environment: the password and bootstrap key only through `secrets`", () => {
+    const { containers, one, spec } = stackRun(stack);
     const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]?.secretArn;
     expect(secretArn).toMatch(/^arn:aws:secretsmanager:/);
+    const bootstrapArn = String(
+      one("aws:secretsmanager/secret:Secret", `${spec.name}-bootstrap-api-key`).state.arn,
+    );
+    const bootstrapVersion = String(
+      one("aws:secretsmanager/secretVersion:SecretVersion", `${spec.name}-bootstrap-api-key`).state.versionId,
+    );
     for (const container of containers()) {
       for (const variable of container.environment ?? []) {
         expect(SECRET_ENV_VARS as readonly string[]).not.toContain(variable.name);
@@ -317,8 +324,11 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       }
     }
     const api = containers().find((c) => c.name === "api");
-    expect(api?.secrets).toEqual([{ name: "DATABASE_PASSWORD", valueFrom: `${secretArn}:password::` }]);
-    // The execution role reads exactly that secret.
+    expect(api?.secrets).toEqual([
+      { name: "DATABASE_PASSWORD", valueFrom: `${secretArn}:password::` },
+      { name: "BOOTSTRAP_API_KEY", valueFrom: `${bootstrapArn}:::${bootstrapVersion}` },
+    ]);
+    // The execution role reads exactly those secrets.
     const policies = stackRunPolicies(stack);
     const secretStatements = policies
       .flatMap((p) => p.Statement)
@@ -329,6 +339,12 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
         Effect: "Allow",
         Action: "secretsmanager:GetSecretValue",
         Resource: secretArn,
+      },
+      {
+        Sid: "BootstrapKeySecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: bootstrapArn,
       },
     ]);
     expect(JSON.stringify(one(T.db).props)).not.toMatch(/"password"/);

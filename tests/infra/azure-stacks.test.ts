@@ -207,7 +207,6 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       T.image,
       T.identity,
       T.vault,
-      T.secret,
       T.password,
       T.server,
       T.configuration,
@@ -219,6 +218,13 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       expect(r.all(type), type).toHaveLength(1);
     }
     expect(r.all(T.queryRule)).toHaveLength(2);
+    // The database password and the bootstrap API key.
+    expect(
+      r
+        .all(T.secret)
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["bootstrap-api-key-secret", "database-password-secret"]);
     expect(r.all(T.subnet)).toHaveLength(3);
     expect(r.all(T.zone).map((z) => plain(z.props).privateZoneName)).toEqual(
       expect.arrayContaining([
@@ -383,14 +389,18 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       expect(JSON.stringify(withoutSecrets(res.props)), `${res.type} ${res.name}`).not.toContain(password);
     }
     expect(isSecret(r.one(T.server).props.administratorLoginPassword)).toBe(true);
-    expect(plain(r.one(T.secret).props).properties.value).toBe(password);
-    expect(isSecret(r.one(T.secret).props.properties)).toBe(true);
+    const passwordSecret = r.one(T.secret, "database-password-secret");
+    expect(plain(passwordSecret.props).properties.value).toBe(password);
+    expect(isSecret(passwordSecret.props.properties)).toBe(true);
     // The Container App has no secret with a value: Key Vault references only, read with the app identity.
     const secrets = r.props(T.app).configuration.secrets as any[];
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) {
       expect(secret).not.toHaveProperty("value");
-      expect(secret.keyVaultUrl).toMatch(/^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+$/);
+      // Versionless for the database password (follows rotations), pinned for the bootstrap key.
+      expect(secret.keyVaultUrl).toMatch(
+        /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+(\/[0-9a-f]{32})?$/,
+      );
       expect(secret.identity).toBe(fakeId(r.one(T.identity)));
     }
     // The workspace shared key reaches the environment as a secret.

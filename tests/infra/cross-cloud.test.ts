@@ -212,7 +212,7 @@ describe.each(STACKS)("stack %s on AWS and on Azure", (stack) => {
     for (const r of [aws, azure]) {
       for (const [key, value] of Object.entries(r)) expect(value, key).not.toBeUndefined();
       expect(r.envNames.length).toBeGreaterThan(8);
-      expect(r.secretEnvNames).toEqual(["DATABASE_PASSWORD"]);
+      expect(r.secretEnvNames).toEqual(["BOOTSTRAP_API_KEY", "DATABASE_PASSWORD"]);
       expect(Object.keys(r.alertThresholds).sort()).toEqual([...SHARED_ALERTS].sort());
     }
     expect(azure).toEqual(aws);
