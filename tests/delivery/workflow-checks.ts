@@ -708,7 +708,7 @@ export function checkSmokeTests(wf: Workflow): string[] {
       const urlScript = urlStep?.run ?? "";
       if (!/pulumi stack output url\b/.test(urlScript))
         problems.push(`${where}: the URL is not read with "pulumi stack output url"`);
-      if (/loadBalancerUrl|dnsName|loadBalancer/i.test(JSON.stringify(env) + urlScript))
+      if (/endpointUrl|loadBalancer|dnsName|fqdn/i.test(JSON.stringify(env) + urlScript))
         problems.push(`${where}: calls the load balancer's own host (the certificate does not cover it)`);
       const script = keyStep?.run ?? "";
       if (!/pulumi stack output bootstrapApiKey --show-secrets\b/.test(script)) {

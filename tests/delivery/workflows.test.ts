@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -293,8 +295,79 @@ describe("deploy.yml", () => {
       expect(step.run).toMatch(/if \[ -n "\$SMOKE_API_KEY_OVERRIDE" \]/);
     }
   });
+  it("reads only stack outputs the program declares (infra/outputs.ts)", () => {
+    const declared = readFileSync(`${ROOT}infra/outputs.ts`, "utf8");
+    const read = FILES.flatMap((file) =>
+      [...text(file).matchAll(/pulumi stack output (\w+)/g)].map((m) => m[1]),
+    );
+    expect(new Set(read)).toEqual(new Set(["url", "bootstrapApiKey", "imageDigest"]));
+    for (const name of new Set(read))
+      expect(declared).toMatch(new RegExp(`^\\s+${name}: pulumi\\.Output<string>;`, "m"));
+  });
   it("never logs Docker in to a registry (the program obtains registry credentials itself)", () => {
     expect(text("deploy.yml")).not.toMatch(/docker login|az acr login|docker\/login-action/);
+  });
+});
+
+describe("the smoke-test inputs step, run with a stand-in pulumi CLI", () => {
+  const KEY = "k3y-0f-the-bootstrap-s3cret";
+  const readers = FILES.flatMap((file) =>
+    steps(load(file))
+      .filter(({ step }) => /bootstrapApiKey --show-secrets/.test(step.run ?? ""))
+      .map(({ jobId, step }) => ({ where: `${file} ${jobId}`, script: step.run as string })),
+  );
+  const run = (script: string, override = "") => {
+    const dir = mkdtempSync(join(tmpdir(), "smoke-inputs-"));
+    const fake = [
+      "#!/usr/bin/env bash",
+      'echo "$*" >> "$PULUMI_CALLS"',
+      'case "$3" in',
+      `  bootstrapApiKey) [ "$4" = --show-secrets ] && echo "${KEY}" ;;`,
+      "  url) echo https://api.example.org ;;",
+      "  imageDigest) echo reg.example/api@sha256:$(printf 'a%.0s' {1..64}) ;;",
+      "  *) exit 1 ;;",
+      "esac",
+    ].join("\n");
+    writeFileSync(join(dir, "pulumi"), fake, { mode: 0o755 });
+    for (const f of ["out", "summary", "calls"]) writeFileSync(join(dir, f), "");
+    const stdout = execFileSync("bash", ["-eo", "pipefail", "-c", script], {
+      env: {
+        PATH: `${dir}:${process.env.PATH ?? ""}`,
+        STACK: "org/dev",
+        SMOKE_API_KEY_OVERRIDE: override,
+        GITHUB_OUTPUT: join(dir, "out"),
+        GITHUB_STEP_SUMMARY: join(dir, "summary"),
+        PULUMI_CALLS: join(dir, "calls"),
+      },
+      encoding: "utf8",
+    });
+    const read = (f: string) => readFileSync(join(dir, f), "utf8");
+    const result = { stdout, output: read("out"), summary: read("summary"), calls: read("calls") };
+    rmSync(dir, { recursive: true, force: true });
+    return result;
+  };
+
+  it("exists in every deploying job (3 in deploy.yml, 1 in rollback.yml)", () => {
+    expect(readers.map((r) => r.where).sort()).toEqual([
+      "deploy.yml dev",
+      "deploy.yml production",
+      "deploy.yml staging",
+      "rollback.yml rollback",
+    ]);
+  });
+  it.each(readers)("$where: masks the key before anything else and prints it nowhere", ({ script }) => {
+    const { stdout, output, summary, calls } = run(script);
+    expect(stdout.split("\n").filter((l) => l.includes(KEY))).toEqual([`::add-mask::${KEY}`]);
+    expect(output).toContain(`api-key=${KEY}\n`);
+    expect(output).toContain("url=https://api.example.org\n");
+    expect(summary).not.toContain(KEY);
+    expect(summary).toMatch(/@sha256:a{64}/);
+    expect(calls).toContain("stack output bootstrapApiKey --show-secrets --stack org/dev");
+  });
+  it.each(readers)("$where: an SMOKE_API_KEY override skips the bootstrap key", ({ script }) => {
+    const { output, calls } = run(script, "override-key");
+    expect(output).toContain("api-key=override-key\n");
+    expect(calls).not.toContain("bootstrapApiKey");
   });
 });
 
@@ -702,7 +775,7 @@ describe("the checkers fail on bad workflows", () => {
     const read = 'key="$(pulumi stack output bootstrapApiKey --show-secrets --stack s)"';
     const good = [read, 'echo "::add-mask::$key"', 'echo "api-key=$key" >> "$GITHUB_OUTPUT"'].join("\n");
     expect(checkSmokeTests(wf(good))).toEqual([]);
-    expect(checkSmokeTests(wf(good, "pulumi stack output loadBalancerUrl --stack s")).join()).toContain(
+    expect(checkSmokeTests(wf(good, "pulumi stack output endpointUrl --stack s")).join()).toContain(
       "load balancer",
     );
     const handMade = `key="$SMOKE_API_KEY"\necho "::add-mask::$key"\necho "api-key=$key" >> "$GITHUB_OUTPUT"`;
