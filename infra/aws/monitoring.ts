@@ -9,7 +9,13 @@ import { RUNBOOK_PATH, type ServiceSpec } from "../spec.js";
 import { tagsFor } from "./common.js";
 
 /** Which resource an alarm watches: decides its CloudWatch dimensions. */
-export type AlarmTarget = "loadBalancer" | "targetGroup" | "service" | "database" | "eventRule";
+export type AlarmTarget =
+  | "loadBalancer"
+  | "targetGroup"
+  | "service"
+  | "database"
+  | "eventRule"
+  | "stateMachine";
 
 interface SingleMetric {
   kind: "metric";
@@ -18,8 +24,11 @@ interface SingleMetric {
   statistic?: "Average" | "Sum" | "Minimum" | "Maximum";
   extendedStatistic?: string;
   target: AlarmTarget;
-  /** The rule's name, for `target: "eventRule"` (dimension `RuleName`; rule names are known before deploy). */
-  ruleName?: string;
+  /**
+   * The watched resource's physical name, for `eventRule` (dimension `RuleName`) and `stateMachine`
+   * (dimension `StateMachineArn`, built from the name): both names are fixed before deploy.
+   */
+  resourceName?: string;
 }
 interface MetricMath {
   kind: "math";
@@ -282,15 +291,36 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
           metricName: "FailedInvocations",
           statistic: "Sum",
           target: "eventRule",
-          ruleName: rule.name,
+          resourceName: rule.name,
         },
       }),
     ),
+    // The workflow the rotation rule starts retries for ~15 minutes, then fails with nobody told.
+    alarm({
+      id: `${REDEPLOY_ON_ROTATION_ID}-failed`,
+      summary: `The workflow ${spec.name}-${REDEPLOY_ON_ROTATION_ID} failed to replace the API's tasks after a database password rotation: they keep the rotated-out password`,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "metric",
+        namespace: "AWS/States",
+        metricName: "ExecutionsFailed",
+        statistic: "Sum",
+        target: "stateMachine",
+        resourceName: `${spec.name}-${REDEPLOY_ON_ROTATION_ID}`,
+      },
+    }),
   ];
 }
 
 /** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
 const BACKUP_JOB_FAILED_ID = "backup-job-failed";
+/** Id of the rotation redeploy (rule and workflow `<project>-<stack>-<id>`, created in service.ts). */
+const REDEPLOY_ON_ROTATION_ID = "redeploy-on-rotation";
 
 /** An EventBridge rule the AWS stack creates; `name` is its physical name (the `RuleName` dimension). */
 export interface EventRuleDefinition {
@@ -320,8 +350,8 @@ export function awsEventRules(spec: ServiceSpec): EventRuleDefinition[] {
         ]
       : []),
     {
-      id: "redeploy-on-rotation",
-      name: `${spec.name}-redeploy-on-rotation`,
+      id: REDEPLOY_ON_ROTATION_ID,
+      name: `${spec.name}-${REDEPLOY_ON_ROTATION_ID}`,
       target: "the redeploy workflow",
       lost: "the API's tasks keep a rotated-out database password",
     },
@@ -341,7 +371,8 @@ export interface MonitoredResources {
 function dimensionsFor(
   target: AlarmTarget,
   r: MonitoredResources,
-  ruleName?: string,
+  where: { region: pulumi.Input<string>; accountId: pulumi.Input<string> },
+  resourceName?: string,
 ): Record<string, pulumi.Input<string>> {
   switch (target) {
     case "loadBalancer":
@@ -353,8 +384,13 @@ function dimensionsFor(
     case "database":
       return { DBInstanceIdentifier: r.databaseIdentifier };
     case "eventRule":
-      if (!ruleName) throw new Error("an eventRule alarm needs ruleName");
-      return { RuleName: ruleName };
+      if (!resourceName) throw new Error("an eventRule alarm needs resourceName");
+      return { RuleName: resourceName };
+    case "stateMachine":
+      if (!resourceName) throw new Error("a stateMachine alarm needs resourceName");
+      return {
+        StateMachineArn: pulumi.interpolate`arn:aws:states:${where.region}:${where.accountId}:stateMachine:${resourceName}`,
+      };
   }
 }
 
@@ -430,6 +466,7 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
   // An alarm about the alert path itself also opens an OpsItem in Systems Manager OpsCenter, which needs
   // neither the topic nor its key (CloudWatch creates its AWSServiceRoleForCloudWatchAlarms_ActionSSM role).
   const opsItem = pulumi.interpolate`arn:aws:ssm:${region}:${caller.accountId}:opsitem:2#CATEGORY=Availability`;
+  const where = { region, accountId: caller.accountId };
   const alarms = awsAlarms(spec).map((def) => {
     const query = def.query;
     const metricArgs =
@@ -438,7 +475,7 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
             namespace: query.namespace,
             metricName: query.metricName,
             period: def.periodSeconds,
-            dimensions: dimensionsFor(query.target, resources, query.ruleName),
+            dimensions: dimensionsFor(query.target, resources, where, query.resourceName),
             ...(query.extendedStatistic
               ? { extendedStatistic: query.extendedStatistic }
               : { statistic: query.statistic ?? "Average" }),
@@ -454,7 +491,7 @@ export function createMonitoring(spec: ServiceSpec, resources: MonitoredResource
                   metricName: m.metricName,
                   stat: m.stat,
                   period: def.periodSeconds,
-                  dimensions: dimensionsFor(m.target, resources),
+                  dimensions: dimensionsFor(m.target, resources, where),
                 },
               })),
             ],

@@ -162,6 +162,32 @@ describe.each(TIERS)("AWS %s", (tier) => {
     }
   });
 
+  it("alarms on failed executions of every Step Functions workflow (the rotation redeploy)", () => {
+    const machines = all("aws:sfn/stateMachine:StateMachine");
+    expect(machines.length).toBeGreaterThan(0);
+    for (const machine of machines) {
+      const watching = all(T.alarm).filter(
+        (a) =>
+          a.props.namespace === "AWS/States" &&
+          a.props.metricName === "ExecutionsFailed" &&
+          String((a.props.dimensions as { StateMachineArn?: string }).StateMachineArn).endsWith(
+            `:stateMachine:${machine.props.name}`,
+          ),
+      );
+      expect(watching, String(machine.props.name)).toHaveLength(1);
+      expect(watching[0]!.props).toMatchObject({
+        statistic: "Sum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+        alarmActions: [topic().state.arn],
+      });
+      expect(String((watching[0]!.props.dimensions as { StateMachineArn: string }).StateMachineArn)).toMatch(
+        /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:/,
+      );
+    }
+  });
+
   it("does not page a new alarm that has no datapoints yet", () => {
     const spec = specOf(capture());
     const alarms = all(T.alarm);
