@@ -128,6 +128,10 @@ export function createCompute(
 ): Compute {
   const cluster = new aws.ecs.Cluster(`${spec.name}-cluster`, {
     settings: [{ name: "containerInsights", value: "enhanced" }],
+    // ECS Exec's default ("DEFAULT") copies session output into the task's awslogs group, and an Exec session
+    // is where `apikey create` prints a new key: never log sessions. Who opened one stays in CloudTrail
+    // (ecs:ExecuteCommand).
+    configuration: { executeCommandConfiguration: { logging: "NONE" } },
     tags: tagsFor(spec, `${spec.name}-cluster`),
   });
 

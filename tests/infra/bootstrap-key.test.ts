@@ -217,6 +217,11 @@ describe("AWS", () => {
     );
   });
 
+  it.each(["dev", "prod"])("%s: never logs ECS Exec sessions (where `apikey create` prints keys)", (s) => {
+    const cluster = runs[s]!.one("aws:ecs/cluster:Cluster");
+    expect(cluster.props.configuration).toEqual({ executeCommandConfiguration: { logging: "NONE" } });
+  });
+
   it.each(["dev", "prod"])("%s: exports the key as a secret stack output", (s) => {
     const run = runs[s]!;
     expect(run.outputIsSecret).toBe(true);
