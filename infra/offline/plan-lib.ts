@@ -1112,7 +1112,9 @@ export function destructiveChanges(
       r,
       renamed.length > 0
         ? `no longer declared; if it was renamed to ${renamed.join(" or ")}, add \`aliases: [{ name: "${r.name}" }]\` to keep it`
-        : "no longer declared: `pulumi up` deletes it",
+        : r.protect
+          ? "no longer declared: `pulumi up` refuses while it is protected, and deletes it once unprotected"
+          : "no longer declared: `pulumi up` deletes it",
     );
   }
   for (const changed of diff.changed) {

@@ -184,7 +184,7 @@ describe("destructive changes in the plan diff", () => {
         name: db.name,
         kind: "database",
         protect: true,
-        reason: expect.stringContaining("no longer declared"),
+        reason: expect.stringContaining("refuses while it is protected"),
       }),
     ]);
     const text = renderText(head, diff);
