@@ -117,7 +117,10 @@ describe.each(TIERS)("AWS %s", (tier) => {
     for (const st of topicStatements) expect(conditionKeys(st)).toEqual(["aws:sourcearn"]);
   });
 
-  it("keeps the CloudWatch grant on the key pinned to the account (CloudWatch sends aws:SourceAccount)", () => {
+  // The SNS guide recommends aws:SourceAccount / aws:SourceArn on service grants, EventBridge excepted. That
+  // CloudWatch sends aws:SourceAccount on its KMS calls is not verifiable offline: the first alarm of a real
+  // deploy shows it (alarm history: "Failed to execute action ... AWSKMS ... AccessDeniedException" if not).
+  it("keeps the CloudWatch grant on the key pinned to the account, and only that", () => {
     const key = all(T.key).find((k) => k.state.arn === topic().props.kmsMasterKeyId);
     const grants = statementsOf(key!.props.policy).filter((st) => forService(st, "cloudwatch.amazonaws.com"));
     expect(grants).toHaveLength(1);
