@@ -165,6 +165,19 @@ describe.each(TIERS)("AWS %s", (tier) => {
     }
   });
 
+  it("starts the rotation workflow through a role, with no customer-managed key in the way", () => {
+    // EventBridge → Step Functions is authorised by the target's role (states:StartExecution), not by a
+    // resource policy, and the workflow uses the AWS-owned key: nothing KMS-conditioned can drop the event.
+    // A customer-managed key on the workflow would need a kms grant for that role: revisit then.
+    for (const machine of all("aws:sfn/stateMachine:StateMachine")) {
+      const target = all(T.target).find((t) => t.props.arn === machine.state.arn);
+      expect(target, String(machine.props.name)).toBeDefined();
+      expect(target!.props.roleArn).toBeTruthy();
+      const encryption = machine.props.encryptionConfiguration as { type?: string } | undefined;
+      expect(encryption?.type ?? "AWS_OWNED_KEY").toBe("AWS_OWNED_KEY");
+    }
+  });
+
   it("alarms on failed executions of every Step Functions workflow (the rotation redeploy)", () => {
     const machines = all("aws:sfn/stateMachine:StateMachine");
     expect(machines.length).toBeGreaterThan(0);
