@@ -35,7 +35,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { NoCliError, type PulumiCli, resolvePulumiCli } from "./cli.js";
-import { type PreviewStep, STATEFUL_TYPES, stepType, unsafeSteps } from "./stateful.js";
+import { type PreviewStep, stepType, unsafeSteps, whyUnsafe } from "./stateful.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PROJECT = "twincloud";
@@ -431,7 +431,8 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
         const lines = listed.map((step) => {
           const flag = unsafe.includes(step) ? "UNSAFE " : "       ";
           const reasons = step.replaceReasons?.length ? ` (replace: ${step.replaceReasons.join(", ")})` : "";
-          return `${flag}${step.op.padEnd(18)} ${step.urn}${reasons}`;
+          const why = unsafe.includes(step) ? ` <- ${whyUnsafe(step)}` : "";
+          return `${flag}${step.op.padEnd(18)} ${step.urn}${reasons}${why}`;
         });
         throw new StepFailure(
           [
@@ -440,7 +441,7 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
               : `upgrade-preview failed (exit ${result.code})`,
             "steps:",
             ...lines,
-            `stateful types: ${STATEFUL_TYPES.join(", ")}`,
+            "stateful types: tools/rehearse/providers/replacements.ts STATEFUL_TYPES; add an alias when a resource moves",
           ].join("\n"),
           unsafe.length > 0 ? undefined : result,
         );

@@ -1,30 +1,13 @@
 /**
- * Resource types whose replacement or deletion loses data or an identity that others depend on (a database, its
- * backups, keys, registries, the log bucket). An upgrade rehearsal fails when the new program would replace or
- * delete one of them, or any resource the old state marks `protect`. Keep in step with the stub providers'
- * replacement table (tools/rehearse/providers/), which decides which property changes force a replacement.
+ * The upgrade rehearsal's safety net: a step that replaces or deletes a resource whose type holds state (a
+ * database, its backups, keys, registries, retained logs, the database password), or any resource the old state
+ * marks `protect`, fails the rehearsal. The list of stateful types is the stub providers' table
+ * (tools/rehearse/providers/replacements.ts, which also says which input changes force a replacement), so the
+ * two cannot drift apart.
  */
-export const STATEFUL_TYPES: readonly string[] = [
-  // AWS
-  "aws:rds/instance:Instance",
-  "aws:rds/cluster:Cluster",
-  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
-  "aws:kms/key:Key",
-  "aws:ecr/repository:Repository",
-  "aws:s3/bucket:Bucket",
-  "aws:s3/bucketV2:BucketV2",
-  "aws:backup/vault:Vault",
-  "aws:secretsmanager/secret:Secret",
-  "aws:cloudwatch/logGroup:LogGroup",
-  // Azure
-  "azure-native:dbforpostgresql:Server",
-  "azure-native:keyvault:Vault",
-  "azure-native:containerregistry:Registry",
-  "azure-native:storage:StorageAccount",
-  "azure-native:operationalinsights:Workspace",
-  "azure-native:dataprotection:BackupVault",
-  "azure-native:recoveryservices:Vault",
-];
+import { STATEFUL_TYPES as STATEFUL } from "./providers/replacements.js";
+
+export const STATEFUL_TYPES: readonly string[] = Object.keys(STATEFUL);
 
 /** Step operations of `pulumi preview --json` that destroy the old resource. */
 export const DESTRUCTIVE_OPS: readonly string[] = [
@@ -57,4 +40,13 @@ export function unsafeSteps(steps: readonly PreviewStep[]): PreviewStep[] {
       DESTRUCTIVE_OPS.includes(step.op) &&
       (step.oldState?.protect === true || STATEFUL_TYPES.includes(stepType(step))),
   );
+}
+
+/** What a destructive step would lose: the table's reason, or `protect`. */
+export function whyUnsafe(step: PreviewStep): string {
+  const reasons: string[] = [];
+  const lost = STATEFUL[stepType(step)];
+  if (lost) reasons.push(`holds ${lost}`);
+  if (step.oldState?.protect === true) reasons.push("protected");
+  return reasons.join("; ");
 }
