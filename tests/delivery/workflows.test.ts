@@ -408,6 +408,84 @@ describe("rollback.yml", () => {
   });
 });
 
+describe("preview.yml offline plan, run with a stand-in npm (dev passes, staging blocked, prod fails)", () => {
+  const job = load("preview.yml").jobs["offline-plan"] as Job;
+  const script = (name: RegExp) => (job.steps ?? []).find((s) => name.test(s.name ?? ""))?.run ?? "exit 9";
+  const fakeNpm = [
+    "#!/usr/bin/env bash",
+    'stack=""; format=""; prev=""',
+    'for a in "$@"; do [ "$prev" = --stack ] && stack=$a; [ "$prev" = --format ] && format=$a; prev=$a; done',
+    'case "$format" in json) echo \'{"version":1,"clouds":[]}\' ;; *) echo "plan of $stack ($format)" ;; esac',
+    'case "$stack" in staging) exit 3 ;; prod) [ "$format" = json ] && exit 1 ;; esac',
+    "exit 0",
+  ].join("\n");
+  const run = (body: string, dir: string, cwd = dir, extra: Record<string, string> = {}) => {
+    const bin = join(dir, "bin");
+    try {
+      const stdout = execFileSync("bash", ["-eo", "pipefail", "-c", body], {
+        cwd,
+        env: { PATH: `${bin}:${process.env.PATH ?? ""}`, ...extra },
+        encoding: "utf8",
+      });
+      return { status: 0, stdout };
+    } catch (error) {
+      return { status: (error as { status: number }).status, stdout: (error as { stdout: string }).stdout };
+    }
+  };
+  const setup = () => {
+    const dir = mkdtempSync(join(tmpdir(), "offline-plan-"));
+    execFileSync("mkdir", [
+      "-p",
+      join(dir, "bin"),
+      join(dir, "plan-out/base"),
+      join(dir, ".base/infra/offline"),
+    ]);
+    writeFileSync(join(dir, "bin/npm"), fakeNpm, { mode: 0o755 });
+    writeFileSync(join(dir, ".base/infra/offline/plan.ts"), "");
+    for (const f of ["out", "summary"]) writeFileSync(join(dir, f), "");
+    return dir;
+  };
+
+  it("keeps a blocked base plan for the diff and drops a failed one", () => {
+    const dir = setup();
+    expect(run(script(/Plan of the base branch/), dir, join(dir, ".base")).status).toBe(0);
+    expect(readdirSync(join(dir, "plan-out/base")).sort()).toEqual(["dev.json", "staging.json"]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("plans and comments every stack, marks the blocked one, then the gate step fails the job", () => {
+    const dir = setup();
+    const env = {
+      GITHUB_OUTPUT: join(dir, "out"),
+      GITHUB_STEP_SUMMARY: join(dir, "summary"),
+      PR_NUMBER: "7",
+    };
+    const result = run(script(/Plan of this pull request/), dir, dir, env);
+    expect(result.status).toBe(0);
+    const comment = readFileSync(join(dir, "plan-out/comment.md"), "utf8");
+    expect(comment).toContain("<b>dev</b></summary>");
+    expect(comment).toContain("<b>staging</b> — BLOCKED</summary>");
+    expect(comment).toContain("prod: the plan failed (exit 1)");
+    expect(readFileSync(join(dir, "plan-out/pr-number"), "utf8").trim()).toBe("7");
+    expect(
+      readdirSync(join(dir, "plan-out"))
+        .filter((f) => f.endsWith(".json"))
+        .sort(),
+    ).toEqual(["dev.json", "staging.json"]);
+    const outputs = readFileSync(join(dir, "out"), "utf8");
+    expect(outputs).toContain("blocked=staging\n");
+    expect(outputs).toContain("failed=prod\n");
+    const names = (job.steps ?? []).map((s) => s.name ?? s.uses ?? "");
+    const gateIndex = names.findIndex((n) => /^Gate/.test(n));
+    expect(gateIndex).toBeGreaterThan(names.findIndex((n) => /^Upload the plan/.test(n)));
+    const gate = script(/^Gate/);
+    expect(run(gate, dir, dir, { BLOCKED: "staging", FAILED: "" }).status).toBe(1);
+    expect(run(gate, dir, dir, { BLOCKED: "", FAILED: "prod" }).status).toBe(1);
+    expect(run(gate, dir, dir, { BLOCKED: "", FAILED: "" }).status).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe("preview.yml for forks and Dependabot", () => {
   it("skips the cloud preview where secrets are missing; the summary job still reports", () => {
     const job = load("preview.yml").jobs["cloud-preview"] as Job;
