@@ -22,7 +22,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildContextHash, imageTag } from "../../infra/aws/image.js";
@@ -178,6 +178,32 @@ describe("AWS image tag: machine-independent, content-addressed", () => {
     expect(withDocs).not.toBe(base);
     writeFileSync(join(d, "docs", "notes.md"), "# changed\n");
     expect(buildContextHash(d, "Dockerfile")).not.toBe(withDocs);
+  });
+
+  it("is the same for this repository and a umask-002 copy of it (the real .dockerignore and Dockerfile)", () => {
+    const copy = join(scratch, "repository-copy");
+    const skip = new Set(["node_modules", ".git", "coverage", ".data", "dist"]);
+    cpSync(".", copy, {
+      recursive: true,
+      filter: (src) => {
+        return !skip.has(relative(".", src).split(sep)[0] ?? "");
+      },
+    });
+    for (const rel of walk(copy)) {
+      const full = join(copy, rel);
+      const stat = statSync(full);
+      chmodSync(full, stat.isDirectory() || (stat.mode & 0o111) !== 0 ? 0o775 : 0o664);
+    }
+    expect(readdirSync(copy)).not.toContain("node_modules");
+    const inputs = { platform: "linux/amd64", args: { BUILDKIT_INLINE_CACHE: "1" } };
+    expect(buildContextHash(copy, "Dockerfile", inputs)).toBe(buildContextHash(".", "Dockerfile", inputs));
+    writeFileSync(
+      join(copy, "api", "app.ts"),
+      `${readFileSync(join(copy, "api", "app.ts"), "utf8")}\n// changed\n`,
+    );
+    expect(buildContextHash(copy, "Dockerfile", inputs)).not.toBe(
+      buildContextHash(".", "Dockerfile", inputs),
+    );
   });
 
   it("tags the repository's own context as ctx-<20 hex>, identically on every call", () => {
