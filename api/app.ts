@@ -18,8 +18,8 @@ import { type InvalidParam, makeProblem, ProblemError, problem, problemResponse 
 import { rateLimitHeaders, SlidingWindowRateLimiter } from "./http/rate-limit.js";
 import { routeLabel } from "./http/route.js";
 import { compileRequestValidator, type ValidationTarget } from "./http/validation.js";
-import type { Logger } from "./logger.js";
-import type { Metrics } from "./metrics.js";
+import type { Logger } from "./observability/logger.js";
+import type { Metrics } from "./observability/metrics.js";
 import {
   CreateHeadersSchema,
   CreateTaskSchema,

@@ -4,9 +4,9 @@
  * start-up.
  */
 import { type ApiConfig, ConfigError, loadConfig } from "./config.js";
-import { createLogger, flushLogger } from "./logger.js";
+import { createLogger, flushLogger } from "./observability/logger.js";
+import { startTracing } from "./observability/tracing.js";
 import { startServer } from "./server.js";
-import { startTracing } from "./tracing.js";
 
 async function main(): Promise<void> {
   let config: ApiConfig;

@@ -9,9 +9,9 @@ import type { ApiConfig } from "./config.js";
 import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
 import { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
-import { createLogger, flushLogger, type Logger } from "./logger.js";
-import { createMetrics, type Metrics } from "./metrics.js";
-import type { Tracing } from "./tracing.js";
+import { createLogger, flushLogger, type Logger } from "./observability/logger.js";
+import { createMetrics, type Metrics } from "./observability/metrics.js";
+import type { Tracing } from "./observability/tracing.js";
 
 export interface StartServerOptions {
   logger?: Logger;

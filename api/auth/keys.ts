@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Sql } from "postgres";
 import type { Database } from "../db/database.js";
-import type { Metrics } from "../metrics.js";
+import type { Metrics } from "../observability/metrics.js";
 
 export const SCOPES = ["read", "write"] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -1,5 +1,5 @@
 import type { Sql } from "postgres";
-import type { Metrics } from "../metrics.js";
+import type { Metrics } from "../observability/metrics.js";
 
 /** Codes meaning "no connection could be made" (as opposed to an established connection failing). */
 const CONNECT_FAILURES = new Set([

@@ -4,7 +4,7 @@ import postgres, { type Sql } from "postgres";
 import { inject } from "vitest";
 import { insertApiKey, type Scope } from "../../api/auth/keys.js";
 import { loadConfig } from "../../api/config.js";
-import { createLogger } from "../../api/logger.js";
+import { createLogger } from "../../api/observability/logger.js";
 import { type RunningServer, startServer } from "../../api/server.js";
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLiveProbe } from "../../api/app.js";
-import { createLogger } from "../../api/logger.js";
-import { createMetrics } from "../../api/metrics.js";
+import { createLogger } from "../../api/observability/logger.js";
+import { createMetrics } from "../../api/observability/metrics.js";
 import { startTestApi, type TestApi } from "./helpers.js";
 
 /**

@@ -1,5 +1,5 @@
 import pino, { type Logger } from "pino";
-import type { ApiConfig } from "./config.js";
+import type { ApiConfig } from "../config.js";
 
 export type { Logger };
 

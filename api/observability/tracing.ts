@@ -5,8 +5,8 @@
  * built-ins do not reliably see.
  */
 import type { MiddlewareHandler } from "hono";
-import type { ApiConfig } from "./config.js";
-import { routeLabel } from "./http/route.js";
+import type { ApiConfig } from "../config.js";
+import { routeLabel } from "../http/route.js";
 
 export interface Tracing {
   /** One SERVER span per request, continuing an incoming `traceparent`; sets the `traceId` variable. */
