@@ -488,7 +488,7 @@ function awsState(ctx: ProviderContext, a: CreateArgs): CreatedState {
       break;
     case "aws:ecs/service:Service":
       id = arn("ecs", `service/${str(inputs.cluster).split("/").pop() ?? "cluster"}/${physical}`);
-      out = { name: physical };
+      out = { name: physical, arn: id };
       break;
     case "aws:ecs/taskDefinition:TaskDefinition":
       id = str(inputs.family, physical);
@@ -609,8 +609,6 @@ function awsState(ctx: ProviderContext, a: CreateArgs): CreatedState {
       };
       break;
     default:
-      // Generic: a name-based id and, where the type declares one, an ARN of its service.
-      if (a.outputNames.includes("arn")) out.arn = arn(service, `${typeName.toLowerCase()}/${physical}`);
       break;
   }
   if (
@@ -620,6 +618,10 @@ function awsState(ctx: ProviderContext, a: CreateArgs): CreatedState {
     !a.type.startsWith("aws:ec2/")
   ) {
     out.name = physical;
+  }
+  // Generic: where the type declares an ARN and none was computed above, one of its service.
+  if (a.outputNames.includes("arn") && out.arn === undefined) {
+    out.arn = arn(service, `${typeName.charAt(0).toLowerCase()}${typeName.slice(1)}/${id}`);
   }
   if (a.outputNames.includes("tagsAll")) {
     out.tagsAll = { ...defaultTags(ctx), ...(isPlainObject(inputs.tags) ? (inputs.tags as Props) : {}) };

@@ -366,7 +366,11 @@ export class StubProvider {
       return { id: "", props };
     }
     const created = resourceState(this.ctx, { type, urnName: name, inputs, outputNames, push: true });
-    return { id: created.id, props: { ...inputs, ...created.outputs } };
+    const props: Props = { ...inputs, ...created.outputs };
+    // Like the real providers, every declared output is in the state, null when the cloud has no value
+    // (a missing one would read as unknown in the next preview).
+    for (const o of outputNames) if (!(o in props)) props[o] = null;
+    return { id: created.id, props };
   }
 
   create(call: Call, cb: Callback) {
