@@ -613,7 +613,7 @@ export const NODE24_SINCE: Record<string, string> = {
   "azure/login": "3.0.0",
   "docker/setup-buildx-action": "4.0.0",
   "docker/build-push-action": "7.0.0",
-  "github/codeql-action/upload-sarif": "4.0.0",
+  "github/codeql-action/upload-sarif": "4.30.7", // the first v4 release
   // composite: v0.36.0 is the first whose inner actions/cache (v5) runs on Node 24
   "aquasecurity/trivy-action": "0.36.0",
 };
@@ -734,12 +734,12 @@ export function checkSmokeTests(wf: Workflow): string[] {
           problems.push(`${where}: the key is used outside $GITHUB_OUTPUT: ${line.trim()}`);
       }
       if (/\bset -x\b|set -o xtrace/.test(script)) problems.push(`${where}: xtrace would print the key`);
-      if (!mentionsTokenAllowed(keyStep)) problems.push(`${where}: the step reading the key has no ${TOKEN}`);
+      if (!hasToken(keyStep)) problems.push(`${where}: the step reading the key has no ${TOKEN}`);
     });
   }
   return problems;
 }
-const mentionsTokenAllowed = (step: Step | undefined) => isMap(step?.env) && TOKEN in (step?.env ?? {});
+const hasToken = (step: Step | undefined) => isMap(step?.env) && TOKEN in (step?.env ?? {});
 
 /** Cloud credentials are acquired after `npm ci`, so dependency install scripts never see them. */
 export function checkCredentialsAfterInstall(wf: Workflow): string[] {
