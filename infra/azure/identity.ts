@@ -1,7 +1,7 @@
 /**
- * The API's user-assigned managed identity: pulls the image (AcrPull on the registry) and reads the database
- * password (Key Vault Secrets User on the vault). User-assigned, not system-assigned, so both grants exist
- * before the Container App's first revision starts.
+ * The API's user-assigned managed identity: pulls the image (AcrPull on the registry) and reads the vault's
+ * two secrets, the database password and the bootstrap API key (Key Vault Secrets User on the vault).
+ * User-assigned, not system-assigned, so both grants exist before the Container App's first revision starts.
  */
 import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
