@@ -256,6 +256,12 @@ export function resourceSummary(output: string): string[] {
   return block;
 }
 
+/** N of the "+ N <what>" line of a Resources: block (0 when absent). */
+export function countOf(summary: readonly string[], what: string): number {
+  const line = summary.find((entry) => entry.endsWith(` ${what}`));
+  return line ? Number(line.match(/(\d+)/)?.[1] ?? 0) : 0;
+}
+
 function countByPackage(deployment: { resources?: { type: string }[] }): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const resource of deployment.resources ?? []) {
@@ -288,6 +294,7 @@ export function rehearsalEnv(cli: PulumiCli, tmp: string, root: string): NodeJS.
     PULUMI_SKIP_CONFIRMATIONS: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     NO_COLOR: "1",
+    FORCE_COLOR: "0",
   };
 }
 
@@ -464,6 +471,13 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
       ...policy,
       ...COMMON,
     ]);
+    // A fresh stack: the update must create what the preview planned (a program that registers fewer
+    // resources on a second run, or an update that stops early without an error, shows up here).
+    const planned = countOf(resourceSummary(preview.output), "to create");
+    const created = countOf(resourceSummary(up.output), "created");
+    if (!options.upgradeFrom && planned !== created) {
+      throw new StepFailure(`up created ${created} resources, the preview planned ${planned}`, up);
+    }
     await mustSucceed(runner, "no-change-preview", project, [
       "preview",
       "--expect-no-changes",
