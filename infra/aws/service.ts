@@ -1,7 +1,8 @@
 /**
  * Compute: an ECS cluster with Container Insights, the Fargate task definition (read-only, non-root API
- * container; password from Secrets Manager only), the service in the private subnets behind the ALB with
- * circuit-breaker rollback, and target-tracking autoscaling on CPU and ALB requests per target.
+ * container; database password and bootstrap API key from Secrets Manager only), the service in the private
+ * subnets behind the ALB with circuit-breaker rollback, and target-tracking autoscaling on CPU and ALB
+ * requests per target.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
