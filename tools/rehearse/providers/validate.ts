@@ -147,6 +147,14 @@ export function checkValue(
       return void (sig === ARCHIVE_SIG ? undefined : bad());
     case "enum":
       if (type.values.includes(value as string)) return;
+      // Azure Resource Manager compares enum values case-insensitively.
+      if (
+        schema.token.startsWith("azure-native:") &&
+        typeof value === "string" &&
+        type.values.some((v) => typeof v === "string" && v.toLowerCase() === value.toLowerCase())
+      ) {
+        return;
+      }
       failures.push({
         property: path,
         reason: `${JSON.stringify(value)} is not a valid value of ${type.name}: expected ${describe(type)}`,
