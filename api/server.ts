@@ -3,12 +3,15 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { getRequestListener } from "@hono/node-server";
 import type { Sql } from "postgres";
-import { createApp, createLiveProbe, IDEMPOTENCY_TTL_HOURS, type Lifecycle } from "./app.js";
+import { createApp } from "./app.js";
 import { ApiKeyVerifier, ensureBootstrapKey } from "./auth/keys.js";
 import type { ApiConfig } from "./config.js";
 import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
 import { Database } from "./db/database.js";
+import { purgeExpiredIdempotencyKeys } from "./db/idempotency.js";
 import { migrate } from "./db/migrate.js";
+import { createLiveProbe } from "./http/live-probe.js";
+import { createLifecycle, type Lifecycle } from "./lifecycle.js";
 import { createLogger, flushLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import type { Tracing } from "./observability/tracing.js";
@@ -96,7 +99,7 @@ export async function startServer(
   const metrics = createMetrics();
   const sql = createSql(config);
   const db = new Database(sql, config.DATABASE_POOL_MAX, metrics);
-  const lifecycle: Lifecycle = { shuttingDown: false, startedAt: Date.now() };
+  const lifecycle = createLifecycle();
 
   try {
     if (options.migrate !== false)
@@ -183,13 +186,8 @@ export async function startServer(
     throw error;
   }
 
-  // Expired idempotency records are also ignored by the claim query; this only keeps the table small.
   const cleanup = setInterval(() => {
-    db.run(
-      "idempotency_cleanup",
-      (q) =>
-        q`delete from idempotency_keys where created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`,
-    ).catch((error) =>
+    purgeExpiredIdempotencyKeys(db).catch((error) =>
       logger.warn({ code: (error as { code?: string }).code }, "idempotency cleanup failed"),
     );
   }, 15 * 60_000);

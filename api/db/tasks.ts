@@ -1,5 +1,11 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { Database } from "./database.js";
+import {
+  type IdempotencyClaim,
+  type IdempotentOutcome,
+  type RecordedResponse,
+  runIdempotent,
+} from "./idempotency.js";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export const TASK_PRIORITIES = ["low", "medium", "high"] as const;
@@ -96,8 +102,7 @@ export class TaskRepository {
     });
   }
 
-  /** Inside a caller's transaction (idempotent create) or on its own. */
-  static insertQuery(sql: Sql | TransactionSql, task: NewTask) {
+  static #insert(sql: Sql | TransactionSql, task: NewTask) {
     return sql<TaskRow[]>`
       insert into tasks (title, description, status, priority, due_date)
       values (${task.title}, ${task.description ?? null}, ${task.status ?? "todo"},
@@ -106,8 +111,20 @@ export class TaskRepository {
   }
 
   async create(task: NewTask): Promise<TaskRow> {
-    const rows = await this.db.run("task_create", (sql) => TaskRepository.insertQuery(sql, task));
+    const rows = await this.db.run("task_create", (sql) => TaskRepository.#insert(sql, task));
     return rows[0]!;
+  }
+
+  /** Creates the task once per Idempotency-Key (db/idempotency.ts), recording the response `render` makes. */
+  createIdempotent(
+    task: NewTask,
+    claim: IdempotencyClaim,
+    render: (row: TaskRow) => RecordedResponse,
+  ): Promise<IdempotentOutcome<TaskRow>> {
+    return runIdempotent(this.db, "task_create_idempotent", claim, async (tx) => {
+      const [row] = await TaskRepository.#insert(tx, task);
+      return { value: row!, response: render(row!) };
+    });
   }
 
   /**

@@ -2,6 +2,10 @@
  * RFC 9457 problem details: every error the API returns is `application/problem+json` built here.
  * `detail` is always written by us, never copied from an exception, a driver or SQL.
  */
+import { z } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 export interface InvalidParam {
@@ -79,13 +83,16 @@ export function problemResponse(
   return new Response(JSON.stringify(body), { status: problem.status, headers });
 }
 
-/** Thrown anywhere in a handler; the app's error handler renders it. */
-export class ProblemError extends Error {
+/**
+ * Thrown anywhere in a handler or middleware; the app's error handler renders it. An HTTPException, so Hono's
+ * own middleware that takes one (the request deadline's `timeout`) can throw it too.
+ */
+export class ProblemError extends HTTPException {
   constructor(
     readonly problem: Problem,
     readonly headers: Record<string, string> = {},
   ) {
-    super(problem.title);
+    super(problem.status as ContentfulStatusCode, { message: problem.title });
     this.name = "ProblemError";
   }
 }
@@ -94,3 +101,16 @@ export const problem = (
   status: ProblemStatus,
   options: Parameters<typeof makeProblem>[1] & { headers?: Record<string, string> } = {},
 ) => new ProblemError(makeProblem(status, options), options.headers);
+
+/** The OpenAPI schema of every error response. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ in: z.string(), name: z.string(), reason: z.string() })).optional(),
+  })
+  .openapi("Problem");

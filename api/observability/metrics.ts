@@ -190,3 +190,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
   };
 }
+
+/** One request in http_requests_total / http_request_duration_seconds, labelled by route pattern. */
+export function observeRequest(
+  metrics: Metrics,
+  method: string,
+  route: string,
+  status: number,
+  seconds: number,
+) {
+  metrics.http.observe(
+    `${method} ${route} ${status}`,
+    () => ({ method, route, status: String(status) }),
+    seconds,
+  );
+}

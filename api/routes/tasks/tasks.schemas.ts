@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TASK_PRIORITIES, TASK_STATUSES } from "./db/tasks.js";
+import { TASK_PRIORITIES, TASK_STATUSES } from "../../db/tasks.js";
 
 /** PostgreSQL text cannot hold NUL; other C0 controls (except tab/newline/CR) are rejected as noise. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
@@ -141,15 +141,3 @@ export const IfMatchHeadersSchema = z.object({
       description: 'Required: the ETag from a previous response (e.g. "3"), or * to skip the version check.',
     }),
 });
-
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
-    errors: z.array(z.object({ in: z.string(), name: z.string(), reason: z.string() })).optional(),
-  })
-  .openapi("Problem");
