@@ -1,6 +1,6 @@
 /**
  * Post-deploy smoke test: `npx tsx tests/smoke/smoke.ts --url https://api.example.com [--tasks-path /v1/tasks]`
- * with the API key in `SMOKE_API_KEY` (a key with read+write scopes, kept as a GitHub environment secret).
+ * with the API key in `SMOKE_API_KEY`: in the pipeline, the stack's secret output `bootstrapApiKey` (masked, never printed), or an optional override secret of the same name.
  *
  * Checks, in order: liveness, readiness (database reachable), an unauthenticated request is refused, then an
  * authenticated create → get → delete → get-is-404 round trip. Exits non-zero naming the failed check.
