@@ -262,7 +262,11 @@ export function countOf(summary: readonly string[], what: string): number {
   return line ? Number(line.match(/(\d+)/)?.[1] ?? 0) : 0;
 }
 
-function countByPackage(deployment: { resources?: { type: string }[] }): Record<string, number> {
+interface Deployment {
+  resources?: { type: string; protect?: boolean }[];
+}
+
+function countByPackage(deployment: Deployment): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const resource of deployment.resources ?? []) {
     const pkg = resource.type.startsWith("pulumi:providers:") ? "(providers)" : resource.type.split(":")[0]!;
@@ -382,6 +386,8 @@ export interface Summary {
   resources: Record<string, number>;
   verdicts: { level: string; rule: string }[];
   upgrade?: { from: string; steps: { op: string; type: string; urn: string }[] };
+  /** prod: what `pulumi destroy` did before `protect` stopped it. */
+  destroy?: { protectedTypes: string[]; before: number; remaining: number };
   seconds: number;
 }
 
@@ -484,6 +490,12 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
       "--diff",
       ...COMMON,
     ]);
+    const exportState = async () => {
+      const exported = await mustSucceed(runner, "export", project, ["stack", "export"], true);
+      return (JSON.parse(exported.output) as { deployment?: Deployment }).deployment ?? {};
+    };
+    const deployment = await exportState();
+    let destroyed: Summary["destroy"];
     if (setup.environment === "prod") {
       const destroy = await runStep(runner, "destroy-refused", project, [
         "destroy",
@@ -497,10 +509,15 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
       if (!/protect/i.test(destroy.output)) {
         throw new StepFailure("prod: pulumi destroy failed, but not because of protect", destroy);
       }
+      // The engine refuses the protected resources but deletes every other resource it can first.
+      const before = (deployment.resources ?? []).filter((r) => !r.type.startsWith("pulumi:"));
+      const after = ((await exportState()).resources ?? []).filter((r) => !r.type.startsWith("pulumi:"));
+      destroyed = {
+        protectedTypes: [...new Set(before.filter((r) => r.protect).map((r) => r.type))].sort(),
+        before: before.length,
+        remaining: after.length,
+      };
     }
-    const exported = await mustSucceed(runner, "export", project, ["stack", "export"], true);
-    const deployment = (JSON.parse(exported.output) as { deployment?: { resources?: { type: string }[] } })
-      .deployment;
     const summary: Summary = {
       stack: options.stack,
       cloud: setup.cloud,
@@ -509,7 +526,8 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
       assumptions: setup.assumptions,
       steps: runner.steps.map((step) => ({ name: step.name, seconds: step.seconds, code: step.code })),
       previewResources: resourceSummary(preview.output),
-      resources: countByPackage(deployment ?? {}),
+      resources: countByPackage(deployment),
+      ...(destroyed ? { destroy: destroyed } : {}),
       verdicts: [...policyVerdicts(preview.output), ...policyVerdicts(up.output)],
       ...(upgrade ? { upgrade } : {}),
       seconds: (performance.now() - started) / 1000,
@@ -557,6 +575,12 @@ export function renderSummary(summary: Summary): string {
       `  upgrade from ${summary.upgrade.from}: ${summary.upgrade.steps.length} change(s), none unsafe`,
     );
     for (const step of summary.upgrade.steps) lines.push(`    ${step.op.padEnd(18)} ${step.urn}`);
+  }
+  if (summary.destroy) {
+    const { protectedTypes, before, remaining } = summary.destroy;
+    lines.push(
+      `  destroy: refused by protect (${protectedTypes.join(", ")}), but it first deleted ${before - remaining} of ${before} resources; ${remaining} remain`,
+    );
   }
   lines.push(`  total ${summary.seconds.toFixed(1)} s`);
   return lines.join("\n");
