@@ -19,7 +19,7 @@ export interface ApiKeyRecord extends ApiKeyPrincipal {
 }
 
 /** Every key we issue starts with this (the infrastructure generates the bootstrap key in the same format). */
-export const API_KEY_PREFIX = "tc_";
+const API_KEY_PREFIX = "tc_";
 /** Random bytes per key: 256 bits. */
 export const API_KEY_BYTES = 32;
 /** The format of the keys we issue: `tc_` + the base64url form of 32 random bytes (43 characters). */
@@ -40,7 +40,7 @@ export function generateApiKey(): string {
  * nothing to brute-force and a slow KDF (bcrypt/argon2) would only burn CPU on every cache miss. The hash
  * makes a leaked table useless and lets us look a key up by equality on a unique index.
  */
-export function hashApiKey(key: string): Buffer {
+function hashApiKey(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
 }
 

@@ -13,7 +13,7 @@ const CONNECT_FAILURES = new Set([
 ]);
 
 /** Thrown while the fail-fast window is open; classified as "unavailable" (503) like a refused connect. */
-export class DatabaseUnreachableError extends Error {
+class DatabaseUnreachableError extends Error {
   readonly code = "ECONNREFUSED";
   constructor() {
     super("database unreachable (failing fast)");

@@ -2,7 +2,7 @@ import type { TransactionSql } from "postgres";
 import type { Database } from "./database.js";
 
 /** How long a recorded response is replayed; an older record is taken over by the next request with its key. */
-export const IDEMPOTENCY_TTL_HOURS = 24;
+const IDEMPOTENCY_TTL_HOURS = 24;
 
 /** One Idempotency-Key of one API key, with the hash of the validated request it was first used for. */
 export interface IdempotencyClaim {

@@ -3,7 +3,7 @@ import type { Sql } from "postgres";
 import { migrations as bundled, type Migration } from "./migrations/index.js";
 
 /** Arbitrary but fixed: every replica and `npm run migrate` serialise on this advisory lock. */
-export const MIGRATION_LOCK_ID = 7_314_296_021;
+const MIGRATION_LOCK_ID = 7_314_296_021;
 
 export interface MigrationResult {
   applied: number[];

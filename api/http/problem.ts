@@ -6,7 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 export interface InvalidParam {
   /** Where the bad value was: body, query, path or header. */
@@ -47,7 +47,7 @@ const TYPES = {
 
 export type ProblemStatus = keyof typeof TYPES;
 
-export function problemType(slug: string): string {
+function problemType(slug: string): string {
   return `urn:twincloud:problem:${slug}`;
 }
 

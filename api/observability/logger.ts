@@ -4,7 +4,7 @@ import type { ApiConfig } from "../config.js";
 export type { Logger };
 
 /** Paths never written to the logs, whatever a caller passes in. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   "authorization",
   "headers.authorization",
   "req.headers.authorization",

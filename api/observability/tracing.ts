@@ -42,7 +42,7 @@ export async function startTracing(
   const middleware: MiddlewareHandler = async (c, next) => {
     const parent = api.propagation.extract(api.context.active(), c.req.raw.headers, getter);
     const span = tracer.startSpan(c.req.method, { kind: api.SpanKind.SERVER }, parent);
-    c.set("traceId" as never, span.spanContext().traceId as never);
+    c.set("traceId", span.spanContext().traceId);
     try {
       await api.context.with(api.trace.setSpan(parent, span), next);
     } finally {

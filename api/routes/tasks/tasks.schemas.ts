@@ -30,17 +30,17 @@ function isRealDateTime(value: string): boolean {
 
 const text = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARS, CONTROL_MESSAGE);
 
-export const Title = z
+const Title = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(200)
   .regex(NO_CONTROL_CHARS, CONTROL_MESSAGE)
   .openapi({ example: "Write the runbook" });
-export const Description = text(2000).openapi({ example: "Cover failover and restore." });
-export const Status = z.enum(TASK_STATUSES).openapi({ description: "Workflow state." });
-export const Priority = z.enum(TASK_PRIORITIES).openapi({ description: "low, medium (default) or high." });
-export const DueDate = z
+const Description = text(2000).openapi({ example: "Cover failover and restore." });
+const Status = z.enum(TASK_STATUSES).openapi({ description: "Workflow state." });
+const Priority = z.enum(TASK_PRIORITIES).openapi({ description: "low, medium (default) or high." });
+const DueDate = z
   .string()
   .max(40)
   .refine(isRealDateTime, "must be an ISO 8601 date-time with offset, e.g. 2026-12-31T17:00:00Z")
@@ -117,7 +117,7 @@ export const IdParamSchema = z.object({
 });
 
 /** Printable ASCII, 1–255 characters (a UUID is a good choice). */
-export const IdempotencyKey = z
+const IdempotencyKey = z
   .string()
   .min(1)
   .max(255)
