@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { compileRequestValidator } from "../../api/http/validation.js";
+import { compileRequestValidator } from "../../../api/http/validation.js";
 
 /** The one-step validator only takes the route shapes it implements; anything else fails at start-up. */
 const responses = { 200: { description: "ok" } } as const;

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLiveProbe } from "../../api/http/live-probe.js";
-import { createLogger } from "../../api/observability/logger.js";
-import { createMetrics } from "../../api/observability/metrics.js";
-import { startTestApi, type TestApi } from "./helpers.js";
+import { createLiveProbe } from "../../../api/http/live-probe.js";
+import { createLogger } from "../../../api/observability/logger.js";
+import { createMetrics } from "../../../api/observability/metrics.js";
+import { startTestApi, type TestApi } from "../helpers.js";
 
 /**
  * GET /health/live is answered ahead of Hono (api/http/live-probe.ts createLiveProbe). Probes must not be able to tell:

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SlidingWindowRateLimiter } from "../../api/http/rate-limit.js";
-import { expectProblem, startTestApi, type TestApi } from "./helpers.js";
+import { SlidingWindowRateLimiter } from "../../../api/http/rate-limit.js";
+import { expectProblem, startTestApi, type TestApi } from "../helpers.js";
 
 let api: TestApi;
 beforeAll(async () => {
