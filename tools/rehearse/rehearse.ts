@@ -297,6 +297,9 @@ export function rehearsalEnv(cli: PulumiCli, tmp: string, root: string): NodeJS.
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // The program exchanges an Entra ID token for an ACR push token during `up` (infra/azure/acr-token.ts); a
+    // rehearsal reaches no registry, so it hands the program a token (the documented override).
+    TWINCLOUD_ACR_REFRESH_TOKEN: "rehearsal-acr-refresh-token",
     NO_COLOR: "1",
     FORCE_COLOR: "0",
   };
