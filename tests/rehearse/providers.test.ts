@@ -222,7 +222,7 @@ describe("stub provider plugins over gRPC", () => {
   it("creates deterministically, in another process too, and leaves computed values unknown on preview", async () => {
     const first = await create(aws, RDS, "db", rdsInputs);
     expect(first.id).toMatch(/^db-[0-9A-F]{26}$/);
-    expect(first.outs.arn).toBe("arn:aws:rds:eu-west-1:123456789012:db:twincloud-dev-db");
+    expect(first.outs.arn).toBe("arn:aws:rds:eu-west-1:111111111111:db:twincloud-dev-db");
     expect(first.outs.address).toMatch(/^twincloud-dev-db\.[0-9a-f]{12}\.eu-west-1\.rds\.amazonaws\.com$/);
     expect(first.outs).toHaveProperty("kmsKeyId", null); // declared, not computed: present as null
     const other = await start("aws");
@@ -281,7 +281,7 @@ describe("stub provider plugins over gRPC", () => {
   });
 
   it("remembers pushed images for ecr.getImage when given a rehearsal cloud directory", async () => {
-    const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/twincloud-dev-api:ctx-abc";
+    const image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/twincloud-dev-api:ctx-abc";
     const lookup = new provproto.InvokeRequest();
     lookup.setTok("aws:ecr/getImage:getImage");
     lookup.setArgs(struct({ repositoryName: "twincloud-dev-api", imageTag: "ctx-abc" }));

@@ -1,15 +1,17 @@
 /**
  * What the stub providers answer instead of a cloud: deterministic ids and computed outputs (ARNs, ARM ids,
  * endpoints, FQDNs, image digests, random results) and the invokes the program makes. The values follow the
- * offline plan's mocks (infra/offline/mock-state-*.ts: same account, subscription, tenant, domains), so the
- * offline plan and the rehearsal show the same cloud. Everything derives from the type, the resource's name
+ * offline plan's mocks (infra/offline/mock-state-*.ts: same subscription, tenant and domains; the AWS account is
+ * 111111111111 because the program refuses AWS's documentation accounts, the mocks' 123456789012, in operator
+ * values such as the certificate ARN). Everything derives from the type, the resource's name
  * and its inputs: two runs of the same program give the same outputs, and nothing here uses the network.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { guid, hex, isPlainObject, type Props, reveal, type Value } from "./values.js";
 
-export const AWS_ACCOUNT_ID = "123456789012";
+/** The rehearsal account: not one of AWS's documentation accounts (the program refuses those in operator values). */
+export const AWS_ACCOUNT_ID = "111111111111";
 export const AZURE = {
   subscriptionId: "00000000-1111-2222-3333-444444444444",
   tenantId: "99999999-8888-7777-6666-555555555555",

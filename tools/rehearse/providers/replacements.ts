@@ -154,8 +154,7 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "azure-native:app:ManagedCertificate": ["properties.subjectName", "properties.domainControlValidation"],
   "azure-native:authorization:RoleAssignment": ["principalId", "roleDefinitionId", "principalType"],
   "azure-native:network:PrivateEndpoint": ["subnet.id"],
-  // --- Docker, random
-  "docker:index/image:Image": ["imageName"],
+  // --- random (docker.Image is left out: a new name or build is an update that pushes, not a replacement)
   "random:index/randomBytes:RandomBytes": ["length", "keepers"],
   "random:index/randomId:RandomId": ["byteLength", "prefix", "keepers"],
   "random:index/randomUuid:RandomUuid": ["keepers"],
