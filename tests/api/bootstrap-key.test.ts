@@ -3,15 +3,11 @@
  * rotated-away key stays revoked (even when a replica with the old configuration starts late), an operator's
  * revocation survives restarts, and no log line ever carries the key.
  */
+import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BOOTSTRAP_KEY_NAME,
-  ensureBootstrapKey,
-  generateApiKey,
-  ISSUED_API_KEY,
-  revokeApiKey,
-} from "../../api/auth/keys.js";
+import { BOOTSTRAP_KEY_NAME, generateApiKey, ISSUED_API_KEY } from "../../api/auth/keys.js";
+import { ensureBootstrapKey, revokeApiKey } from "../../api/db/api-keys.js";
 import { createTestDatabase, startTestApi, type TestApi } from "./helpers.js";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -133,6 +129,22 @@ describe("bootstrap API key", () => {
     } finally {
       await api.close();
     }
+  });
+
+  it("owns the name `bootstrap`: the key CLI refuses to create a key with it", () => {
+    const cli = new URL("../../api/cli/apikey.ts", import.meta.url).pathname;
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", cli, "create", "--name", BOOTSTRAP_KEY_NAME],
+      {
+        env: { PATH: process.env.PATH ?? "", DATABASE_URL: db.url, DATABASE_SSL: "disable" },
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/reserved for BOOTSTRAP_API_KEY/);
+    expect(result.stdout).not.toMatch(/tc_/);
   });
 
   it("never appears in a log line (trace level, start-ups, rotations, authenticated requests)", () => {
