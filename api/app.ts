@@ -1,7 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { ApiKeyVerifier } from "./auth/keys.js";
+import { ApiKeyVerifier } from "./auth/verifier.js";
 import type { ApiConfig } from "./config.js";
 import type { Database } from "./db/database.js";
 import { TaskRepository } from "./db/tasks.js";

@@ -8,9 +8,9 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
-import { insertApiKey, listApiKeys } from "./auth/keys.js";
 import { LOCAL_DATABASE_URL_FILE } from "./cli/local-env.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { insertApiKey, listApiKeys } from "./db/api-keys.js";
 import { startServer } from "./server.js";
 
 const LOCAL_PG_PORT = Number(process.env.LOCAL_PG_PORT ?? 54329);

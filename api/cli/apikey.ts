@@ -3,15 +3,9 @@
  * The key is printed once at creation; only its SHA-256 hash is stored.
  */
 import { parseArgs } from "node:util";
-import {
-  BOOTSTRAP_KEY_NAME,
-  insertApiKey,
-  listApiKeys,
-  revokeApiKey,
-  SCOPES,
-  type Scope,
-} from "../auth/keys.js";
+import { BOOTSTRAP_KEY_NAME, SCOPES, type Scope } from "../auth/keys.js";
 import { ConfigError, loadConfig } from "../config.js";
+import { insertApiKey, listApiKeys, revokeApiKey } from "../db/api-keys.js";
 import { closeSql, createSql } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
 import { withLocalDatabase } from "./local-env.js";

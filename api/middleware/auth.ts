@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { ApiKeyPrincipal, ApiKeyVerifier, Scope } from "../auth/keys.js";
+import type { ApiKeyPrincipal, Scope } from "../auth/keys.js";
+import type { ApiKeyVerifier } from "../auth/verifier.js";
 import { type AppEnv, requestHeader } from "../http/node.js";
 import { problem } from "../http/problem.js";
 

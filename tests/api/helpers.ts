@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import postgres, { type Sql } from "postgres";
 import { inject } from "vitest";
-import { insertApiKey, type Scope } from "../../api/auth/keys.js";
+import type { Scope } from "../../api/auth/keys.js";
 import { loadConfig } from "../../api/config.js";
+import { insertApiKey } from "../../api/db/api-keys.js";
 import { createLogger } from "../../api/observability/logger.js";
 import { type RunningServer, startServer } from "../../api/server.js";
 

@@ -327,7 +327,7 @@ describe("auth", () => {
   it("stores only SHA-256 hashes and stops accepting a revoked key once the cache entry expires", async () => {
     const rows = await api.sql`select key_hash from api_keys`;
     for (const row of rows) expect((row.key_hash as Buffer).length).toBe(32);
-    const { insertApiKey, revokeApiKey } = await import("../../api/auth/keys.js");
+    const { insertApiKey, revokeApiKey } = await import("../../api/db/api-keys.js");
     const { key, record } = await insertApiKey(api.sql, { name: "temp", scopes: ["read"] });
     expect((await api.fetch("/v1/tasks", { key })).status).toBe(200);
     await revokeApiKey(api.sql, record.id);
