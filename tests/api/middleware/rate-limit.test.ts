@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SlidingWindowRateLimiter } from "../../../api/http/rate-limit.js";
+import { SlidingWindowRateLimiter } from "../../../api/middleware/rate-limit.js";
 import { expectProblem, startTestApi, type TestApi } from "../helpers.js";
 
 let api: TestApi;
