@@ -135,7 +135,6 @@ export async function startServer(
   });
 
   const headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1_000;
-  // Created without listening: listen() below turns errors (EADDRINUSE) into a rejected start-up.
   const liveProbe = createLiveProbe({
     metrics,
     lifecycle,
@@ -145,6 +144,7 @@ export async function startServer(
   });
   const honoListener = getRequestListener(app.fetch);
   // The liveness probe is answered ahead of Hono (see createLiveProbe); everything else goes to the app.
+  // Created without listening: listen() below turns errors (EADDRINUSE) into a rejected start-up.
   const server = createServer(
     {
       // Above the load balancer's idle timeout (ALB: 60 s), or it reuses sockets we already closed: 502s.

@@ -20,10 +20,6 @@ const REDACT_PATHS = [
   "config.BOOTSTRAP_API_KEY",
 ];
 
-/**
- * JSON lines on stdout through an asynchronous, buffered sonic-boom destination (no write per request);
- * `flushLogger` writes the rest synchronously before the process exits.
- */
 /** pino's isoTime, formatted once per millisecond instead of once per line. */
 let lastMs = 0;
 let lastTime = "";
@@ -38,6 +34,10 @@ function isoTimeCached(): string {
 
 const destinations = new WeakMap<Logger, { flushSync(): void }>();
 
+/**
+ * JSON lines on stdout through an asynchronous, buffered sonic-boom destination (no write per request);
+ * `flushLogger` writes the rest synchronously before the process exits.
+ */
 export function createLogger(
   config: Pick<ApiConfig, "LOG_LEVEL" | "OTEL_SERVICE_NAME">,
   destination?: pino.DestinationStream,
