@@ -39,6 +39,7 @@ const cloudDir = mkdtempSync(join(tmpdir(), "twincloud-cloud-"));
 /** Start `pulumi-resource-<pkg>` like the engine does and connect a client to the port it prints. */
 async function start(pkg: string): Promise<Plugin> {
   const proc = spawn(join(BIN, `pulumi-resource-${pkg}`), ["127.0.0.1:1"], {
+    cwd: join(import.meta.dirname, "../.."), // the engine starts plugins in the project directory
     // The launcher runs `node` from PATH: the one running the tests (Node ≥ 23.6 strips the types).
     env: {
       ...process.env,
@@ -294,6 +295,44 @@ describe("stub provider plugins over gRPC", () => {
       expect(`${image.replace(/:ctx-abc$/, "")}@${found.getReturn().toJavaScript().imageDigest}`).toBe(
         pushed.outs.repoDigest,
       );
+    } finally {
+      docker.close();
+    }
+  });
+
+  it("checks a docker.Image like pulumi-docker: defaults, a Dockerfile that must exist, no diff on credentials", async () => {
+    const docker = await start("docker");
+    try {
+      await configure(docker, {});
+      const image = {
+        imageName: "r.example/api:1",
+        build: { context: "api", dockerfile: "Nope.Dockerfile" },
+      };
+      const bad = await check(docker, "docker:index/image:Image", "api", image);
+      expect(bad.failures).toEqual([
+        {
+          property: "build.dockerfile",
+          reason: expect.stringContaining('could not open dockerfile at relative path "Nope.Dockerfile"'),
+        },
+      ]);
+      // the plugin runs in the project directory, as the engine starts it
+      const ok = await check(docker, "docker:index/image:Image", "api", {
+        imageName: "r.example/api:1",
+        build: {},
+      });
+      expect(ok.failures).toEqual([]);
+      expect(ok.inputs).toMatchObject({
+        buildOnPreview: false,
+        build: { context: ".", dockerfile: "Dockerfile" },
+      });
+      const registry = { server: "r.example", username: "u", password: "p1" };
+      const rotated = await diff(
+        docker,
+        "docker:index/image:Image",
+        { ...ok.inputs, registry },
+        { ...ok.inputs, registry: { ...registry, password: UNKNOWN } },
+      );
+      expect(rotated.changes).toBe(provproto.DiffResponse.DiffChanges.DIFF_NONE);
     } finally {
       docker.close();
     }

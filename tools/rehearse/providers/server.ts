@@ -7,7 +7,9 @@
  * deterministic computed outputs (clouds.ts); Invoke answers the functions the program calls. Nothing here
  * touches the network or any cloud.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { isAbsolute, join, posix } from "node:path";
 import {
   autoname,
   awsRegion,
@@ -91,6 +93,24 @@ export interface DiffResult {
 }
 
 /** Diff of one resource's old and new inputs, with the replacement table applied. */
+/**
+ * Nested inputs a provider's Diff does not count as changes. pulumi-docker v4 provider.go `diffUpdates`:
+ * "only register a diff on "server" field, but not on "username" or "password", as they can change
+ * frequently and should not trigger a rebuild" (the Azure program's ACR token is unknown on every preview).
+ */
+export const DIFF_IGNORED: Readonly<Record<string, readonly string[]>> = {
+  "docker:index/image:Image": ["registry.username", "registry.password"],
+};
+
+function withoutPaths(value: Value, key: string, paths: readonly string[]): Value {
+  const sub = paths.filter((p) => p.startsWith(`${key}.`)).map((p) => p.slice(key.length + 1));
+  const v = reveal(value);
+  if (sub.length === 0 || !isPlainObject(v)) return value;
+  const copy: Props = { ...v };
+  for (const p of sub) if (!p.includes(".")) delete copy[p];
+  return copy;
+}
+
 export function diffInputs(type: string, oldInputs: Props, news: Props, ignore: string[] = []): DiffResult {
   const replacePaths = replaceOnChanges(type);
   const keys = new Set([...Object.keys(oldInputs), ...Object.keys(news)]);
@@ -101,7 +121,8 @@ export function diffInputs(type: string, oldInputs: Props, news: Props, ignore: 
     if (key.startsWith("__") || ignore.includes(key)) continue;
     const o = oldInputs[key];
     const n = news[key];
-    if (sameValue(o, n)) continue;
+    const ignored = DIFF_IGNORED[type] ?? [];
+    if (sameValue(withoutPaths(o, key, ignored), withoutPaths(n, key, ignored))) continue;
     diffs.push(key);
     const nested = replacePaths.filter((p) => p.startsWith(`${key}.`));
     let replace = replacePaths.includes(key);
@@ -125,6 +146,39 @@ export function diffInputs(type: string, oldInputs: Props, news: Props, ignore: 
     }
   }
   return { changes: diffs.length > 0, diffs, replaces: [...replaces], detailed };
+}
+
+/**
+ * What pulumi-docker v4's Check does to an Image (provider.go `Check`, image.go
+ * `marshalBuildAndApplyDefaults`): `buildOnPreview` defaults to false, `build.context` to "." and
+ * `build.dockerfile` to `<context>/Dockerfile`, and a known Dockerfile path must exist — relative to the
+ * provider's working directory (the project), not to the context — or Check fails with the provider's message.
+ * Not reproduced: the `build.contextDigest` it adds (a hash of the context honouring .dockerignore) and the
+ * host-platform default.
+ */
+function dockerImageCheck(inputs: Props, failures: Failure[]): void {
+  if (inputs.buildOnPreview === undefined || inputs.buildOnPreview === null) inputs.buildOnPreview = false;
+  const raw = inputs.build;
+  if (raw !== undefined && raw !== null && !isPlainObject(raw)) return;
+  const build: Props = isPlainObject(raw) ? { ...raw } : {};
+  const known = (v: Value) => v !== UNKNOWN && (typeof v === "string" || v === undefined || v === null);
+  if (!known(build.context) || !known(build.dockerfile)) return;
+  const context = typeof build.context === "string" ? build.context : ".";
+  const dockerfile =
+    typeof build.dockerfile === "string" ? build.dockerfile : posix.join(context, "Dockerfile");
+  build.context = context;
+  build.dockerfile = dockerfile;
+  inputs.build = build;
+  if (existsSync(dockerfile)) return;
+  let reason: string;
+  if (isAbsolute(dockerfile)) {
+    reason = `expected a relative Dockerfile path; got "${dockerfile}" instead: stat ${dockerfile}: no such file or directory`;
+  } else if (existsSync(join(context, dockerfile))) {
+    reason = `could not open dockerfile at relative path "${dockerfile}". Try setting \`dockerfile\` to "${join(context, dockerfile)}"`;
+  } else {
+    reason = `could not open dockerfile at relative path "${dockerfile}": stat ${dockerfile}: no such file or directory`;
+  }
+  failures.push({ property: "build.dockerfile", reason });
 }
 
 export class StubProvider {
@@ -313,6 +367,7 @@ export class StubProvider {
         const kept = olds[auto.key];
         inputs[auto.key] = typeof kept === "string" && kept.length > 0 ? kept : auto.value;
       }
+      if (type === "docker:index/image:Image") dockerImageCheck(inputs, failures);
       resp.setInputs(toStruct(inputs));
       resp.setFailuresList(this.failureMessages(failures));
       cb(null, resp);
