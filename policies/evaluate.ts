@@ -26,8 +26,10 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { unknownCheckingProxy } from "@pulumi/policy";
-import { isUnknownValueError, type Tier } from "./lib/policy.js";
+import type { Tier } from "./lib/environment.js";
+import { isUnknownValueError } from "./lib/values.js";
 import { PACK_ENFORCEMENT_LEVEL, policies as packPolicies } from "./pack.js";
+import { pulumi } from "./types.js";
 
 export interface EvaluatedResource {
   type: string;
@@ -150,10 +152,10 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
   const policies = options_.policies ?? packPolicies;
   const violations: Violation[] = [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const stackResource = resources.find((r) => r.type === pulumi.Stack);
   const stackRef = stackResource
     ? { type: stackResource.type, name: stackResource.name, urn: stackResource.urn }
-    : { type: "pulumi:pulumi:Stack", name: "stack", urn: "" };
+    : { type: pulumi.Stack, name: "stack", urn: "" };
 
   const inputs = new Map(resources.map((r) => [r.urn, wrap(r.props)]));
   const outputs = new Map(resources.map((r) => [r.urn, wrap(r.outputs ?? r.props)]));
@@ -274,7 +276,3 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
   }
   return violations;
 }
-
-/** Mandatory violations only. */
-export const mandatory = (violations: Violation[]) =>
-  violations.filter((v) => v.enforcementLevel === "mandatory");

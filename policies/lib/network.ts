@@ -4,7 +4,8 @@
  * (type "ingress") and aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule.
  */
 import { DEFAULT_METRICS_PORT, DEFAULT_PORT } from "../../api/config.js";
-import { asArray, asNumber, isUnknownValueError, type Props } from "./policy.js";
+import { aws } from "../types.js";
+import { asArray, asNumber, isUnknownValueError, type Props } from "./values.js";
 
 /** Marks a reference (security-group id) that is unknown during preview. */
 export const UNKNOWN_REF = "<unknown during preview>";
@@ -21,18 +22,14 @@ function refs(obj: Props, key: string): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-export const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
-export const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-export const SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-export const DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
 /** Types that carry inline `ingress` blocks (the VPC's default group is adopted, not created, but can have rules). */
-export const GROUP_TYPES: readonly string[] = [SECURITY_GROUP, DEFAULT_SECURITY_GROUP];
-export const SG_TYPES = [
-  SECURITY_GROUP,
-  DEFAULT_SECURITY_GROUP,
-  SECURITY_GROUP_RULE,
-  SECURITY_GROUP_INGRESS_RULE,
-] as const;
+export const GROUP_TYPES: readonly string[] = [aws.ec2.SecurityGroup, aws.ec2.DefaultSecurityGroup];
+/** Every type that can admit traffic into a security group. */
+export const SG_TYPES: readonly string[] = [
+  ...GROUP_TYPES,
+  aws.ec2.SecurityGroupRule,
+  aws.vpc.SecurityGroupIngressRule,
+];
 
 export const DATABASE_PORT = 5432;
 /** Ports that must never be reachable from the internet: the database and the API's own ports. */
@@ -40,8 +37,7 @@ export const FORBIDDEN_WORLD_PORTS = [DATABASE_PORT, DEFAULT_PORT, DEFAULT_METRI
 /** Ports a load balancer may open to the internet. */
 export const PUBLIC_LB_PORTS = [80, 443];
 
-export const WORLD_IPV4 = ["0.0.0.0/0"];
-export const WORLD_IPV6 = ["::/0"];
+const WORLD_CIDRS = ["0.0.0.0/0", "::/0"];
 
 export interface Ingress {
   /** Where the rule came from, for messages. */
@@ -90,7 +86,7 @@ export function ingressOf(type: string, props: Props, name = ""): Ingress[] {
       };
     });
   }
-  if (type === SECURITY_GROUP_RULE) {
+  if (type === aws.ec2.SecurityGroupRule) {
     if (props.type !== "ingress") return [];
     const protocol = normProtocol(props.protocol);
     return [
@@ -106,7 +102,7 @@ export function ingressOf(type: string, props: Props, name = ""): Ingress[] {
       },
     ];
   }
-  if (type === SECURITY_GROUP_INGRESS_RULE) {
+  if (type === aws.vpc.SecurityGroupIngressRule) {
     const protocol = normProtocol(props.ipProtocol);
     return [
       {
@@ -124,12 +120,8 @@ export function ingressOf(type: string, props: Props, name = ""): Ingress[] {
   return [];
 }
 
-export function isWorldCidr(cidr: string): boolean {
-  return [...WORLD_IPV4, ...WORLD_IPV6].includes(cidr.trim());
-}
-
 export function isWorldOpen(rule: Ingress): boolean {
-  return rule.cidrs.some(isWorldCidr);
+  return rule.cidrs.some((cidr) => WORLD_CIDRS.includes(cidr.trim()));
 }
 
 export function coversPort(rule: Ingress, port: number): boolean {

@@ -21,7 +21,7 @@ import {
   renderText,
   STATEFUL_KINDS,
 } from "../../infra/offline/plan-lib.js";
-import { STATEFUL_TYPES } from "../../policies/rules/common.js";
+import { STATEFUL_TYPES } from "../../policies/rules/common/stateful.js";
 
 let prod: Plan;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import type { PolicyConfigSchema } from "@pulumi/policy";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { loadPolicyConfig, resolveEnforcementLevel } from "../../policies/evaluate.js";
-import { resolveEnvironment, TIERS } from "../../policies/lib/policy.js";
+import { resolveEnvironment, TIERS } from "../../policies/lib/environment.js";
 import { policies } from "../../policies/pack.js";
 import { awsStack, azureStack, byPolicy, find, res, run, summary, tags } from "./fixtures.js";
 

@@ -1,7 +1,7 @@
 /** Hand-written resources for the policy tests: a compliant AWS and Azure stack per environment. */
 import type { EvaluatedResource, EvaluateOptions, Violation } from "../../policies/evaluate.js";
 import { evaluatePolicies } from "../../policies/evaluate.js";
-import type { Tier } from "../../policies/lib/policy.js";
+import type { Tier } from "../../policies/lib/environment.js";
 
 export type Props = Record<string, unknown>;
 
@@ -294,6 +294,23 @@ export function azureStack(env: Tier = "prod"): EvaluatedResource[] {
       { ...o, opts: { protect: prod } },
     ),
   ];
+}
+
+/** A Flexible Server firewall rule admitting start..end. */
+export function firewall(start: string, end: string): EvaluatedResource {
+  return res("azure-native:dbforpostgresql:FirewallRule", `fw-${start}-${end}`, {
+    startIpAddress: start,
+    endIpAddress: end,
+  });
+}
+
+/** A second container app with external ingress (the prod fixture's API is the only one allowed). */
+export function externalApp(): EvaluatedResource {
+  return res("azure-native:app:ContainerApp", "admin", {
+    configuration: { ingress: { external: true, allowInsecure: false } },
+    template: { containers: [], scale: { minReplicas: 2, maxReplicas: 2 } },
+    tags: tags("prod"),
+  });
 }
 
 export function find(resources: EvaluatedResource[], name: string): EvaluatedResource {

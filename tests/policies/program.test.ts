@@ -10,7 +10,7 @@ import { readStackConfig } from "../../infra/offline/plan.js";
 import { program } from "../../infra/program.js";
 import { fromCaptured } from "../../policies/captured.js";
 import { type EvaluatedResource, evaluatePolicies, type Violation } from "../../policies/evaluate.js";
-import type { Tier } from "../../policies/lib/policy.js";
+import type { Tier } from "../../policies/lib/environment.js";
 import { byPolicy, summary } from "./fixtures.js";
 
 const STACKS: Tier[] = ["dev", "staging", "prod"];

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { EvaluatedResource } from "../../policies/evaluate.js";
-import type { Tier } from "../../policies/lib/policy.js";
+import type { Tier } from "../../policies/lib/environment.js";
 import { policies } from "../../policies/pack.js";
 import {
   awsStack,
