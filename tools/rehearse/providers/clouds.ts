@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { guid, hex, isPlainObject, type Props, reveal, type Value } from "./values.js";
+import { guid, hex, isPlainObject, type Props, reveal, SECRET_SIG, signature, type Value } from "./values.js";
 
 /** The rehearsal account: not one of AWS's documentation accounts (the program refuses those in operator values). */
 export const AWS_ACCOUNT_ID = "111111111111";
@@ -645,6 +645,15 @@ function defaultTags(ctx: ProviderContext): Props {
   return isPlainObject(tags) ? tags : {};
 }
 
+/**
+ * An object input with a whole-value secret wrapper removed (nested secrets kept): the engine marks the
+ * output secret again because the input was.
+ */
+function objectInput(v: Value): Props {
+  const inner = signature(v) === SECRET_SIG ? (v as Props).value : v;
+  return isPlainObject(inner) && signature(inner) === undefined ? inner : {};
+}
+
 function azureState(ctx: ProviderContext, a: CreateArgs): CreatedState {
   const inputs = reveal(a.inputs) as Props;
   const key = AZURE_NAME_INPUTS[a.type];
@@ -728,7 +737,7 @@ function azureState(ctx: ProviderContext, a: CreateArgs): CreatedState {
       out = withLocation({
         id: armId(`Microsoft.KeyVault/vaults/${name}`),
         properties: {
-          ...(isPlainObject(a.inputs.properties) ? a.inputs.properties : {}),
+          ...objectInput(a.inputs.properties),
           vaultUri: `https://${name}.vault.azure.net/`,
         },
       });
@@ -774,7 +783,7 @@ function azureState(ctx: ProviderContext, a: CreateArgs): CreatedState {
       });
       break;
     case "azure-native:app:ContainerApp": {
-      const configuration = isPlainObject(a.inputs.configuration) ? (a.inputs.configuration as Props) : {};
+      const configuration = objectInput(a.inputs.configuration);
       const ingress = isPlainObject(configuration.ingress) ? (configuration.ingress as Props) : undefined;
       const fqdn = `${name}.${AZURE.environmentDomain}`;
       out = withLocation({

@@ -350,7 +350,12 @@ export class StubProvider {
       }
       const failures = checkInputs(news, schema);
       const inputs: Props = { ...news };
-      const seedBytes = req.getRandomseed_asB64 ? req.getRandomseed_asB64() : "";
+      // The engine's random seed makes autonames differ between stacks and after a replacement, as at the
+      // real providers; TWINCLOUD_STABLE_AUTONAMES=1 derives them from the URN only (reproducible plans).
+      const seedBytes =
+        process.env.TWINCLOUD_STABLE_AUTONAMES === "1" || !req.getRandomseed_asB64
+          ? ""
+          : req.getRandomseed_asB64();
       const auto = autoname(
         this.ctx.pkg,
         type,
