@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isStateful, replaceOnChanges, STATEFUL_TYPES } from "../../tools/rehearse/providers/replacements.js";
+import { resourceSchema } from "../../tools/rehearse/providers/sdk-schema.js";
 import { diffInputs } from "../../tools/rehearse/providers/server.js";
 import { planSubnets } from "../../tools/rehearse/providers/subnets.js";
 import { UNKNOWN } from "../../tools/rehearse/providers/values.js";
@@ -367,6 +368,16 @@ describe("replacement table and awsx subnet layout (no process)", () => {
       diffInputs("aws:iam/rolePolicy:RolePolicy", { policy: '{"a":1,"b":2}' }, { policy: '{"b":2,"a":1}' })
         .changes,
     ).toBe(false);
+  });
+
+  it("reads every type's inputs from the SDK declarations, whatever the file name's casing", () => {
+    const ec2Service = resourceSchema("awsx:ecs:EC2Service");
+    expect(ec2Service?.inputs).toHaveProperty("cluster");
+    expect(resourceSchema("awsx:ec2:Vpc")?.objects["ec2.NatGatewayConfigurationArgs"]?.strategy).toEqual({
+      type: { k: "enum", values: ["None", "Single", "OnePerAz"], name: "enums.ec2.NatGatewayStrategy" },
+      required: true,
+    });
+    expect(resourceSchema("aws:nope/nope:Nope")).toBeUndefined();
   });
 
   it("lays out awsx subnets like the component's Auto strategy", () => {

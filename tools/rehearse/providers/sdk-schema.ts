@@ -15,10 +15,10 @@
  * version, so the TypeScript parser only runs the first time a type is seen.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type * as TS from "typescript";
 
 export type SchemaType =
@@ -275,8 +275,18 @@ function extract(token: string): ResourceSchema {
   const { provider, file, name } = declarationFor(token);
   const pkg = sdkPackage(provider);
   const dir = packageDir(pkg);
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new Error(`${pkg} has no declarations for ${token} (looked for ${file})`);
+  let path = join(dir, file);
+  if (!existsSync(path)) {
+    // codegen lower-cases leading acronyms its own way (awsx `EC2Service` → `ec2service.d.ts`): match the
+    // file name case-insensitively in the module directory.
+    const folder = dirname(path);
+    const wanted = basename(path).toLowerCase();
+    const found = existsSync(folder)
+      ? readdirSync(folder).find((f) => f.toLowerCase() === wanted)
+      : undefined;
+    if (!found) throw new Error(`${pkg} has no declarations for ${token} (looked for ${file})`);
+    path = join(folder, found);
+  }
   const sf = parse(path);
   const ex = new Extractor();
   let inputs: Properties | undefined;
