@@ -5,9 +5,10 @@ import { runSmoke, SmokeError } from "../smoke/smoke.js";
 const KEY = "tc_smoke-test-key-0123456789abcdefghijklmnop";
 
 /** An in-memory stand-in for the API's contract (no network): the routes the smoke test touches. */
-function fakeApi(options: { anonymousAllowed?: boolean; readyAfter?: number } = {}) {
+function fakeApi(options: { anonymousAllowed?: boolean; readyAfter?: number; keyActiveAfter?: number } = {}) {
   const tasks = new Map<string, { id: string; title: string; version: number }>();
   let readyCalls = 0;
+  let keyedCalls = 0;
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), {
       status,
@@ -24,6 +25,7 @@ function fakeApi(options: { anonymousAllowed?: boolean; readyAfter?: number } = 
     }
     if (!url.pathname.startsWith("/v1/tasks")) return json(404, {});
     if (!options.anonymousAllowed && headers.get("authorization") !== `Bearer ${KEY}`) return json(401, {});
+    if (headers.get("authorization") && ++keyedCalls <= (options.keyActiveAfter ?? 0)) return json(401, {});
     const id = url.pathname.split("/")[3];
     if (!id && method === "GET") return json(200, { items: [...tasks.values()] });
     if (!id && method === "POST") {
@@ -46,6 +48,25 @@ function fakeApi(options: { anonymousAllowed?: boolean; readyAfter?: number } = 
 }
 
 describe("smoke test script", () => {
+  it("waits for a new bootstrap key to become active (401s while the new revision starts), then passes", async () => {
+    const checks = await runSmoke({
+      url: "https://api.example.test",
+      apiKey: KEY,
+      fetch: fakeApi({ keyActiveAfter: 3 }),
+      retryDelayMs: 1,
+    });
+    expect(checks.find((c) => c.name === "key accepted")).toMatchObject({ ok: true });
+    await expect(
+      runSmoke({
+        url: "https://api.example.test",
+        apiKey: KEY,
+        fetch: fakeApi({ keyActiveAfter: 100 }),
+        retryDelayMs: 1,
+        readinessAttempts: 5,
+      }),
+    ).rejects.toThrow(SmokeError);
+  });
+
   it("passes against an API that honours the contract, retrying readiness", async () => {
     const lines: string[] = [];
     const checks = await runSmoke({
@@ -59,13 +80,14 @@ describe("smoke test script", () => {
       "liveness",
       "readiness",
       "auth required",
+      "key accepted",
       "create",
       "get",
       "delete",
       "gone",
     ]);
     expect(checks.every((c) => c.ok)).toBe(true);
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(8);
   });
 
   it("fails, naming the check, when anonymous requests are accepted", async () => {
@@ -86,13 +108,15 @@ describe("smoke test script", () => {
     expect((error as SmokeError).checks.at(-1)).toMatchObject({ name: "readiness", ok: false });
   });
 
-  it("fails on a wrong API key at create", async () => {
+  it("fails on a wrong API key once the bounded retries are spent", async () => {
     await expect(
       runSmoke({
         url: "https://api.example.test",
         apiKey: "tc_wrong-key-000000000000000000",
         fetch: fakeApi(),
+        readinessAttempts: 3,
+        retryDelayMs: 1,
       }),
-    ).rejects.toThrow(/"create"/);
+    ).rejects.toThrow(/"key accepted"/);
   });
 });

@@ -26,6 +26,7 @@ describe.skipIf(!hasDatabase)("smoke script against the real API", () => {
       ["liveness", true],
       ["readiness", true],
       ["auth required", true],
+      ["key accepted", true],
       ["create", true],
       ["get", true],
       ["delete", true],

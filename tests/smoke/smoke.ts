@@ -81,6 +81,16 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeCheck[]> {
   const anonymous = await request(tasksPath);
   check("auth required", anonymous.status === 401, `GET ${tasksPath} without a key → ${anonymous.status}`);
 
+  // A freshly generated or rotated bootstrap key becomes active when the first replica of the new revision
+  // starts (Container Apps may answer from the old one for a while): retry 401 like readiness, nothing else.
+  let authorized = { status: 0 };
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    authorized = await request(tasksPath, { headers: auth }).catch(() => ({ status: 0 }));
+    if (authorized.status !== 401 && authorized.status !== 0) break;
+    if (attempt < attempts) await sleep(options.retryDelayMs ?? 5_000);
+  }
+  check("key accepted", authorized.status === 200, `GET ${tasksPath} with the key → ${authorized.status}`);
+
   const title = `smoke ${new Date().toISOString()}`;
   const created = await request(tasksPath, {
     method: "POST",
