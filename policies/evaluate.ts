@@ -166,6 +166,20 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
     const p = byUrn.get(urn);
     return p ? { type: p.type, name: p.name, urn: p.urn, props: inputs.get(p.urn)! } : undefined;
   };
+  /** What resource and stack policies both see of a resource, with `props` its inputs or its outputs. */
+  const seen = (r: EvaluatedResource, props: Record<string, unknown>) => {
+    const provider = providerOf(r);
+    return {
+      type: r.type,
+      props,
+      urn: r.urn,
+      name: r.name,
+      opts: options(r),
+      ...(provider ? { provider } : {}),
+      isType,
+      asType: isType,
+    };
+  };
 
   for (const policy of policies) {
     let level = resolveEnforcementLevel(policy, config, options_.packEnforcementLevel);
@@ -190,17 +204,9 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
       for (const r of resources) {
         const ref = { type: r.type, name: r.name, urn: r.urn };
         for (const validate of validations) {
-          const provider = providerOf(r);
           const args = {
-            type: r.type,
-            props: inputs.get(r.urn)!,
-            urn: r.urn,
-            name: r.name,
-            opts: options(r),
-            ...(provider ? { provider } : {}),
+            ...seen(r, inputs.get(r.urn)!),
             stackTags,
-            isType,
-            asType: isType,
             getConfig,
             notApplicable,
           } as unknown as ResourceValidationArgs;
@@ -221,31 +227,21 @@ export function evaluatePolicies(resources: EvaluatedResource[], options_: Evalu
     } else {
       const policyResources = new Map<string, PolicyResource>();
       for (const r of resources) {
-        const provider = providerOf(r);
         policyResources.set(r.urn, {
-          type: r.type,
-          props: outputs.get(r.urn)!,
-          urn: r.urn,
-          name: r.name,
-          opts: options(r),
-          ...(provider ? { provider } : {}),
+          ...seen(r, outputs.get(r.urn)!),
           dependencies: [],
           propertyDependencies: {},
-          isType,
-          asType: isType,
         } as unknown as PolicyResource);
       }
       for (const r of resources) {
         const pr = policyResources.get(r.urn)!;
         const parent = r.parent ? policyResources.get(r.parent) : undefined;
         if (parent) pr.parent = parent;
-        pr.dependencies = (r.dependencies ?? [])
-          .map((d) => policyResources.get(d))
-          .filter((d): d is PolicyResource => d !== undefined);
+        const known = (urns: string[]) =>
+          urns.map((d) => policyResources.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        pr.dependencies = known(r.dependencies ?? []);
         for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
-          pr.propertyDependencies[k] = urns
-            .map((d) => policyResources.get(d))
-            .filter((d): d is PolicyResource => d !== undefined);
+          pr.propertyDependencies[k] = known(urns);
         }
       }
       const args = {

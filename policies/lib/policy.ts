@@ -141,6 +141,16 @@ export function defineResourcePolicy<C extends object = Record<string, never>>(
   };
 }
 
+/** The `validate` of a rule that is one condition and one fix: reports `fix` when `violated(props)`. */
+export function reportIf(
+  violated: (props: Props) => boolean,
+  fix: string,
+): (props: Props, ctx: unknown, report: ReportViolation) => void {
+  return (props, _ctx, report) => {
+    if (violated(props)) report(fix);
+  };
+}
+
 export function defineStackPolicy<C extends object = Record<string, never>>(
   spec: StackRuleSpec<C>,
 ): StackValidationPolicy {

@@ -1,6 +1,6 @@
 /** ECR repositories: images scanned on push, tags immutable (deploys go by digest). */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy } from "../../lib/policy.js";
+import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
 import { isTrue } from "../../lib/values.js";
 import { aws } from "../../types.js";
 
@@ -8,22 +8,20 @@ const scanOnPush = defineResourcePolicy({
   name: "aws-ecr-scan-on-push",
   description: "ECR repositories scan images on push.",
   types: [aws.ecr.Repository],
-  validate: (props, _ctx, report) => {
-    if (!isTrue(props.imageScanningConfiguration?.scanOnPush)) {
-      report("Set `imageScanningConfiguration: { scanOnPush: true }` on the repository.");
-    }
-  },
+  validate: reportIf(
+    (props) => !isTrue(props.imageScanningConfiguration?.scanOnPush),
+    "Set `imageScanningConfiguration: { scanOnPush: true }` on the repository.",
+  ),
 });
 
 const immutableTags = defineResourcePolicy({
   name: "aws-ecr-immutable-tags",
   description: "ECR repositories have immutable tags.",
   types: [aws.ecr.Repository],
-  validate: (props, _ctx, report) => {
-    if (props.imageTagMutability !== "IMMUTABLE") {
-      report('Set `imageTagMutability: "IMMUTABLE"` on the repository (deploy by digest).');
-    }
-  },
+  validate: reportIf(
+    (props) => props.imageTagMutability !== "IMMUTABLE",
+    'Set `imageTagMutability: "IMMUTABLE"` on the repository (deploy by digest).',
+  ),
 });
 
 export const policies: Policies = [scanOnPush, immutableTags];

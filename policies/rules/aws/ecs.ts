@@ -1,6 +1,6 @@
 /** ECS: task definitions' containers, services' network placement, clusters' Container Insights. */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy } from "../../lib/policy.js";
+import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
 import { secretNameConfig, secretNameRegex } from "../../lib/secrets.js";
 import { asArray, isTrue, type Props, parseJson } from "../../lib/values.js";
 import { aws } from "../../types.js";
@@ -64,25 +64,20 @@ const serviceNoPublicIp = defineResourcePolicy({
   name: "aws-ecs-service-no-public-ip",
   description: "ECS services run in private subnets without public IPs.",
   types: [aws.ecs.Service],
-  validate: (props, _ctx, report) => {
-    if (isTrue(props.networkConfiguration?.assignPublicIp)) {
-      report(
-        "Set `networkConfiguration.assignPublicIp: false` and use private subnets (egress through NAT / VPC endpoints).",
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => isTrue(props.networkConfiguration?.assignPublicIp),
+    "Set `networkConfiguration.assignPublicIp: false` and use private subnets (egress through NAT / VPC endpoints).",
+  ),
 });
 
 const containerInsights = defineResourcePolicy({
   name: "aws-ecs-container-insights",
   description: "ECS clusters enable Container Insights.",
   types: [aws.ecs.Cluster],
-  validate: (props, _ctx, report) => {
+  validate: reportIf((props) => {
     const setting = asArray(props.settings).find((s) => s?.name === "containerInsights");
-    if (!setting || !["enabled", "enhanced"].includes(String(setting.value))) {
-      report('Add `settings: [{ name: "containerInsights", value: "enabled" }]` to the cluster.');
-    }
-  },
+    return !setting || !["enabled", "enhanced"].includes(String(setting.value));
+  }, 'Add `settings: [{ name: "containerInsights", value: "enabled" }]` to the cluster.'),
 });
 
 export const policies: Policies = [

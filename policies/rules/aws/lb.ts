@@ -1,6 +1,6 @@
 /** Load balancers and their listeners: header hygiene, access logs, deletion protection, HTTPS with TLS 1.3. */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy, listOf } from "../../lib/policy.js";
+import { defineResourcePolicy, listOf, reportIf } from "../../lib/policy.js";
 import { asArray, isTrue, type Props } from "../../lib/values.js";
 import { aws } from "../../types.js";
 
@@ -38,12 +38,10 @@ const accessLogs = defineResourcePolicy({
   description: "Load balancers write access logs to S3 (staging and prod).",
   types: [aws.lb.LoadBalancer],
   environments: ["staging", "prod"],
-  validate: (props, _ctx, report) => {
+  validate: reportIf((props) => {
     const logs = props.accessLogs;
-    if (!logs || !isTrue(logs.enabled) || !logs.bucket) {
-      report("Set `accessLogs: { bucket: <log bucket>, enabled: true }` on the load balancer.");
-    }
-  },
+    return !logs || !isTrue(logs.enabled) || !logs.bucket;
+  }, "Set `accessLogs: { bucket: <log bucket>, enabled: true }` on the load balancer."),
 });
 
 const deletionProtection = defineResourcePolicy({
@@ -51,10 +49,10 @@ const deletionProtection = defineResourcePolicy({
   description: "Production load balancers have deletion protection.",
   types: [aws.lb.LoadBalancer],
   environments: ["prod"],
-  validate: (props, _ctx, report) => {
-    if (!isTrue(props.enableDeletionProtection))
-      report("Set `enableDeletionProtection: true` on the load balancer.");
-  },
+  validate: reportIf(
+    (props) => !isTrue(props.enableDeletionProtection),
+    "Set `enableDeletionProtection: true` on the load balancer.",
+  ),
 });
 
 function isRedirectToHttps(action: Props): boolean {

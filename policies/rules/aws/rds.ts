@@ -1,7 +1,7 @@
 /** RDS: the instance's own settings, and (stack) TLS forced through its parameter group. */
 import type { Policies } from "@pulumi/policy";
 import { forEnv, type PerEnv } from "../../lib/environment.js";
-import { defineResourcePolicy, defineStackPolicy } from "../../lib/policy.js";
+import { defineResourcePolicy, defineStackPolicy, reportIf } from "../../lib/policy.js";
 import { resolve } from "../../lib/references.js";
 import { asArray, asNumber, eachKnown, isTrue, tryRead } from "../../lib/values.js";
 import { aws } from "../../types.js";
@@ -10,26 +10,20 @@ const storageEncrypted = defineResourcePolicy({
   name: "aws-rds-storage-encrypted",
   description: "RDS instances encrypt their storage.",
   types: [aws.rds.Instance],
-  validate: (props, _ctx, report) => {
-    if (!isTrue(props.storageEncrypted)) {
-      report(
-        "Set `storageEncrypted: true` on the RDS instance (optionally with a customer-managed `kmsKeyId`).",
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => !isTrue(props.storageEncrypted),
+    "Set `storageEncrypted: true` on the RDS instance (optionally with a customer-managed `kmsKeyId`).",
+  ),
 });
 
 const notPublic = defineResourcePolicy({
   name: "aws-rds-not-public",
   description: "RDS instances are never publicly accessible.",
   types: [aws.rds.Instance],
-  validate: (props, _ctx, report) => {
-    if (isTrue(props.publiclyAccessible)) {
-      report(
-        "Set `publiclyAccessible: false` and place the instance in private subnets; the API reaches it inside the VPC.",
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => isTrue(props.publiclyAccessible),
+    "Set `publiclyAccessible: false` and place the instance in private subnets; the API reaches it inside the VPC.",
+  ),
 });
 
 const backupRetention = defineResourcePolicy<{ minDays: PerEnv<number> }>({
@@ -78,21 +72,20 @@ const multiAz = defineResourcePolicy({
   description: "Production RDS instances run Multi-AZ.",
   types: [aws.rds.Instance],
   environments: ["prod"],
-  validate: (props, _ctx, report) => {
-    if (!isTrue(props.multiAz))
-      report("Set `multiAz: true` on the production database (standby in a second zone).");
-  },
+  validate: reportIf(
+    (props) => !isTrue(props.multiAz),
+    "Set `multiAz: true` on the production database (standby in a second zone).",
+  ),
 });
 
 const iamAuth = defineResourcePolicy({
   name: "aws-rds-iam-auth",
   description: "RDS instances enable IAM database authentication.",
   types: [aws.rds.Instance],
-  validate: (props, _ctx, report) => {
-    if (!isTrue(props.iamDatabaseAuthenticationEnabled)) {
-      report("Set `iamDatabaseAuthenticationEnabled: true` on the RDS instance.");
-    }
-  },
+  validate: reportIf(
+    (props) => !isTrue(props.iamDatabaseAuthenticationEnabled),
+    "Set `iamDatabaseAuthenticationEnabled: true` on the RDS instance.",
+  ),
 });
 
 const managedPassword = defineResourcePolicy({

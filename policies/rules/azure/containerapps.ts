@@ -1,6 +1,6 @@
 /** Container Apps: HTTPS-only ingress, registry pulls by managed identity, secrets from Key Vault. */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy } from "../../lib/policy.js";
+import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
 import { secretNameConfig, secretNameRegex } from "../../lib/secrets.js";
 import { asArray } from "../../lib/values.js";
 import { azure } from "../../types.js";
@@ -9,13 +9,10 @@ const noInsecureIngress = defineResourcePolicy({
   name: "azure-containerapp-no-insecure-ingress",
   description: "Container App ingress never allows plain HTTP.",
   types: [azure.app.ContainerApp],
-  validate: (props, _ctx, report) => {
-    if (props.configuration?.ingress?.allowInsecure === true) {
-      report(
-        "Set `configuration.ingress.allowInsecure: false` (HTTP is redirected to HTTPS by the platform).",
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => props.configuration?.ingress?.allowInsecure === true,
+    "Set `configuration.ingress.allowInsecure: false` (HTTP is redirected to HTTPS by the platform).",
+  ),
 });
 
 const registryIdentity = defineResourcePolicy({

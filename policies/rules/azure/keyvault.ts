@@ -1,19 +1,16 @@
 /** Key Vault: RBAC instead of access policies, purge protection in prod, networks that deny by default. */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy } from "../../lib/policy.js";
+import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
 import { azure } from "../../types.js";
 
 const rbac = defineResourcePolicy({
   name: "azure-keyvault-rbac",
   description: "Key Vaults use Azure RBAC, not access policies.",
   types: [azure.keyvault.Vault],
-  validate: (props, _ctx, report) => {
-    if (props.properties?.enableRbacAuthorization !== true) {
-      report(
-        "Set `properties.enableRbacAuthorization: true` and grant roles (Key Vault Secrets User) instead of access policies.",
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => props.properties?.enableRbacAuthorization !== true,
+    "Set `properties.enableRbacAuthorization: true` and grant roles (Key Vault Secrets User) instead of access policies.",
+  ),
 });
 
 const purgeProtection = defineResourcePolicy({
@@ -21,13 +18,10 @@ const purgeProtection = defineResourcePolicy({
   description: "Production Key Vaults have purge protection.",
   types: [azure.keyvault.Vault],
   environments: ["prod"],
-  validate: (props, _ctx, report) => {
-    if (props.properties?.enablePurgeProtection !== true) {
-      report(
-        "Set `properties.enablePurgeProtection: true` on the production vault (it cannot be turned off again).",
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => props.properties?.enablePurgeProtection !== true,
+    "Set `properties.enablePurgeProtection: true` on the production vault (it cannot be turned off again).",
+  ),
 });
 
 const networkDeny = defineResourcePolicy({
@@ -36,13 +30,10 @@ const networkDeny = defineResourcePolicy({
     "Key Vault networks deny by default (advisory: Container Apps on the consumption plan may need Allow).",
   enforcementLevel: "advisory",
   types: [azure.keyvault.Vault],
-  validate: (props, _ctx, report) => {
-    if (props.properties?.networkAcls?.defaultAction !== "Deny") {
-      report(
-        'Set `properties.networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkRules: [...] }` or use a private endpoint.',
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => props.properties?.networkAcls?.defaultAction !== "Deny",
+    'Set `properties.networkAcls: { defaultAction: "Deny", bypass: "AzureServices", virtualNetworkRules: [...] }` or use a private endpoint.',
+  ),
 });
 
 export const policies: Policies = [rbac, purgeProtection, networkDeny];

@@ -1,7 +1,7 @@
 /** PostgreSQL Flexible Server: private network, no wide firewall rules, backups, prod HA. */
 import type { Policies } from "@pulumi/policy";
 import { forEnv, type PerEnv } from "../../lib/environment.js";
-import { defineResourcePolicy, listOf } from "../../lib/policy.js";
+import { defineResourcePolicy, listOf, reportIf } from "../../lib/policy.js";
 import { asNumber } from "../../lib/values.js";
 import { azure } from "../../types.js";
 
@@ -83,13 +83,10 @@ const geoBackup = defineResourcePolicy({
   description: "Production Flexible Servers keep geo-redundant backups.",
   types: [azure.dbforpostgresql.Server],
   environments: ["prod"],
-  validate: (props, _ctx, report) => {
-    if (props.backup?.geoRedundantBackup !== "Enabled") {
-      report(
-        'Set `backup.geoRedundantBackup: "Enabled"` on the production server (it can only be set at creation).',
-      );
-    }
-  },
+  validate: reportIf(
+    (props) => props.backup?.geoRedundantBackup !== "Enabled",
+    'Set `backup.geoRedundantBackup: "Enabled"` on the production server (it can only be set at creation).',
+  ),
 });
 
 const highAvailability = defineResourcePolicy<{ allowedModes: string[] }>({
