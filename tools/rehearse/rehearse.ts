@@ -349,7 +349,10 @@ function git(root: string, args: string[]) {
 async function upgradeFrom(runner: Runner, options: RehearseOptions, tmp: string, project: string) {
   const ref = options.upgradeFrom!;
   const worktree = path.join(tmp, "base-worktree");
-  git(options.root, ["worktree", "add", "--detach", "--force", worktree, ref]);
+  // The repository holding <ref>: the rehearsed checkout, or this script's when that is no repository.
+  const repo =
+    spawnSync("git", ["-C", options.root, "rev-parse", "--git-dir"]).status === 0 ? options.root : REPO_ROOT;
+  git(repo, ["worktree", "add", "--detach", "--force", worktree, ref]);
   try {
     if (!existsSync(path.join(worktree, "node_modules"))) {
       symlinkSync(path.join(options.root, "node_modules"), path.join(worktree, "node_modules"));
@@ -371,8 +374,8 @@ async function upgradeFrom(runner: Runner, options: RehearseOptions, tmp: string
     return baseFile.encryptionsalt;
   } finally {
     if (!options.keep) {
-      spawnSync("git", ["-C", options.root, "worktree", "remove", "--force", worktree]);
-      spawnSync("git", ["-C", options.root, "worktree", "prune"]);
+      spawnSync("git", ["-C", repo, "worktree", "remove", "--force", worktree]);
+      spawnSync("git", ["-C", repo, "worktree", "prune"]);
     }
     void project;
   }
