@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts", "policies/**/*.test.ts"],
+    include: ["tests/**/*.test.ts"],
     // Pulumi mock runs and embedded PostgreSQL start-ups are slow on 2 cores.
     testTimeout: 60_000,
     hookTimeout: 120_000,
