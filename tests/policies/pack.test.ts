@@ -38,6 +38,10 @@ describe("the pack's layout", () => {
   });
 
   it("each rules module is mirrored by a test file that runs its mutations", () => {
+    const tests = filesUnder("tests/policies/rules")
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => f.replace(/^tests\/policies\/rules\/|\.test\.ts$/g, ""));
+    expect(tests.sort()).toEqual(Object.keys(RULE_MODULES).sort());
     for (const path of Object.keys(RULE_MODULES)) {
       const test = readFileSync(join(ROOT, `tests/policies/rules/${path}.test.ts`), "utf8");
       expect(test, path).toMatch(new RegExp(`blocksEach\\(\\s*"${path}"`));
