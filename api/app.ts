@@ -13,7 +13,7 @@ import { compression } from "./middleware/compression.js";
 import { cors } from "./middleware/cors.js";
 import { rateLimitByClientIp, rateLimitByKey, SlidingWindowRateLimiter } from "./middleware/rate-limit.js";
 import { requestContext } from "./middleware/request-context.js";
-import { bodyLimit, deadline } from "./middleware/request-limits.js";
+import { requestLimits } from "./middleware/request-limits.js";
 import type { Logger } from "./observability/logger.js";
 import type { Metrics } from "./observability/metrics.js";
 import { healthRouter } from "./routes/health/health.index.js";
@@ -73,8 +73,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
     rateLimitByKey({ limiter, metrics }),
     requireScope(),
-    deadline(config.REQUEST_TIMEOUT_MS),
-    bodyLimit(config.BODY_LIMIT_BYTES),
+    requestLimits({ timeoutMs: config.REQUEST_TIMEOUT_MS, maxBodyBytes: config.BODY_LIMIT_BYTES }),
   );
   app.route("/", tasksRouter({ tasks: new TaskRepository(db), metrics }));
 

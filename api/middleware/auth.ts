@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { ApiKeyPrincipal, Scope } from "../auth/keys.js";
 import type { ApiKeyVerifier } from "../auth/verifier.js";
 import { type AppEnv, requestHeader } from "../http/node.js";
@@ -35,34 +35,42 @@ export function apiKeyAuth(deps: {
   beforeLookup?: (c: Context<AppEnv>) => void;
 }): MiddlewareHandler<AppEnv> {
   const { keys, beforeLookup } = deps;
-  return async function apiKeyAuth(c, next) {
-    const token = bearerToken(c);
-    let principal = token ? keys.peek(token) : undefined;
-    if (!principal) {
-      beforeLookup?.(c);
-      if (token && principal === undefined) principal = await keys.verify(token);
-    }
-    if (!principal) {
-      throw problem(401, {
-        detail: token
-          ? "The API key is invalid or revoked."
-          : "Send an API key as `Authorization: Bearer <key>`.",
-        headers: {
-          "WWW-Authenticate": token
-            ? 'Bearer realm="twincloud", error="invalid_token"'
-            : 'Bearer realm="twincloud"',
-        },
-      });
-    }
+  const authenticated = (c: Context<AppEnv>, next: Next, principal: ApiKeyPrincipal) => {
     c.set("principal", principal);
     const outgoing = c.env?.outgoing;
     if (outgoing && !outgoing.headersSent) {
       outgoing.setHeader("Cache-Control", "no-store");
       return next();
     }
-    await next();
-    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
+    return next().then(() => {
+      if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
+    });
   };
+  // A cached valid key (the hot path) adds no async frame; anything else may need a lookup.
+  return function apiKeyAuth(c, next) {
+    const token = bearerToken(c);
+    const cached = token ? keys.peek(token) : undefined;
+    if (cached) return authenticated(c, next, cached);
+    beforeLookup?.(c);
+    if (!token || cached === null) throw unauthorized(token);
+    return keys.verify(token).then((principal) => {
+      if (!principal) throw unauthorized(token);
+      return authenticated(c, next, principal);
+    });
+  };
+}
+
+function unauthorized(token: string | undefined) {
+  return problem(401, {
+    detail: token
+      ? "The API key is invalid or revoked."
+      : "Send an API key as `Authorization: Bearer <key>`.",
+    headers: {
+      "WWW-Authenticate": token
+        ? 'Bearer realm="twincloud", error="invalid_token"'
+        : 'Bearer realm="twincloud"',
+    },
+  });
 }
 
 /**

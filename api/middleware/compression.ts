@@ -18,9 +18,10 @@ const BROTLI_OPTIONS = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } };
  * @example app.use("*", compression())
  */
 export function compression(): MiddlewareHandler<AppEnv> {
-  return async function compression(c, next) {
-    await next();
-    if (requestHeader(c, "accept-encoding")) await compress(c);
+  // Without Accept-Encoding (most API clients) no async frame is added to the request.
+  return function compression(c, next) {
+    if (!requestHeader(c, "accept-encoding")) return next();
+    return next().then(() => compress(c));
   };
 }
 

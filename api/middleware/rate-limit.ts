@@ -152,7 +152,7 @@ export function rateLimitByKey(deps: {
   metrics: Metrics;
 }): MiddlewareHandler<AppEnv> {
   const { limiter, metrics } = deps;
-  return async function rateLimitByKey(c, next) {
+  return function rateLimitByKey(c, next) {
     const decision = limiter.consume(`key:${c.get("principal").id}`);
     if (!decision.allowed) {
       metrics.rateLimited.inc({ scope: "key" });
@@ -169,8 +169,9 @@ export function rateLimitByKey(deps: {
       outgoing.setHeader("RateLimit-Reset", String(decision.resetSeconds));
       return next();
     }
-    await next();
-    const headers = rateLimitHeaders(decision);
-    for (const name in headers) c.res.headers.set(name, headers[name]!);
+    return next().then(() => {
+      const headers = rateLimitHeaders(decision);
+      for (const name in headers) c.res.headers.set(name, headers[name]!);
+    });
   };
 }

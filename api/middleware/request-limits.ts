@@ -1,17 +1,25 @@
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit as honoBodyLimit } from "hono/body-limit";
+import { bodyLimit } from "hono/body-limit";
 import { timeout } from "hono/timeout";
 import { type AppEnv, declaredContentLength } from "../http/node.js";
 import { problem } from "../http/problem.js";
 
 /**
- * The request deadline: 503 `request-timeout` (with `Retry-After: 1`) when the rest of the chain has not
- * answered within `ms`. Hono's `timeout`; the work behind it is not cancelled (docs/api.md).
+ * Bounds a request in time and size:
+ * - the deadline: 503 `request-timeout` (with `Retry-After: 1`) when the rest of the chain has not answered
+ *   within `timeoutMs`; Hono's `timeout`, which does not cancel the work behind it (docs/api.md);
+ * - inside it, 413 for a POST, PATCH or PUT body above `maxBodyBytes`. A body with a Content-Length is checked
+ *   by one comparison (http/node.ts `declaredContentLength`); only chunked bodies go through Hono's
+ *   `bodyLimit`, which counts them while they stream.
  *
- * @example app.use("/v1/*", deadline(config.REQUEST_TIMEOUT_MS))
+ * @example app.use("/v1/*", requestLimits({ timeoutMs: 10_000, maxBodyBytes: 65_536 }))
  */
-export function deadline(ms: number): MiddlewareHandler {
-  return timeout(ms, () =>
+export function requestLimits(options: {
+  timeoutMs: number;
+  maxBodyBytes: number;
+}): MiddlewareHandler<AppEnv> {
+  const { timeoutMs, maxBodyBytes } = options;
+  const deadline = timeout(timeoutMs, () =>
     problem(503, {
       slug: "request-timeout",
       title: "Request timed out",
@@ -19,29 +27,21 @@ export function deadline(ms: number): MiddlewareHandler {
       headers: { "Retry-After": "1" },
     }),
   );
-}
-
-/**
- * 413 for a POST, PATCH or PUT body above `maxBytes`. A body with a Content-Length is checked by one
- * comparison (http/node.ts `declaredContentLength`); only chunked bodies go through Hono's `bodyLimit`, which
- * counts them while they stream.
- *
- * @example app.use("/v1/*", bodyLimit(config.BODY_LIMIT_BYTES))
- */
-export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
-  const tooLarge = () => problem(413, { detail: `The request body must not exceed ${maxBytes} bytes.` });
-  const streamed = honoBodyLimit({
-    maxSize: maxBytes,
+  const tooLarge = () => problem(413, { detail: `The request body must not exceed ${maxBodyBytes} bytes.` });
+  const streamed = bodyLimit({
+    maxSize: maxBodyBytes,
     onError: () => {
       throw tooLarge();
     },
   });
-  return function bodyLimit(c, next) {
+  return function requestLimits(c, next) {
     const method = c.req.method;
-    if (method !== "POST" && method !== "PATCH" && method !== "PUT") return next();
-    const length = declaredContentLength(c);
-    if (length === undefined) return streamed(c, next);
-    if (length > maxBytes) throw tooLarge();
-    return next();
+    if (method !== "POST" && method !== "PATCH" && method !== "PUT") return deadline(c, next);
+    return deadline(c, () => {
+      const length = declaredContentLength(c);
+      if (length === undefined) return streamed(c, next) as Promise<void>;
+      if (length > maxBodyBytes) throw tooLarge();
+      return next();
+    });
   };
 }
