@@ -6,7 +6,7 @@ import {
   type ServiceSpec,
   StackConfigError,
   stackConfigSchema,
-} from "./spec.js";
+} from "./spec/index.js";
 
 export function loadServiceSpec(): ServiceSpec {
   const config = new pulumi.Config(PROJECT_NAME);

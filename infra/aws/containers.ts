@@ -3,10 +3,13 @@
  * tests can check them against the API's own config schema.
  */
 import { BOOTSTRAP_KEY_VERSION_VARIABLE } from "../bootstrap-key.js";
-import type { ServiceSpec } from "../spec.js";
+import { API_CONTAINER } from "../spec/constants.js";
+import type { ServiceSpec } from "../spec/index.js";
+
+export { API_CONTAINER };
+
 import type { DockerfileFacts } from "./dockerfile.js";
 
-export const API_CONTAINER = "api";
 export const COLLECTOR_CONTAINER = "otel-collector";
 /** Prepares the writable /tmp volume for the non-root API, then exits. */
 export const TMP_INIT_CONTAINER = "init-tmp";
@@ -26,7 +29,7 @@ export interface ContainerInputs {
   databaseHost: string;
   /** ARN of the RDS-managed master secret; the password is its `password` JSON key. */
   databaseSecretArn: string;
-  /** The bootstrap API key's secret and the exact version this task definition reads (infra/aws/bootstrap-key.ts). */
+  /** The bootstrap API key's secret and the exact version this task definition reads (infra/aws/secrets.ts). */
   bootstrapKeySecretArn: string;
   bootstrapKeyVersionId: string;
   logGroupName: string;
@@ -61,10 +64,6 @@ export function apiEnvironment(
     DATABASE_HOST: inputs.databaseHost,
     // Not secret: which stored version of the bootstrap key this task definition reads (as on Azure).
     [BOOTSTRAP_KEY_VERSION_VARIABLE]: inputs.bootstrapKeyVersionId,
-    DATABASE_PORT: String(spec.database.port),
-    DATABASE_NAME: spec.database.name,
-    DATABASE_USER: spec.database.username,
-    DATABASE_SSL: "require",
     ...(spec.tracing.enabled ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${OTLP_HTTP_PORT}` } : {}),
   };
 }
@@ -77,7 +76,7 @@ export function pinnedSecretValueFrom(secretArn: string, versionId: string): str
 /**
  * Secret environment: each of the spec's secret variables → Secrets Manager `valueFrom`
  * (`<arn>:<json-key>:<version-stage>:<version-id>`). The database password follows AWSCURRENT (RDS rotates
- * it; infra/aws/service.ts replaces the tasks after each rotation); the bootstrap key is pinned to the version
+ * it; infra/aws/compute.ts replaces the tasks after each rotation); the bootstrap key is pinned to the version
  * Pulumi wrote, so rotating it changes the task definition and rolls out tasks that read the new key.
  */
 export function apiSecrets(

@@ -5,9 +5,11 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
-import { assumeRolePolicy, tagsFor } from "./common.js";
+import type { ServiceSpec } from "../spec/index.js";
+import { assumeRolePolicy } from "./identity.js";
 import type { Network } from "./network.js";
+import { rdsInstanceClass } from "./sizes.js";
+import { tagsFor } from "./tags.js";
 
 export interface Database {
   instance: aws.rds.Instance;
@@ -23,37 +25,53 @@ export const BACKUP_WINDOW = "02:00-03:00";
 export const MAINTENANCE_WINDOW = "sun:03:30-sun:04:30";
 export const AWS_BACKUP_SCHEDULE = "cron(0 5 * * ? *)";
 
-export function createDatabase(spec: ServiceSpec, network: Network): Database {
+export function createDatabase(
+  spec: ServiceSpec,
+  network: Network,
+  opts: pulumi.ComponentResourceOptions,
+): Database {
   const db = spec.database;
   const protect = spec.operations.protectStatefulResources;
   const identifier = `${spec.name}-db`;
 
-  const subnetGroup = new aws.rds.SubnetGroup(`${spec.name}-db`, {
-    description: `Private subnets for ${identifier}`,
-    subnetIds: network.privateSubnetIds,
-    tags: tagsFor(spec, `${spec.name}-db`),
-  });
+  const subnetGroup = new aws.rds.SubnetGroup(
+    `${spec.name}-db`,
+    {
+      description: `Private subnets for ${identifier}`,
+      subnetIds: network.privateSubnetIds,
+      tags: tagsFor(spec, `${spec.name}-db`),
+    },
+    opts,
+  );
 
-  const parameterGroup = new aws.rds.ParameterGroup(`${spec.name}-db`, {
-    family: DATABASE_ENGINE_FAMILY,
-    description: `${identifier}: TLS only, slow-query logging`,
-    parameters: [
-      { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
-      { name: "log_min_duration_statement", value: "500" },
-      { name: "log_lock_waits", value: "1" },
-      { name: "idle_in_transaction_session_timeout", value: "60000" },
-    ],
-    tags: tagsFor(spec, `${spec.name}-db`),
-  });
+  const parameterGroup = new aws.rds.ParameterGroup(
+    `${spec.name}-db`,
+    {
+      family: DATABASE_ENGINE_FAMILY,
+      description: `${identifier}: TLS only, slow-query logging`,
+      parameters: [
+        { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+        { name: "log_min_duration_statement", value: "500" },
+        { name: "log_lock_waits", value: "1" },
+        { name: "idle_in_transaction_session_timeout", value: "60000" },
+      ],
+      tags: tagsFor(spec, `${spec.name}-db`),
+    },
+    opts,
+  );
 
   // RDS creates these groups on first export with infinite retention: create them first, with ours.
   const logGroups = ["postgresql", "upgrade"].map(
     (kind) =>
-      new aws.cloudwatch.LogGroup(`${spec.name}-db-${kind}`, {
-        name: `/aws/rds/instance/${identifier}/${kind}`,
-        retentionInDays: spec.logs.retentionDays,
-        tags: tagsFor(spec),
-      }),
+      new aws.cloudwatch.LogGroup(
+        `${spec.name}-db-${kind}`,
+        {
+          name: `/aws/rds/instance/${identifier}/${kind}`,
+          retentionInDays: spec.logs.retentionDays,
+          tags: tagsFor(spec),
+        },
+        opts,
+      ),
   );
 
   const instance = new aws.rds.Instance(
@@ -62,7 +80,7 @@ export function createDatabase(spec: ServiceSpec, network: Network): Database {
       identifier,
       engine: "postgres",
       engineVersion: db.engineVersion,
-      instanceClass: db.awsInstanceClass,
+      instanceClass: rdsInstanceClass(db.size),
       dbName: db.name,
       username: db.username,
       port: db.port,
@@ -93,7 +111,7 @@ export function createDatabase(spec: ServiceSpec, network: Network): Database {
       applyImmediately: !protect,
       tags: tagsFor(spec, identifier),
     },
-    { protect, dependsOn: logGroups },
+    { ...opts, protect, dependsOn: logGroups },
   );
 
   const masterSecretArn = instance.masterUserSecrets.apply((secrets) => {
@@ -102,7 +120,7 @@ export function createDatabase(spec: ServiceSpec, network: Network): Database {
     return arn;
   });
 
-  if (db.crossRegionBackup.enabled) createBackups(spec, instance, protect);
+  if (db.crossRegionBackup.enabled) createBackups(spec, instance, protect, opts);
 
   return { instance, address: instance.address, masterSecretArn, identifier };
 }
@@ -113,54 +131,75 @@ export function createDatabase(spec: ServiceSpec, network: Network): Database {
  * behind. AWS Backup also takes a daily recovery point here and copies it to a vault there: a fallback that
  * does not depend on RDS's replication, kept as long as the PITR window.
  */
-function createBackups(spec: ServiceSpec, instance: aws.rds.Instance, protect: boolean): void {
+function createBackups(
+  spec: ServiceSpec,
+  instance: aws.rds.Instance,
+  protect: boolean,
+  opts: pulumi.ComponentResourceOptions,
+): void {
   const drRegion = spec.database.crossRegionBackup.awsRegion;
-  const drProvider = new aws.Provider(`${spec.name}-dr`, {
-    region: drRegion as aws.Region,
-    defaultTags: { tags: tagsFor(spec) },
-  });
+  const drProvider = new aws.Provider(
+    `${spec.name}-dr`,
+    {
+      region: drRegion as aws.Region,
+      defaultTags: { tags: tagsFor(spec) },
+    },
+    opts,
+  );
   const vault = new aws.backup.Vault(
     `${spec.name}-backup`,
     { forceDestroy: !protect, tags: tagsFor(spec, `${spec.name}-backup`) },
-    { protect },
+    { ...opts, protect },
   );
   const drVault = new aws.backup.Vault(
     `${spec.name}-backup-dr`,
     { forceDestroy: !protect, tags: tagsFor(spec, `${spec.name}-backup-dr`) },
-    { provider: drProvider, protect },
+    { ...opts, provider: drProvider, protect },
   );
   const retention = spec.database.backupRetentionDays;
-  const plan = new aws.backup.Plan(`${spec.name}-backup`, {
-    rules: [
-      {
-        ruleName: "daily-with-dr-copy",
-        targetVaultName: vault.name,
-        schedule: AWS_BACKUP_SCHEDULE,
-        startWindow: 60,
-        completionWindow: 300,
-        lifecycle: { deleteAfter: retention },
-        copyActions: [{ destinationVaultArn: drVault.arn, lifecycle: { deleteAfter: retention } }],
-        recoveryPointTags: tagsFor(spec),
-      },
-    ],
-    tags: tagsFor(spec, `${spec.name}-backup`),
-  });
-  const role = new aws.iam.Role(`${spec.name}-backup`, {
-    description: `AWS Backup for ${spec.name}`,
-    assumeRolePolicy: assumeRolePolicy("backup.amazonaws.com"),
-    tags: tagsFor(spec, `${spec.name}-backup`),
-  });
+  const plan = new aws.backup.Plan(
+    `${spec.name}-backup`,
+    {
+      rules: [
+        {
+          ruleName: "daily-with-dr-copy",
+          targetVaultName: vault.name,
+          schedule: AWS_BACKUP_SCHEDULE,
+          startWindow: 60,
+          completionWindow: 300,
+          lifecycle: { deleteAfter: retention },
+          copyActions: [{ destinationVaultArn: drVault.arn, lifecycle: { deleteAfter: retention } }],
+          recoveryPointTags: tagsFor(spec),
+        },
+      ],
+      tags: tagsFor(spec, `${spec.name}-backup`),
+    },
+    opts,
+  );
+  const role = new aws.iam.Role(
+    `${spec.name}-backup`,
+    {
+      description: `AWS Backup for ${spec.name}`,
+      assumeRolePolicy: assumeRolePolicy("backup.amazonaws.com"),
+      tags: tagsFor(spec, `${spec.name}-backup`),
+    },
+    opts,
+  );
   const attachments = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map(
     (policy) =>
-      new aws.iam.RolePolicyAttachment(`${spec.name}-backup-${policy}`, {
-        role: role.name,
-        policyArn: `arn:aws:iam::aws:policy/service-role/${policy}`,
-      }),
+      new aws.iam.RolePolicyAttachment(
+        `${spec.name}-backup-${policy}`,
+        {
+          role: role.name,
+          policyArn: `arn:aws:iam::aws:policy/service-role/${policy}`,
+        },
+        opts,
+      ),
   );
   new aws.backup.Selection(
     `${spec.name}-backup`,
     { planId: plan.id, iamRoleArn: role.arn, resources: [instance.arn] },
-    { dependsOn: attachments },
+    { ...opts, dependsOn: attachments },
   );
 
   // Replicated backups of an encrypted instance need a key in the destination region.
@@ -172,11 +211,11 @@ function createBackups(spec: ServiceSpec, instance: aws.rds.Instance, protect: b
       deletionWindowInDays: 30,
       tags: tagsFor(spec, `${spec.name}-db-backups-dr`),
     },
-    { provider: drProvider, protect },
+    { ...opts, provider: drProvider, protect },
   );
   new aws.rds.InstanceAutomatedBackupsReplication(
     `${spec.name}-db-backups-dr`,
     { sourceDbInstanceArn: instance.arn, kmsKeyId: drKey.arn, retentionPeriod: retention },
-    { provider: drProvider, protect },
+    { ...opts, provider: drProvider, protect },
   );
 }

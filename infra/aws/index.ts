@@ -1,45 +1,80 @@
 /**
- * The AWS rendering of the service spec: image → network → database → load balancer → ECS service →
- * monitoring. Each step lives in its own module; this file wires them and returns the stack outputs.
+ * The AWS rendering of the service spec, one component (`twincloud:aws:Service`) holding every resource:
+ * registry → network → database → ingress → secrets → compute → monitoring. Each step lives in the module
+ * of the same name (the same file names as infra/azure/); this file wires them and returns the stack outputs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { StackOutputs } from "../outputs.js";
-import type { ServiceSpec } from "../spec.js";
-import { createBootstrapKeySecret } from "./bootstrap-key.js";
+import type { ServiceSpec } from "../spec/index.js";
+import { createCompute } from "./compute.js";
 import { createDatabase } from "./database.js";
-import { createImage } from "./image.js";
-import { createIngress } from "./loadbalancer.js";
-import { createMonitoring } from "./monitoring.js";
+import { createIngress } from "./ingress.js";
+import { createMonitoring } from "./monitoring/index.js";
 import { createNetwork } from "./network.js";
-import { createCompute } from "./service.js";
+import { createRegistry, type ImageLookup, lookupPushedImage } from "./registry.js";
+import { createBootstrapKeySecret } from "./secrets.js";
 
-export { awsAlarms } from "./monitoring.js";
+export const AWS_COMPONENT_TYPE = "twincloud:aws:Service";
 
-export async function deployAws(spec: ServiceSpec): Promise<StackOutputs> {
-  // Async: the image step asks ECR whether this content was pushed already (see image.ts).
-  const image = await createImage(spec);
-  const network = createNetwork(spec);
-  const database = createDatabase(spec, network);
-  const ingress = createIngress(spec, network);
-  const bootstrapKey = createBootstrapKeySecret(spec);
-  const compute = createCompute(spec, network, ingress, image, database, bootstrapKey);
-  const monitoring = createMonitoring(spec, {
-    loadBalancerArnSuffix: ingress.loadBalancer.arnSuffix,
-    targetGroupArnSuffix: ingress.targetGroup.arnSuffix,
-    clusterName: compute.cluster.name,
-    serviceName: compute.service.name,
-    databaseIdentifier: database.instance.identifier,
-    databaseArn: database.instance.arn,
-  });
+export interface AwsServiceArgs {
+  spec: ServiceSpec;
+  /** Whether ECR holds this image content already (`lookupPushedImage`, asked before the component). */
+  image?: ImageLookup;
+}
 
-  return {
-    cloud: spec.cloud,
-    environment: spec.environment,
-    url: ingress.url,
-    endpointUrl: ingress.loadBalancerUrl,
-    imageDigest: image.imageDigest,
-    databaseHost: database.address,
-    alertTarget: monitoring.topic.arn,
-    dashboardUrl: monitoring.dashboardUrl,
-    bootstrapApiKey: bootstrapKey.key,
-  };
+/**
+ * Parent of every resource of the AWS stack. Until this component existed they were children of the stack
+ * itself: the alias on each child (`{ parent: pulumi.rootStackResource }`, in the options every module
+ * passes on) keeps their old URNs, so a deployed stack keeps every resource instead of replacing it. The
+ * engine derives the aliases of grandchildren (the awsx VPC's subnets, gateways, routes) from their parent's.
+ */
+export class AwsService extends pulumi.ComponentResource {
+  readonly outputs: StackOutputs;
+
+  constructor(name: string, args: AwsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(AWS_COMPONENT_TYPE, name, {}, opts);
+    const { spec } = args;
+    const children: pulumi.ComponentResourceOptions = {
+      parent: this,
+      aliases: [{ parent: pulumi.rootStackResource }],
+    };
+
+    const image = createRegistry({ spec, ...(args.image ? { lookup: args.image } : {}) }, children);
+    const network = createNetwork(spec, children);
+    const database = createDatabase(spec, network, children);
+    const ingress = createIngress(spec, network, children);
+    const bootstrapKey = createBootstrapKeySecret(spec, children);
+    const compute = createCompute({ spec, network, ingress, image, database, bootstrapKey }, children);
+    const monitoring = createMonitoring(
+      spec,
+      {
+        loadBalancerArnSuffix: ingress.loadBalancer.arnSuffix,
+        targetGroupArnSuffix: ingress.targetGroup.arnSuffix,
+        clusterName: compute.cluster.name,
+        serviceName: compute.service.name,
+        databaseIdentifier: database.instance.identifier,
+        databaseArn: database.instance.arn,
+      },
+      children,
+    );
+
+    this.outputs = {
+      cloud: spec.cloud,
+      environment: spec.environment,
+      url: ingress.url,
+      endpointUrl: ingress.loadBalancerUrl,
+      imageDigest: image.imageDigest,
+      databaseHost: database.address,
+      alertTarget: monitoring.topic.arn,
+      dashboardUrl: monitoring.dashboardUrl,
+      bootstrapApiKey: bootstrapKey.key,
+    };
+    this.registerOutputs({ url: this.outputs.url, imageDigest: this.outputs.imageDigest });
+  }
+}
+
+/** The AWS renderer (infra/program.ts). Async: ECR is asked first whether this image content was pushed. */
+export async function renderAws(spec: ServiceSpec): Promise<StackOutputs> {
+  const image = await lookupPushedImage(spec);
+  return new AwsService(spec.name, { spec, ...(image ? { image } : {}) }).outputs;
 }

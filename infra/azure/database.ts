@@ -5,8 +5,9 @@
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 import type { Network } from "./network.js";
+import { flexibleServerSku } from "./sizes.js";
 
 export interface DatabaseArgs {
   spec: ServiceSpec;
@@ -38,7 +39,7 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.ComponentResourc
       administratorLogin: db.username,
       administratorLoginPassword: args.password,
       authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
-      sku: { name: db.azureSku.name, tier: db.azureSku.tier },
+      sku: flexibleServerSku(db.size),
       storage: { storageSizeGB: db.storageGiB, autoGrow: "Enabled" },
       backup: {
         backupRetentionDays: db.backupRetentionDays,

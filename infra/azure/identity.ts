@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 import { roleDefinitionId } from "./naming.js";
 
 export function createAppIdentity(

@@ -2,7 +2,7 @@
  * Physical names, address plan and built-in role ids for the Azure rendering. Pure functions: the tests and
  * the docs import them.
  */
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 
 /** Built-in Azure RBAC role definition ids (the same GUID in every tenant). */
 export const ROLE_DEFINITION_IDS = {

@@ -6,7 +6,7 @@
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 import { addressPlan, KEY_VAULT_PRIVATE_DNS_ZONE, type resourceNames } from "./naming.js";
 
 export interface NetworkArgs {

@@ -16,7 +16,7 @@
 import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 import { acrPushCredentials } from "./acr-token.js";
 
 export interface RegistryArgs {

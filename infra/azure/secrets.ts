@@ -18,7 +18,7 @@ import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BOOTSTRAP_KEY_VERSION_VARIABLE, createBootstrapKey } from "../bootstrap-key.js";
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 import { grantRole } from "./identity.js";
 import { ROLE_DEFINITION_IDS } from "./naming.js";
 import type { Network } from "./network.js";

@@ -47,7 +47,7 @@ export const mockInvokes: Record<string, InvokeHandler> = {
       expiresAt: "2099-01-01T00:00:00Z",
     };
   },
-  // infra/aws/image.ts asks whether the image's tag was pushed already. The mocks' repository is always
+  // infra/aws/registry.ts asks whether the image's tag was pushed already. The mocks' repository is always
   // empty (a first deploy): no digest, so the program builds and pushes. Tests pass their own handler for
   // "already pushed".
   "aws:ecr/getImage:getImage": (inputs) => ({

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { fromCaptured } from "../../policies/captured.js";
 import { evaluatePolicies, loadPolicyConfig } from "../../policies/evaluate.js";
-import { PROJECT_NAME, TIERS } from "../spec.js";
+import { PROJECT_NAME, TIERS } from "../spec/index.js";
 import { assumedCertificateArn, specOfConfig, withAssumedOperatorValues } from "./assumptions.js";
 import { runUnderMocks } from "./mock-run.js";
 import {

@@ -2,7 +2,7 @@
  * How a policy learns the environment it judges (the same under the CLI and the offline evaluator), and
  * per-environment values. Tiers come from the spec (infra/spec.ts), a pure module of the program.
  */
-import { TIERS, type Tier } from "../../infra/spec.js";
+import { TIERS, type Tier } from "../../infra/spec/constants.js";
 import { type Props, tryRead } from "./values.js";
 
 export type { Tier };

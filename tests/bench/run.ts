@@ -36,7 +36,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { HEALTH_PATHS } from "../../api/config.js";
-import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec.js";
+import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec/index.js";
 import {
   execCommand,
   finalStage,

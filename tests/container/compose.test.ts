@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_METRICS_PORT, DEFAULT_PORT, loadConfig } from "../../api/config.js";
-import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec.js";
+import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec/index.js";
 
 interface Service {
   image?: string;

@@ -39,7 +39,7 @@ import {
   renderTree,
   SECRET,
 } from "../../infra/offline/plan-lib.js";
-import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec.js";
+import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const plans = new Map<Tier, Plan>();
@@ -252,8 +252,9 @@ describe("renderers", () => {
   it("text has the tree by parent and the policy verdict", () => {
     const text = renderText(plans.get("dev")!);
     expect(text).toMatch(/^pulumi:pulumi:Stack twincloud-dev$/m);
-    expect(text).toMatch(/^├─ aws:ecs\/service:Service twincloud-dev-api .*desiredCount=1/m);
-    expect(text).toMatch(/^ {3}[├└]─ azure-native:app:ContainerApp api /m); // nested under the Azure component
+    // Each cloud's resources nest under its component (twincloud:aws:Service, twincloud:azure:Service).
+    expect(text).toMatch(/^ {3}[├└]─ aws:ecs\/service:Service twincloud-dev-api .*desiredCount=1/m);
+    expect(text).toMatch(/^ {3}[├└]─ azure-native:app:ContainerApp api /m);
     expect(text).toContain("policies: pass");
     expect(text).toContain("== The same spec on each cloud, concern by concern");
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { TIERS } from "../../infra/spec.js";
+import { TIERS } from "../../infra/spec/index.js";
 import {
   checkCloudLogin,
   checkConcurrency,

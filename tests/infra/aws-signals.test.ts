@@ -5,9 +5,9 @@
  * and no alarm pages merely because it is new and has no datapoints yet.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { awsAlarms, awsEventRules } from "../../infra/aws/monitoring.js";
+import { awsAlarms, awsEventRules } from "../../infra/aws/monitoring/alarms.js";
 import type { CapturedResource } from "../../infra/offline/mock-run.js";
-import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec.js";
+import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
 import { captureStack, type StackCapture } from "../observability/stack-captures.js";
 
 const T = {

@@ -11,7 +11,8 @@ import {
   HEALTH_PATHS,
   SECRET_ENV_VARS,
 } from "../../api/config.js";
-import { awsAlarms } from "../../infra/aws/monitoring.js";
+import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
+import { rdsInstanceClass } from "../../infra/aws/sizes.js";
 import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import {
   type CapturedResource,
@@ -23,7 +24,7 @@ import { mockInvokes } from "../../infra/offline/mock-state-aws.js";
 import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
+import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];
@@ -578,7 +579,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     expect(db.props).toMatchObject({
       engine: "postgres",
       engineVersion: "17",
-      instanceClass: spec.database.awsInstanceClass,
+      instanceClass: rdsInstanceClass(spec.database.size),
       allocatedStorage: spec.database.storageGiB,
       storageType: "gp3",
       storageEncrypted: true,
@@ -780,7 +781,7 @@ describe("tiers compared", () => {
   it("keeps dev cheap and prod protected", () => {
     const dev = stackRun("dev");
     const prod = stackRun("prod");
-    expect(dev.spec.database.awsInstanceClass).toBe("db.t4g.micro");
+    expect(rdsInstanceClass(dev.spec.database.size)).toBe("db.t4g.micro");
     expect(dev.one(T.db).props.multiAz).toBe(false);
     expect(dev.one(T.vpc).props.natGateways).toEqual({ strategy: "Single" });
     expect(dev.all(T.waf)).toHaveLength(0);

@@ -11,14 +11,14 @@ import {
   taskVolumes,
 } from "../../infra/aws/containers.js";
 import { DEFAULT_CONTAINER_USER, parseDockerfile, readDockerfile } from "../../infra/aws/dockerfile.js";
-import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/image.js";
-import { approximateMaxConnections, awsAlarms } from "../../infra/aws/monitoring.js";
+import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { vpcChildTags } from "../../infra/aws/network.js";
-import { cpuUnits } from "../../infra/aws/service.js";
+import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/registry.js";
+import { approximateMaxConnections, cpuUnits } from "../../infra/aws/sizes.js";
 import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec } from "../../infra/spec.js";
+import { buildServiceSpec } from "../../infra/spec/index.js";
 
 const spec = (stack: string, extra: Record<string, string> = {}) =>
   buildServiceSpec({ cloud: "aws", ...extra }, { stack, awsRegion: "eu-west-1" });
@@ -195,6 +195,8 @@ describe("alarms", () => {
       "db-cpu-high",
       "db-free-storage-low",
       "db-connections-high",
+      "redeploy-on-rotation-undelivered",
+      "redeploy-on-rotation-failed",
     ]);
     for (const alarm of alarms) {
       expect(alarm.name).toBe(`twincloud-dev-${alarm.id}`);

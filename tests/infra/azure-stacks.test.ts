@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
 import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
-import { azureAlerts } from "../../infra/azure/monitoring.js";
+import { azureAlerts } from "../../infra/azure/monitoring/alarms.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
 import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
@@ -22,7 +22,7 @@ import { mockAcrRefreshToken, mockInvokes } from "../../infra/offline/mock-state
 import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
+import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];

@@ -2,7 +2,6 @@
 
 import { describe, expect, it } from "vitest";
 import { HEALTH_PATHS } from "../../api/config.js";
-import { memoryQuantity } from "../../infra/azure/app.js";
 import { roleAssignmentGuid } from "../../infra/azure/identity.js";
 import {
   azureAlerts,
@@ -10,7 +9,7 @@ import {
   latencyQuery,
   REQUEST_LOG,
   storageAlertPercent,
-} from "../../infra/azure/monitoring.js";
+} from "../../infra/azure/monitoring/alarms.js";
 import {
   addressPlan,
   alphanumeric,
@@ -18,8 +17,9 @@ import {
   resourceNames,
   uniqueNames,
 } from "../../infra/azure/naming.js";
+import { memoryQuantity } from "../../infra/azure/sizes.js";
 import { ASSUMED_ALERT_EMAIL } from "../../infra/offline/assumptions.js";
-import { buildServiceSpec, type Tier } from "../../infra/spec.js";
+import { buildServiceSpec, type Tier } from "../../infra/spec/index.js";
 
 const spec = (stack: Tier, extra: Record<string, string> = {}) =>
   buildServiceSpec({ cloud: "azure", alertEmail: ASSUMED_ALERT_EMAIL, ...extra }, { stack });

@@ -25,7 +25,7 @@ import {
 import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec, type ServiceSpec } from "../../infra/spec.js";
+import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const isSecretValue = (v: unknown): v is { value: unknown } =>

@@ -4,7 +4,7 @@
  * names a zone. Under Pulumi mocks with the real program.
  */
 import { describe, expect, it } from "vitest";
-import { parseDnsZoneId, relativeRecordName } from "../../infra/azure/domain.js";
+import { parseDnsZoneId, relativeRecordName } from "../../infra/azure/ingress.js";
 import { assumedCertificateArn } from "../../infra/offline/assumptions.js";
 import { type CapturedResource, runUnderMocks } from "../../infra/offline/mock-run.js";
 import type { StackOutputs } from "../../infra/outputs.js";

@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { buildContextHash, imageTag } from "../../infra/aws/image.js";
+import { buildContextHash, imageTag } from "../../infra/aws/registry.js";
 import {
   ACR_REFRESH_TOKEN_USERNAME,
   acrPushCredentials,
@@ -41,7 +41,7 @@ import {
 } from "../../infra/offline/mock-state-azure.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec } from "../../infra/spec.js";
+import { buildServiceSpec } from "../../infra/spec/index.js";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const isSecret = (v: unknown): v is { value: unknown } =>

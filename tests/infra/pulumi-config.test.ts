@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { specOfConfig, withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import { PROJECT_NAME, StackConfigError, stackConfigSchema, TIERS } from "../../infra/spec.js";
+import { PROJECT_NAME, StackConfigError, stackConfigSchema, TIERS } from "../../infra/spec/index.js";
 import { readProject, readStackFile, validateStackConfig } from "./pulumi-cli-config.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

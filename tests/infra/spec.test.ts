@@ -1,8 +1,15 @@
 /** `buildServiceSpec`: tier defaults and error messages that name the `twincloud:<key>` and what it accepts. */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
+import { RDS_INSTANCE_CLASSES } from "../../infra/aws/sizes.js";
+import { FLEXIBLE_SERVER_SKUS } from "../../infra/azure/sizes.js";
 import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
-import { buildServiceSpec, StackConfigError } from "../../infra/spec.js";
+import {
+  buildServiceSpec,
+  DATABASE_SIZES,
+  type DatabaseSize,
+  StackConfigError,
+} from "../../infra/spec/index.js";
 
 const OPERATOR = assumedOperatorValues("eu-west-1");
 
@@ -232,5 +239,14 @@ describe("operator values", () => {
     expect(retention("aws", "3653")).toBe(3653);
     expect(retention("azure", "730")).toBe(730);
     expect(retention("azure", "45")).toBe(45);
+  });
+});
+
+describe("database sizes", () => {
+  it("are named once and mapped by each cloud; a burstable size is Burstable on Azure", () => {
+    for (const size of Object.keys(DATABASE_SIZES) as DatabaseSize[]) {
+      expect(RDS_INSTANCE_CLASSES[size]).toMatch(/^db\.[a-z0-9]+\.[a-z0-9]+$/);
+      expect(FLEXIBLE_SERVER_SKUS[size].tier === "Burstable").toBe(DATABASE_SIZES[size].burstable);
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CapturedResource } from "../../infra/offline/mock-run.js";
-import { CLOUDS, TIERS } from "../../infra/spec.js";
+import { CLOUDS, TIERS } from "../../infra/spec/index.js";
 import { readDoc, tableRows } from "./markdown.js";
 import { captureAllStacks, type StackCapture } from "./stack-captures.js";
 

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { fakeId } from "../../infra/offline/mock-run.js";
-import { PROJECT_NAME } from "../../infra/spec.js";
+import { PROJECT_NAME } from "../../infra/spec/index.js";
 import { anchors, links, readDoc, type Section, sections, tableRows } from "./markdown.js";
 import { loadRules } from "./observability-files.js";
 import {

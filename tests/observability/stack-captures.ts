@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { type CapturedResource, runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
-import { CLOUDS, type Cloud, TIERS, type Tier } from "../../infra/spec.js";
+import { CLOUDS, type Cloud, TIERS, type Tier } from "../../infra/spec/index.js";
 import { ROOT } from "./observability-files.js";
 
 export const ALARM_TYPES = {

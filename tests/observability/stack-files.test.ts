@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildServiceSpec } from "../../infra/spec.js";
+import { buildServiceSpec } from "../../infra/spec/index.js";
 import { dashboardExpressions, loadDashboard, loadRules, OBSERVABILITY } from "./observability-files.js";
 
 interface Panel {

@@ -1,6 +1,8 @@
 /** Both clouds: cost guards on replicas, task sizes and database sizes, per environment. */
 import type { Policies } from "@pulumi/policy";
-import { DATABASE_SIZES, TASK_SIZES } from "../../../infra/spec.js";
+import { RDS_INSTANCE_CLASSES as rds } from "../../../infra/aws/sizes.js";
+import { FLEXIBLE_SERVER_SKUS as sku } from "../../../infra/azure/sizes.js";
+import { TASK_SIZES } from "../../../infra/spec/sizes.js";
 import { forEnv, type PerEnv, type Tier } from "../../lib/environment.js";
 import { defineResourcePolicy } from "../../lib/policy.js";
 import { asArray, asNumber, type Props } from "../../lib/values.js";
@@ -19,16 +21,15 @@ const DEFAULT_TASK_SIZES: Record<Tier, TaskSize[]> = {
   staging: sizesUpTo(2),
   prod: sizesUpTo(4),
 };
-const { small, medium, large } = DATABASE_SIZES;
 const DEFAULT_AWS_DB_CLASSES: Record<Tier, string[]> = {
-  dev: [small.awsInstanceClass, medium.awsInstanceClass],
-  staging: [small.awsInstanceClass, medium.awsInstanceClass, large.awsInstanceClass],
-  prod: [large.awsInstanceClass, "db.m7g.xlarge", "db.m7g.2xlarge", "db.r7g.large", "db.r7g.xlarge"],
+  dev: [rds.small, rds.medium],
+  staging: [rds.small, rds.medium, rds.large],
+  prod: [rds.large, "db.m7g.xlarge", "db.m7g.2xlarge", "db.r7g.large", "db.r7g.xlarge"],
 };
 const DEFAULT_AZURE_DB_SKUS: Record<Tier, string[]> = {
-  dev: [small.azureSku.name, medium.azureSku.name],
-  staging: [small.azureSku.name, medium.azureSku.name, large.azureSku.name],
-  prod: [large.azureSku.name, "Standard_D4ds_v5", "Standard_D8ds_v5", "Standard_E2ds_v5", "Standard_E4ds_v5"],
+  dev: [sku.small.name, sku.medium.name],
+  staging: [sku.small.name, sku.medium.name, sku.large.name],
+  prod: [sku.large.name, "Standard_D4ds_v5", "Standard_D8ds_v5", "Standard_E2ds_v5", "Standard_E4ds_v5"],
 };
 
 const perEnvSchema = (description: string) => ({

@@ -14,7 +14,7 @@
 import * as app from "@pulumi/azure-native/app/index.js";
 import * as dns from "@pulumi/azure-native/dns/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
+import type { ServiceSpec } from "../spec/index.js";
 
 export interface DnsZoneRef {
   resourceGroupName: string;

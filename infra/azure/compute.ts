@@ -8,16 +8,15 @@ import * as app from "@pulumi/azure-native/app/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
-import { createDomainRecords, createManagedCertificate, customDomainsFor } from "./domain.js";
+import { API_CONTAINER } from "../spec/constants.js";
+import type { ServiceSpec } from "../spec/index.js";
+import { createDomainRecords, createManagedCertificate, customDomainsFor } from "./ingress.js";
 import { WORKLOAD_PROFILE } from "./naming.js";
 import type { Network } from "./network.js";
 import { SECRET_SOURCES } from "./secrets.js";
+import { memoryQuantity } from "./sizes.js";
 
-/** The API container's name inside the Container App (what log queries filter on). */
-export const API_CONTAINER_NAME = "api";
-
-export interface AppArgs {
+export interface ComputeArgs {
   spec: ServiceSpec;
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
@@ -35,7 +34,7 @@ export interface AppArgs {
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-export interface App {
+export interface Compute {
   environment: app.ManagedEnvironment;
   app: app.ContainerApp;
   fqdn: pulumi.Output<string>;
@@ -43,12 +42,7 @@ export interface App {
   domain: { certificate?: app.ManagedCertificate; records: pulumi.Resource[] };
 }
 
-/** Whole GiB with one decimal at most, as Container Apps expects ("0.5Gi", "1Gi", "2Gi"). */
-export function memoryQuantity(memoryMiB: number): string {
-  return `${Number((memoryMiB / 1024).toFixed(2))}Gi`;
-}
-
-export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions): App {
+export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceOptions): Compute {
   const { spec, resourceGroupName, location } = args;
   const c = spec.container;
 
@@ -85,7 +79,7 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
   const secretEnv = c.secretEnvironment.map((variable) => {
     const source = SECRET_SOURCES[variable];
     const url = args.secretUrls[variable];
-    if (!source || !url) throw new Error(`infra/azure/app.ts: no Key Vault secret for ${variable}`);
+    if (!source || !url) throw new Error(`infra/azure/compute.ts: no Key Vault secret for ${variable}`);
     return { variable, name: source.appSecret, url };
   });
 
@@ -143,7 +137,7 @@ export function createApp(args: AppArgs, opts: pulumi.ComponentResourceOptions):
         terminationGracePeriodSeconds: c.stopTimeoutSeconds,
         containers: [
           {
-            name: API_CONTAINER_NAME,
+            name: API_CONTAINER,
             image: args.imageDigest,
             resources: { cpu: c.cpu, memory: memoryQuantity(c.memoryMiB) },
             env,

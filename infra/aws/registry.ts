@@ -27,8 +27,8 @@ import { join, relative, resolve, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec.js";
-import { tagsFor } from "./common.js";
+import type { ServiceSpec } from "../spec/index.js";
+import { tagsFor } from "./tags.js";
 
 export interface ApiImage {
   repository: aws.ecr.Repository;
@@ -170,41 +170,74 @@ export async function pushedImageDigest(repositoryName: string, tag: string): Pr
   }
 }
 
-export async function createImage(spec: ServiceSpec): Promise<ApiImage> {
-  const repository = new aws.ecr.Repository(spec.image.repositoryName, {
-    name: spec.image.repositoryName,
-    imageTagMutability: "IMMUTABLE",
-    imageScanningConfiguration: { scanOnPush: true },
-    encryptionConfigurations: [{ encryptionType: "AES256" }],
-    // Non-prod stacks can be destroyed with their images; prod keeps them (destroy needs an explicit step).
-    forceDelete: !spec.operations.protectStatefulResources,
-    tags: tagsFor(spec, spec.image.repositoryName),
-  });
+/**
+ * The digest ECR already holds for this stack's image content, asked before any resource is declared (a
+ * component's constructor cannot wait); undefined when the stack deploys a pinned digest or must build.
+ */
+export async function lookupPushedImage(spec: ServiceSpec): Promise<ImageLookup | undefined> {
+  if (spec.image.digest) return undefined;
+  const tag = imageTag(spec);
+  const pushedDigest = await pushedImageDigest(spec.image.repositoryName, tag);
+  return { tag, ...(pushedDigest ? { pushedDigest } : {}) };
+}
 
-  new aws.ecr.LifecyclePolicy(`${spec.image.repositoryName}-lifecycle`, {
-    repository: repository.name,
-    policy: JSON.stringify({
-      rules: [
-        {
-          rulePriority: 1,
-          description: "Expire untagged layers/manifests after 14 days",
-          selection: {
-            tagStatus: "untagged",
-            countType: "sinceImagePushed",
-            countUnit: "days",
-            countNumber: 14,
+export interface ImageLookup {
+  /** `imageTag(spec)`, hashed once. */
+  tag: string;
+  /** This content is in the repository already: build and push nothing, run this digest. */
+  pushedDigest?: string;
+}
+
+export interface RegistryArgs {
+  spec: ServiceSpec;
+  /** `lookupPushedImage`'s answer (absent with a pinned `twincloud:imageDigest`). */
+  lookup?: ImageLookup;
+}
+
+export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourceOptions): ApiImage {
+  const { spec } = args;
+  const repository = new aws.ecr.Repository(
+    spec.image.repositoryName,
+    {
+      name: spec.image.repositoryName,
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfigurations: [{ encryptionType: "AES256" }],
+      // Non-prod stacks can be destroyed with their images; prod keeps them (destroy needs an explicit step).
+      forceDelete: !spec.operations.protectStatefulResources,
+      tags: tagsFor(spec, spec.image.repositoryName),
+    },
+    opts,
+  );
+
+  new aws.ecr.LifecyclePolicy(
+    `${spec.image.repositoryName}-lifecycle`,
+    {
+      repository: repository.name,
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: "Expire untagged layers/manifests after 14 days",
+            selection: {
+              tagStatus: "untagged",
+              countType: "sinceImagePushed",
+              countUnit: "days",
+              countNumber: 14,
+            },
+            action: { type: "expire" },
           },
-          action: { type: "expire" },
-        },
-        {
-          rulePriority: 2,
-          description: "Keep the 30 most recent images (rollback window)",
-          selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 },
-          action: { type: "expire" },
-        },
-      ],
-    }),
-  });
+          {
+            rulePriority: 2,
+            description: "Keep the 30 most recent images (rollback window)",
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 },
+            action: { type: "expire" },
+          },
+        ],
+      }),
+    },
+    opts,
+  );
 
   const pinned = spec.image.digest;
   if (pinned) {
@@ -221,8 +254,8 @@ export async function createImage(spec: ServiceSpec): Promise<ApiImage> {
     return { repository, imageDigest };
   }
 
-  const tag = imageTag(spec);
-  const pushed = await pushedImageDigest(spec.image.repositoryName, tag);
+  const tag = args.lookup?.tag ?? imageTag(spec);
+  const pushed = args.lookup?.pushedDigest;
   if (pushed) {
     // This content is in the repository already (pushed by this or another machine, or by an earlier
     // commit with the same content): run it, build and push nothing.
@@ -230,20 +263,24 @@ export async function createImage(spec: ServiceSpec): Promise<ApiImage> {
   }
 
   const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId });
-  const image = new docker.Image(`${spec.name}-api-image`, {
-    imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
-    build: {
-      context: spec.image.context,
-      dockerfile: spec.image.dockerfile,
-      platform: spec.image.platform,
-      args: BUILD_ARGS,
+  const image = new docker.Image(
+    `${spec.name}-api-image`,
+    {
+      imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
+      build: {
+        context: spec.image.context,
+        dockerfile: spec.image.dockerfile,
+        platform: spec.image.platform,
+        args: BUILD_ARGS,
+      },
+      registry: {
+        server: repository.repositoryUrl,
+        username: auth.userName,
+        password: pulumi.secret(auth.password),
+      },
     },
-    registry: {
-      server: repository.repositoryUrl,
-      username: auth.userName,
-      password: pulumi.secret(auth.password),
-    },
-  });
+    opts,
+  );
 
   return { repository, imageDigest: image.repoDigest };
 }

@@ -1,0 +1,306 @@
+/**
+ * Compute: an ECS cluster with Container Insights, the Fargate task definition (read-only, non-root API
+ * container; database password and bootstrap API key from Secrets Manager only), the service in the private
+ * subnets behind the ALB with circuit-breaker rollback, and target-tracking autoscaling on CPU and ALB
+ * requests per target.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../spec/index.js";
+import { API_CONTAINER, containerDefinitions, taskVolumes } from "./containers.js";
+import type { Database } from "./database.js";
+import { readDockerfile } from "./dockerfile.js";
+import { assumeRolePolicy, createTaskRoles } from "./identity.js";
+import type { Ingress } from "./ingress.js";
+import type { Network } from "./network.js";
+import type { ApiImage } from "./registry.js";
+import type { BootstrapKeySecret } from "./secrets.js";
+import { cpuUnits } from "./sizes.js";
+import { tagsFor } from "./tags.js";
+
+export interface Compute {
+  cluster: aws.ecs.Cluster;
+  service: aws.ecs.Service;
+  taskDefinition: aws.ecs.TaskDefinition;
+  logGroup: aws.cloudwatch.LogGroup;
+}
+
+export interface ComputeArgs {
+  spec: ServiceSpec;
+  network: Network;
+  ingress: Ingress;
+  image: ApiImage;
+  database: Database;
+  bootstrapKey: BootstrapKeySecret;
+}
+
+export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceOptions): Compute {
+  const { spec, network, ingress, image, database, bootstrapKey } = args;
+  const cluster = new aws.ecs.Cluster(
+    `${spec.name}-cluster`,
+    {
+      settings: [{ name: "containerInsights", value: "enhanced" }],
+      // ECS Exec's default ("DEFAULT") copies session output into the task's awslogs group, and an Exec session
+      // is where `apikey create` prints a new key: never log sessions. Who opened one stays in CloudTrail
+      // (ecs:ExecuteCommand).
+      configuration: { executeCommandConfiguration: { logging: "NONE" } },
+      tags: tagsFor(spec, `${spec.name}-cluster`),
+    },
+    opts,
+  );
+
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${spec.name}-api-logs`,
+    {
+      name: `/ecs/${spec.name}/api`,
+      retentionInDays: spec.logs.retentionDays,
+      tags: tagsFor(spec, `/ecs/${spec.name}/api`),
+    },
+    opts,
+  );
+
+  const { executionRole, taskRole } = createTaskRoles(spec, image, database, bootstrapKey, logGroup, opts);
+  const region = aws.getRegionOutput({}).region;
+  const dockerfile = readDockerfile(spec.image.context, spec.image.dockerfile);
+
+  const taskDefinition = new aws.ecs.TaskDefinition(
+    `${spec.name}-api`,
+    {
+      family: `${spec.name}-api`,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: String(cpuUnits(spec.container.cpu)),
+      memory: String(spec.container.memoryMiB),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: taskRole.arn,
+      volumes: taskVolumes(spec),
+      containerDefinitions: pulumi
+        .all([
+          image.imageDigest,
+          database.address,
+          database.masterSecretArn,
+          bootstrapKey.arn,
+          bootstrapKey.versionId,
+          logGroup.name,
+          region,
+        ])
+        .apply(
+          ([
+            imageRef,
+            databaseHost,
+            databaseSecretArn,
+            bootstrapKeySecretArn,
+            bootstrapKeyVersionId,
+            logGroupName,
+            regionName,
+          ]) =>
+            JSON.stringify(
+              containerDefinitions(spec, {
+                image: imageRef,
+                databaseHost,
+                databaseSecretArn,
+                bootstrapKeySecretArn,
+                bootstrapKeyVersionId,
+                logGroupName,
+                region: regionName,
+                dockerfile,
+              }),
+            ),
+        ),
+      tags: tagsFor(spec, `${spec.name}-api`),
+    },
+    opts,
+  );
+
+  const service = new aws.ecs.Service(
+    `${spec.name}-api`,
+    {
+      cluster: cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      launchType: "FARGATE",
+      platformVersion: "LATEST",
+      desiredCount: spec.scaling.minReplicas,
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriodSeconds: 60,
+      enableExecuteCommand: spec.operations.execEnabled,
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      availabilityZoneRebalancing: "ENABLED",
+      networkConfiguration: {
+        subnets: network.privateSubnetIds,
+        securityGroups: [network.serviceSecurityGroup.id],
+        assignPublicIp: false,
+      },
+      loadBalancers: [
+        {
+          targetGroupArn: ingress.targetGroup.arn,
+          containerName: API_CONTAINER,
+          containerPort: spec.container.port,
+        },
+      ],
+      waitForSteadyState: true,
+      tags: tagsFor(spec, `${spec.name}-api`),
+    },
+    // desiredCount belongs to autoscaling once the service exists.
+    { ...opts, dependsOn: [ingress.forwardingListener], ignoreChanges: ["desiredCount"] },
+  );
+
+  createAutoscaling(spec, cluster, service, ingress, opts);
+  redeployOnPasswordRotation(spec, cluster, service, database, opts);
+  return { cluster, service, taskDefinition, logGroup };
+}
+
+/**
+ * RDS rotates the managed master password (every 7 days by default), but ECS hands a task its secrets once,
+ * at start: a task started before a rotation keeps its open connections and fails to open new ones (pool
+ * growth, the 30-minute connection lifetime). So when the secret's AWSCURRENT label moves, EventBridge starts
+ * a one-step Step Functions workflow that forces a new deployment: fresh tasks read the new password, the
+ * old ones drain, the circuit breaker guards it like any deployment. No code to ship: the workflow calls
+ * ecs:UpdateService through Step Functions' SDK integration, and each role can do exactly one thing.
+ */
+function redeployOnPasswordRotation(
+  spec: ServiceSpec,
+  cluster: aws.ecs.Cluster,
+  service: aws.ecs.Service,
+  database: Database,
+  opts: pulumi.ComponentResourceOptions,
+): void {
+  const name = `${spec.name}-redeploy-on-rotation`;
+  /** A role one service principal assumes to do exactly one action on one resource. */
+  const singlePurposeRole = (
+    suffix: string,
+    principal: string,
+    description: string,
+    statement: { Sid: string; Action: string; Resource: pulumi.Input<string> },
+  ) => {
+    const role = new aws.iam.Role(
+      `${name}-${suffix}`,
+      {
+        description,
+        assumeRolePolicy: assumeRolePolicy(principal),
+        tags: tagsFor(spec, `${name}-${suffix}`),
+      },
+      opts,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-${suffix}`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", ...statement }],
+        }),
+      },
+      opts,
+    );
+    return role;
+  };
+  const workflowRole = singlePurposeRole(
+    "workflow",
+    "states.amazonaws.com",
+    `Forces a new deployment of ${spec.name}'s API after its database password rotates`,
+    { Sid: "ForceNewDeployment", Action: "ecs:UpdateService", Resource: service.arn },
+  );
+  const workflow = new aws.sfn.StateMachine(
+    name,
+    {
+      name,
+      type: "STANDARD",
+      roleArn: workflowRole.arn,
+      definition: pulumi.jsonStringify({
+        Comment: `Replace ${spec.name}'s API tasks so they read the rotated database password`,
+        StartAt: "ForceNewDeployment",
+        States: {
+          ForceNewDeployment: {
+            Type: "Task",
+            Resource: "arn:aws:states:::aws-sdk:ecs:updateService",
+            Parameters: { Cluster: cluster.arn, Service: service.name, ForceNewDeployment: true },
+            // A deployment already in progress or a throttle: try again, for up to ~15 minutes.
+            Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 30, MaxAttempts: 5, BackoffRate: 2 }],
+            End: true,
+          },
+        },
+      }),
+      tags: tagsFor(spec, name),
+    },
+    { ...opts, dependsOn: [service] },
+  );
+
+  const rule = new aws.cloudwatch.EventRule(
+    name,
+    {
+      name,
+      description: `The database password of ${spec.name} rotated: replace the API's tasks`,
+      eventPattern: pulumi.jsonStringify({
+        source: ["aws.secretsmanager"],
+        "detail-type": ["Secret Label Updated"],
+        resources: [database.masterSecretArn],
+        detail: { labelUpdated: ["AWSCURRENT"] },
+      }),
+      tags: tagsFor(spec, name),
+    },
+    opts,
+  );
+  const eventsRole = singlePurposeRole("events", "events.amazonaws.com", `Lets EventBridge start ${name}`, {
+    Sid: "StartWorkflow",
+    Action: "states:StartExecution",
+    Resource: workflow.arn,
+  });
+  new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: workflow.arn, roleArn: eventsRole.arn }, opts);
+}
+
+function createAutoscaling(
+  spec: ServiceSpec,
+  cluster: aws.ecs.Cluster,
+  service: aws.ecs.Service,
+  ingress: Ingress,
+  opts: pulumi.ComponentResourceOptions,
+) {
+  const target = new aws.appautoscaling.Target(
+    `${spec.name}-api`,
+    {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+      minCapacity: spec.scaling.minReplicas,
+      maxCapacity: spec.scaling.maxReplicas,
+      tags: tagsFor(spec, `${spec.name}-api`),
+    },
+    opts,
+  );
+  const trackingPolicy = (
+    suffix: string,
+    targetValue: number,
+    predefinedMetricType: string,
+    resourceLabel?: pulumi.Input<string>,
+  ) =>
+    new aws.appautoscaling.Policy(
+      `${spec.name}-api-${suffix}`,
+      {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue,
+          predefinedMetricSpecification: {
+            predefinedMetricType,
+            ...(resourceLabel ? { resourceLabel } : {}),
+          },
+          scaleOutCooldown: spec.scaling.scaleOutCooldownSeconds,
+          scaleInCooldown: spec.scaling.scaleInCooldownSeconds,
+        },
+      },
+      opts,
+    );
+  trackingPolicy("cpu", spec.scaling.cpuTargetPercent, "ECSServiceAverageCPUUtilization");
+  trackingPolicy(
+    "requests",
+    spec.scaling.requestsPerReplicaPerMinute,
+    "ALBRequestCountPerTarget",
+    pulumi.interpolate`${ingress.loadBalancer.arnSuffix}/${ingress.targetGroup.arnSuffix}`,
+  );
+}

@@ -1,0 +1,345 @@
+/**
+ * Every CloudWatch alarm and EventBridge rule the AWS stack creates, as data: `awsAlarms(spec)` is the single
+ * table of alarms. The runbook (docs/runbook.md, one entry per alarm id) and its coverage test read it;
+ * `createMonitoring` (index.ts) turns each row into a MetricAlarm.
+ */
+import { RUNBOOK_PATH, type ServiceSpec } from "../../spec/index.js";
+import { approximateMaxConnections, rdsInstanceClass } from "../sizes.js";
+
+/** Which resource an alarm watches: decides its CloudWatch dimensions. */
+export type AlarmTarget =
+  | "loadBalancer"
+  | "targetGroup"
+  | "service"
+  | "database"
+  | "eventRule"
+  | "stateMachine";
+
+export interface SingleMetric {
+  kind: "metric";
+  namespace: string;
+  metricName: string;
+  statistic?: "Average" | "Sum" | "Minimum" | "Maximum";
+  extendedStatistic?: string;
+  target: AlarmTarget;
+  /**
+   * The watched resource's physical name, for `eventRule` (dimension `RuleName`) and `stateMachine`
+   * (dimension `StateMachineArn`, built from the name): both names are fixed before deploy.
+   */
+  resourceName?: string;
+}
+export interface MetricMath {
+  kind: "math";
+  expression: string;
+  label: string;
+  metrics: { id: string; namespace: string; metricName: string; stat: string; target: AlarmTarget }[];
+}
+
+export interface AlarmDefinition {
+  /** Stable id, independent of the stack: the runbook anchor (`docs/runbook.md#<id>`). */
+  id: string;
+  /** Physical alarm name: `<project>-<stack>-<id>`. */
+  name: string;
+  /** What firing means, for the alarm description and the runbook. */
+  summary: string;
+  runbook: string;
+  threshold: number;
+  comparisonOperator:
+    | "GreaterThanThreshold"
+    | "GreaterThanOrEqualToThreshold"
+    | "LessThanThreshold"
+    | "LessThanOrEqualToThreshold";
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: "missing" | "ignore" | "breaching" | "notBreaching";
+  /**
+   * Page on INSUFFICIENT_DATA too: for a metric that exists only while what it counts exists (Container
+   * Insights publishes no RunningTaskCount when no task runs). A new alarm starts in INSUFFICIENT_DATA and
+   * CloudWatch acts on state changes only, so this does not page at creation, unlike `breaching`.
+   */
+  pageOnInsufficientData?: boolean;
+  /**
+   * Also open a Systems Manager OpsItem on ALARM: for alarms about the alert path itself (an EventBridge rule
+   * that cannot publish to the topic), whose notification through that same topic may not arrive.
+   */
+  opsItemFallback?: boolean;
+  query: SingleMetric | MetricMath;
+}
+
+/** Every alarm the AWS stack creates, as data. */
+export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
+  const a = spec.alerts;
+  const alarm = (def: Omit<AlarmDefinition, "name" | "runbook">): AlarmDefinition => ({
+    ...def,
+    name: `${spec.name}-${def.id}`,
+    runbook: `${RUNBOOK_PATH}#${def.id}`,
+  });
+  const connectionThreshold = Math.min(
+    a.databaseConnections,
+    Math.floor(approximateMaxConnections(rdsInstanceClass(spec.database.size)) * 0.8),
+  );
+  return [
+    alarm({
+      id: "api-5xx-rate",
+      summary: `More than ${a.http5xxRatePercent}% of requests answered 5xx (target + load balancer) for 5 minutes`,
+      threshold: a.http5xxRatePercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "math",
+        label: "5xx rate (%)",
+        expression: "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+        metrics: [
+          {
+            id: "target5xx",
+            namespace: "AWS/ApplicationELB",
+            metricName: "HTTPCode_Target_5XX_Count",
+            stat: "Sum",
+            target: "loadBalancer",
+          },
+          {
+            id: "elb5xx",
+            namespace: "AWS/ApplicationELB",
+            metricName: "HTTPCode_ELB_5XX_Count",
+            stat: "Sum",
+            target: "loadBalancer",
+          },
+          {
+            id: "requests",
+            namespace: "AWS/ApplicationELB",
+            metricName: "RequestCount",
+            stat: "Sum",
+            target: "loadBalancer",
+          },
+        ],
+      },
+    }),
+    alarm({
+      id: "api-latency-p95",
+      summary: `Target p95 response time above ${a.latencyP95Ms} ms (the SLA) for 5 minutes`,
+      threshold: a.latencyP95Ms / 1000,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ApplicationELB",
+        metricName: "TargetResponseTime",
+        extendedStatistic: "p95",
+        target: "targetGroup",
+      },
+    }),
+    alarm({
+      id: "api-unhealthy-targets",
+      summary: "At least one API replica fails the load balancer's readiness check for 3 minutes",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        statistic: "Maximum",
+        target: "targetGroup",
+      },
+    }),
+    alarm({
+      id: "api-running-tasks-low",
+      summary: `Fewer than ${spec.scaling.minReplicas} API tasks running for 3 minutes, or none reporting (crash loop or capacity)`,
+      threshold: spec.scaling.minReplicas,
+      comparisonOperator: "LessThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      // Not `breaching`: a new alarm has no datapoints yet and would page at creation. With no task running,
+      // Container Insights publishes nothing at all, so "all missing" (INSUFFICIENT_DATA) pages instead.
+      treatMissingData: "missing",
+      pageOnInsufficientData: true,
+      query: {
+        kind: "metric",
+        namespace: "ECS/ContainerInsights",
+        metricName: "RunningTaskCount",
+        statistic: "Minimum",
+        target: "service",
+      },
+    }),
+    alarm({
+      id: "api-cpu-high",
+      summary: `API service CPU above ${a.cpuPercent}% for 10 minutes (autoscaling at its maximum or too slow)`,
+      threshold: a.cpuPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 10,
+      datapointsToAlarm: 10,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ECS",
+        metricName: "CPUUtilization",
+        statistic: "Average",
+        target: "service",
+      },
+    }),
+    alarm({
+      id: "api-memory-high",
+      summary: `API service memory above ${a.memoryPercent}% for 10 minutes (leak or undersized task)`,
+      threshold: a.memoryPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 60,
+      evaluationPeriods: 10,
+      datapointsToAlarm: 10,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/ECS",
+        metricName: "MemoryUtilization",
+        statistic: "Average",
+        target: "service",
+      },
+    }),
+    alarm({
+      id: "db-cpu-high",
+      summary: `Database CPU above ${a.databaseCpuPercent}% for 15 minutes`,
+      threshold: a.databaseCpuPercent,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/RDS",
+        metricName: "CPUUtilization",
+        statistic: "Average",
+        target: "database",
+      },
+    }),
+    alarm({
+      id: "db-free-storage-low",
+      summary: `Database free storage below ${a.databaseFreeStorageGiB} GiB`,
+      threshold: a.databaseFreeStorageGiB * 1024 ** 3,
+      comparisonOperator: "LessThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/RDS",
+        metricName: "FreeStorageSpace",
+        statistic: "Minimum",
+        target: "database",
+      },
+    }),
+    alarm({
+      id: "db-connections-high",
+      summary: `More than ${connectionThreshold} database connections for 10 minutes (near max_connections for ${rdsInstanceClass(spec.database.size)})`,
+      threshold: connectionThreshold,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: "missing",
+      query: {
+        kind: "metric",
+        namespace: "AWS/RDS",
+        metricName: "DatabaseConnections",
+        statistic: "Maximum",
+        target: "database",
+      },
+    }),
+    // EventBridge drops an event it cannot deliver (a permission error is not retried) and says so only in
+    // the rule's FailedInvocations metric: every rule gets an alarm on it.
+    ...awsEventRules(spec).map((rule) =>
+      alarm({
+        id: `${rule.id}-undelivered`,
+        summary: `EventBridge rule ${rule.name} failed to deliver an event to ${rule.target}: ${rule.lost}`,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        // The metric exists only when an invocation fails: no data is the healthy case.
+        treatMissingData: "notBreaching",
+        opsItemFallback: true,
+        query: {
+          kind: "metric",
+          namespace: "AWS/Events",
+          metricName: "FailedInvocations",
+          statistic: "Sum",
+          target: "eventRule",
+          resourceName: rule.name,
+        },
+      }),
+    ),
+    // The workflow the rotation rule starts retries for ~15 minutes, then fails with nobody told.
+    alarm({
+      id: `${REDEPLOY_ON_ROTATION_ID}-failed`,
+      summary: `The workflow ${spec.name}-${REDEPLOY_ON_ROTATION_ID} failed to replace the API's tasks after a database password rotation: they keep the rotated-out password`,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      query: {
+        kind: "metric",
+        namespace: "AWS/States",
+        metricName: "ExecutionsFailed",
+        statistic: "Sum",
+        target: "stateMachine",
+        resourceName: `${spec.name}-${REDEPLOY_ON_ROTATION_ID}`,
+      },
+    }),
+  ];
+}
+
+/** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
+export const BACKUP_JOB_FAILED_ID = "backup-job-failed";
+/** Id of the rotation redeploy (rule and workflow `<project>-<stack>-<id>`, created in compute.ts). */
+export const REDEPLOY_ON_ROTATION_ID = "redeploy-on-rotation";
+
+/** An EventBridge rule the AWS stack creates; `name` is its physical name (the `RuleName` dimension). */
+export interface EventRuleDefinition {
+  id: string;
+  name: string;
+  /** What the rule delivers to. */
+  target: string;
+  /** What an undelivered event means. */
+  lost: string;
+}
+
+/**
+ * Every EventBridge rule the AWS stack creates, as data: each gets a FailedInvocations alarm. The rules
+ * themselves are created next to what they drive (`watchBackupJobs` below, the rotation redeploy in
+ * compute.ts); a test checks that every rule in the stack is listed here under its physical name.
+ */
+export function awsEventRules(spec: ServiceSpec): EventRuleDefinition[] {
+  return [
+    ...(spec.database.crossRegionBackup.enabled
+      ? [
+          {
+            id: BACKUP_JOB_FAILED_ID,
+            name: `${spec.name}-${BACKUP_JOB_FAILED_ID}`,
+            target: "the alert topic",
+            lost: "a failed backup or DR copy was not reported",
+          },
+        ]
+      : []),
+    {
+      id: REDEPLOY_ON_ROTATION_ID,
+      name: `${spec.name}-${REDEPLOY_ON_ROTATION_ID}`,
+      target: "the redeploy workflow",
+      lost: "the API's tasks keep a rotated-out database password",
+    },
+  ];
+}
