@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { buildPaths } from "../build-context.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { API_CONTAINER, containerDefinitions, taskVolumes } from "./containers.js";
 import type { Database } from "./database.js";
@@ -61,7 +62,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
 
   const { executionRole, taskRole } = createTaskRoles(spec, image, database, bootstrapKey, logGroup, opts);
   const region = aws.getRegionOutput({}).region;
-  const dockerfile = readDockerfile(spec.image.context, spec.image.dockerfile);
+  const dockerfile = readDockerfile(buildPaths(spec).absolute.context, spec.image.dockerfile);
 
   const taskDefinition = new aws.ecs.TaskDefinition(
     `${spec.name}-api`,

@@ -27,6 +27,7 @@ import { join, relative, resolve, sep } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { buildPaths } from "../build-context.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { tagsFor } from "./tags.js";
 
@@ -141,7 +142,7 @@ const BUILD_ARGS: Record<string, string> = { BUILDKIT_INLINE_CACHE: "1" };
 
 /** `ctx-<20 hex>`: the image's tag, the same on every machine for the same inputs. */
 export function imageTag(spec: ServiceSpec): string {
-  const hash = buildContextHash(spec.image.context, spec.image.dockerfile, {
+  const hash = buildContextHash(buildPaths(spec).absolute.context, spec.image.dockerfile, {
     platform: spec.image.platform,
     args: BUILD_ARGS,
   });
@@ -262,14 +263,15 @@ export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourc
     return { repository, imageDigest: pulumi.interpolate`${repository.repositoryUrl}@${pushed}` };
   }
 
+  const paths = buildPaths(spec);
   const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId });
   const image = new docker.Image(
     `${spec.name}-api-image`,
     {
       imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
       build: {
-        context: spec.image.context,
-        dockerfile: spec.image.dockerfile,
+        context: paths.context,
+        dockerfile: paths.dockerfile,
         platform: spec.image.platform,
         args: BUILD_ARGS,
       },

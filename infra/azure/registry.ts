@@ -16,6 +16,7 @@
 import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { buildPaths } from "../build-context.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { acrPushCredentials } from "./acr-token.js";
 
@@ -74,13 +75,14 @@ export function createRegistry(args: RegistryArgs, opts: pulumi.ComponentResourc
     return { registry, imageDigest: pulumi.output(spec.image.digest) };
   }
 
+  const paths = buildPaths(spec);
   const image = new docker.Image(
     "api-image",
     {
       imageName: pulumi.interpolate`${registry.loginServer}/${spec.image.repositoryName}:${spec.stack}`,
       build: {
-        context: spec.image.context,
-        dockerfile: spec.image.dockerfile,
+        context: paths.context,
+        dockerfile: paths.dockerfile,
         platform: spec.image.platform,
       },
       // The deployer's Entra ID identity, exchanged for an ACR refresh token at `pulumi up` (acr-token.ts); never
