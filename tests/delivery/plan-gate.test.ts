@@ -5,7 +5,9 @@
  * the Markdown. The destructive cases are made from the real prod plan on both clouds.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { collectPlan, main } from "../../infra/offline/plan.js";
+import { STATEFUL_TYPES } from "../../policies/rules/common/stateful.js";
+import { main } from "../../tools/plan/cli.js";
+import { collectPlan } from "../../tools/plan/collect.js";
 import {
   buildCloudPlan,
   buildPlan,
@@ -20,8 +22,7 @@ import {
   renderMarkdown,
   renderText,
   STATEFUL_KINDS,
-} from "../../infra/offline/plan-lib.js";
-import { STATEFUL_TYPES } from "../../policies/rules/common/stateful.js";
+} from "../../tools/plan/index.js";
 
 let prod: Plan;
 beforeAll(async () => {

@@ -8,16 +8,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import {
-  collectPlan,
-  DOCS_COMMAND,
-  DOCS_PATH,
-  main,
-  PlanUsageError,
-  parseCliArgs,
-  readStackConfig,
-} from "../../infra/offline/plan.js";
+import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
+import { DOCS_COMMAND, DOCS_PATH, main, PlanUsageError, parseCliArgs } from "../../tools/plan/cli.js";
+import { collectPlan } from "../../tools/plan/collect.js";
 import {
   buildCloudPlan,
   buildPlan,
@@ -38,8 +31,9 @@ import {
   renderText,
   renderTree,
   SECRET,
-} from "../../infra/offline/plan-lib.js";
-import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
+} from "../../tools/plan/index.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const plans = new Map<Tier, Plan>();
@@ -422,7 +416,7 @@ describe("CLI flags", () => {
     try {
       execFileSync(
         process.execPath,
-        ["--import", "tsx", "infra/offline/plan.ts", "--stack", "dev", "--format", "xml"],
+        ["--import", "tsx", "tools/plan/cli.ts", "--stack", "dev", "--format", "xml"],
         {
           cwd: ROOT,
           stdio: "pipe",

@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsAlarms, awsEventRules } from "../../infra/aws/monitoring/alarms.js";
-import type { CapturedResource } from "../../infra/offline/mock-run.js";
 import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
+import type { CapturedResource } from "../../tools/mock/run.js";
 import { captureStack, type StackCapture } from "../observability/stack-captures.js";
 
 const T = {

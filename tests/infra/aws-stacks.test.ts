@@ -13,18 +13,13 @@ import {
 } from "../../api/config.js";
 import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { rdsInstanceClass } from "../../infra/aws/sizes.js";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import {
-  type CapturedResource,
-  fakeId,
-  type MockRunResult,
-  runUnderMocks,
-} from "../../infra/offline/mock-run.js";
-import { mockInvokes } from "../../infra/offline/mock-state-aws.js";
-import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
+import { mockInvokes } from "../../tools/mock/aws.js";
+import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];

@@ -15,10 +15,10 @@ import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { vpcChildTags } from "../../infra/aws/network.js";
 import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/registry.js";
 import { approximateMaxConnections, cpuUnits } from "../../infra/aws/sizes.js";
-import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
-import { runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec } from "../../infra/spec/index.js";
+import { runUnderMocks } from "../../tools/mock/run.js";
+import { assumedOperatorValues } from "../../tools/stacks/assumptions.js";
 
 const spec = (stack: string, extra: Record<string, string> = {}) =>
   buildServiceSpec({ cloud: "aws", ...extra }, { stack, awsRegion: "eu-west-1" });

@@ -11,18 +11,13 @@ import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
 import { azureAlerts } from "../../infra/azure/monitoring/alarms.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import {
-  type CapturedResource,
-  fakeId,
-  type MockRunResult,
-  runUnderMocks,
-} from "../../infra/offline/mock-run.js";
-import { mockAcrRefreshToken, mockInvokes } from "../../infra/offline/mock-state-azure.js";
-import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
+import { mockAcrRefreshToken, mockInvokes } from "../../tools/mock/azure.js";
+import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];

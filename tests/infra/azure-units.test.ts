@@ -18,8 +18,8 @@ import {
   uniqueNames,
 } from "../../infra/azure/naming.js";
 import { memoryQuantity } from "../../infra/azure/sizes.js";
-import { ASSUMED_ALERT_EMAIL } from "../../infra/offline/assumptions.js";
 import { buildServiceSpec, type Tier } from "../../infra/spec/index.js";
+import { ASSUMED_ALERT_EMAIL } from "../../tools/stacks/assumptions.js";
 
 const spec = (stack: Tier, extra: Record<string, string> = {}) =>
   buildServiceSpec({ cloud: "azure", alertEmail: ASSUMED_ALERT_EMAIL, ...extra }, { stack });

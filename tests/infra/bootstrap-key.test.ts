@@ -15,17 +15,12 @@ import {
   bootstrapKeyFromBase64,
   RANDOM_BYTES_TYPE,
 } from "../../infra/bootstrap-key.js";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import {
-  type CapturedResource,
-  fakeId,
-  type MockRunResult,
-  runUnderMocks,
-} from "../../infra/offline/mock-run.js";
-import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
+import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const isSecretValue = (v: unknown): v is { value: unknown } =>

@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPaths, PROJECT_ROOT } from "../../infra/build-context.js";
-import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { buildServiceSpec } from "../../infra/spec/index.js";
+import { assumedOperatorValues } from "../../tools/stacks/assumptions.js";
 
 const spec = buildServiceSpec({ cloud: "aws", ...assumedOperatorValues() }, { stack: "dev" });
 

@@ -7,11 +7,11 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../infra/offline/mock-run.js";
-import { readStackConfig } from "../../infra/offline/plan.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
+import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];

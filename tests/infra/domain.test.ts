@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseDnsZoneId, relativeRecordName } from "../../infra/azure/ingress.js";
-import { assumedCertificateArn } from "../../infra/offline/assumptions.js";
-import { type CapturedResource, runUnderMocks } from "../../infra/offline/mock-run.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
+import { type CapturedResource, runUnderMocks } from "../../tools/mock/run.js";
+import { assumedCertificateArn } from "../../tools/stacks/assumptions.js";
 
 const ZONE_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/dnszones/twincloud.io";

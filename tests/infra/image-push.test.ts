@@ -32,16 +32,12 @@ import {
   exchangeForAcrRefreshToken,
   setAcrTokenExchange,
 } from "../../infra/azure/acr-token.js";
-import { runUnderMocks } from "../../infra/offline/mock-run.js";
-import { MOCK_ACCOUNT_ID } from "../../infra/offline/mock-state-aws.js";
-import {
-  MOCK_AZURE,
-  mockAcrRefreshToken,
-  mockAcrTokenExchange,
-} from "../../infra/offline/mock-state-azure.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import { buildServiceSpec } from "../../infra/spec/index.js";
+import { MOCK_ACCOUNT_ID } from "../../tools/mock/aws.js";
+import { MOCK_AZURE, mockAcrRefreshToken, mockAcrTokenExchange } from "../../tools/mock/azure.js";
+import { runUnderMocks } from "../../tools/mock/run.js";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const isSecret = (v: unknown): v is { value: unknown } =>
@@ -355,7 +351,7 @@ describe("Azure push credentials: the deployer's Entra ID token exchanged for an
 
   describe("under mocks", () => {
     afterEach(() => {
-      // Back to the mocks' own exchange (installed by infra/offline/mock-state-azure.ts).
+      // Back to the mocks' own exchange (installed by tools/mock/azure.ts).
       setAcrTokenExchange(mockAcrTokenExchange);
     });
 

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { specOfConfig, withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
 import { PROJECT_NAME, StackConfigError, stackConfigSchema, TIERS } from "../../infra/spec/index.js";
+import { specOfConfig, withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
 import { readProject, readStackFile, validateStackConfig } from "./pulumi-cli-config.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

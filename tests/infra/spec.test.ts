@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
 import { RDS_INSTANCE_CLASSES } from "../../infra/aws/sizes.js";
 import { FLEXIBLE_SERVER_SKUS } from "../../infra/azure/sizes.js";
-import { assumedOperatorValues } from "../../infra/offline/assumptions.js";
 import {
   buildServiceSpec,
   DATABASE_SIZES,
   type DatabaseSize,
   StackConfigError,
 } from "../../infra/spec/index.js";
+import { assumedOperatorValues } from "../../tools/stacks/assumptions.js";
 
 const OPERATOR = assumedOperatorValues("eu-west-1");
 

@@ -4,8 +4,8 @@
  * clouds and fails when a figure differs from what the program creates.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CapturedResource } from "../../infra/offline/mock-run.js";
 import { CLOUDS, TIERS } from "../../infra/spec/index.js";
+import type { CapturedResource } from "../../tools/mock/run.js";
 import { readDoc, tableRows } from "./markdown.js";
 import { captureAllStacks, type StackCapture } from "./stack-captures.js";
 

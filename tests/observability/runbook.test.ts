@@ -5,8 +5,8 @@
  * entry names that alarm, and the runbook must not list alarms nobody creates any more.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { fakeId } from "../../infra/offline/mock-run.js";
 import { PROJECT_NAME } from "../../infra/spec/index.js";
+import { fakeId } from "../../tools/mock/run.js";
 import { anchors, links, readDoc, type Section, sections, tableRows } from "./markdown.js";
 import { loadRules } from "./observability-files.js";
 import {

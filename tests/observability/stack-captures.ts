@@ -9,10 +9,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import { type CapturedResource, runUnderMocks } from "../../infra/offline/mock-run.js";
 import { program } from "../../infra/program.js";
 import { CLOUDS, type Cloud, TIERS, type Tier } from "../../infra/spec/index.js";
+import { type CapturedResource, runUnderMocks } from "../../tools/mock/run.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
 import { ROOT } from "./observability-files.js";
 
 export const ALARM_TYPES = {

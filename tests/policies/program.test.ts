@@ -4,13 +4,13 @@
  * each blocked by a mandatory violation. The advisory violations are printed (and listed in docs/policies.md).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
-import { runUnderMocks } from "../../infra/offline/mock-run.js";
-import { readStackConfig } from "../../infra/offline/plan.js";
 import { program } from "../../infra/program.js";
-import { fromCaptured } from "../../policies/captured.js";
 import { type EvaluatedResource, evaluatePolicies, type Violation } from "../../policies/evaluate.js";
 import type { Tier } from "../../policies/lib/environment.js";
+import { fromCaptured } from "../../tools/mock/captured.js";
+import { runUnderMocks } from "../../tools/mock/run.js";
+import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 import { byPolicy, summary } from "./fixtures.js";
 
 const STACKS: Tier[] = ["dev", "staging", "prod"];

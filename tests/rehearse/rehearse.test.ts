@@ -13,10 +13,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { ASSUMED_ALERT_EMAIL, assumedCertificateArn } from "../../infra/offline/assumptions.js";
 import { canRehearse, resolvePulumiCli } from "../../tools/rehearse/cli.js";
 import { policyVerdicts, resourceSummary, stackSetup } from "../../tools/rehearse/rehearse.js";
 import { type PreviewStep, unsafeSteps } from "../../tools/rehearse/stateful.js";
+import { ASSUMED_ALERT_EMAIL, assumedCertificateArn } from "../../tools/stacks/assumptions.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SCRIPT = path.join(ROOT, "tools/rehearse/rehearse.ts");

@@ -33,7 +33,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { withAssumedOperatorValues } from "../../infra/offline/assumptions.js";
+import { withAssumedOperatorValues } from "../stacks/assumptions.js";
 import { NoCliError, type PulumiCli, resolvePulumiCli } from "./cli.js";
 import { type PreviewStep, stepType, unsafeSteps, whyUnsafe } from "./stateful.js";
 

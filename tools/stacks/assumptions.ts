@@ -8,7 +8,7 @@
  *
  * Pure module: the plan, the rehearsal and the tests import it.
  */
-import { buildServiceSpec, PROJECT_NAME, type Tier } from "../spec/index.js";
+import { buildServiceSpec, PROJECT_NAME, type Tier } from "../../infra/spec/index.js";
 
 export const ASSUMED_ALERT_EMAIL = "oncall@twincloud.rehearsal";
 export const ASSUMED_DOMAIN_NAME = "api.twincloud.rehearsal";

@@ -1,10 +1,11 @@
 /**
- * Adapts resources captured by `runUnderMocks` (infra/offline/mock-run.ts) to the evaluator's input: inputs
+ * Adapts resources captured by `runUnderMocks` (run.ts) to the evaluator's input: inputs
  * for resource policies, mocked outputs plus the mock's fake `id` for stack policies (the engine's outputs
  * carry the physical id, which stack policies use to resolve references between resources).
  */
-import { type CapturedResource, fakeId } from "../infra/offline/mock-run.js";
-import type { EvaluatedResource } from "./evaluate.js";
+
+import type { EvaluatedResource } from "../../policies/evaluate.js";
+import { type CapturedResource, fakeId } from "./run.js";
 
 export function fromCaptured(resources: CapturedResource[]): EvaluatedResource[] {
   return resources.map((r) => ({

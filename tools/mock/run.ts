@@ -4,8 +4,8 @@
  * No CLI, no credentials, no network. Used by the infra tests, the policy tests and the offline plan.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { mockInvokes as awsInvokes, mockResourceState as awsMockState } from "./mock-state-aws.js";
-import { mockInvokes as azureInvokes, mockResourceState as azureMockState } from "./mock-state-azure.js";
+import { mockInvokes as awsInvokes, mockResourceState as awsMockState } from "./aws.js";
+import { mockInvokes as azureInvokes, mockResourceState as azureMockState } from "./azure.js";
 
 export interface CapturedResource {
   type: string;
@@ -160,7 +160,7 @@ export async function runUnderMocks<TOutputs>(
       if (unexpectedInvokes.length > 0) {
         // biome-ignore lint/correctness/noUnsafeFinally: an unmocked invoke must fail the run, whatever followed.
         throw new Error(
-          `unexpected invoke(s) ${unexpectedInvokes.join(", ")}: add a mock for each in infra/offline/mock-state-*.ts`,
+          `unexpected invoke(s) ${unexpectedInvokes.join(", ")}: add a mock for each in tools/mock/{aws,azure}.ts`,
         );
       }
     }

@@ -5,8 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { type AcrTokenExchange, setAcrTokenExchange } from "../azure/acr-token.js";
-import type { InvokeHandler } from "./mock-run.js";
+import { type AcrTokenExchange, setAcrTokenExchange } from "../../infra/azure/acr-token.js";
+import type { InvokeHandler } from "./run.js";
 
 export const MOCK_AZURE = {
   subscriptionId: "00000000-1111-2222-3333-444444444444",

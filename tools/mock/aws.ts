@@ -1,7 +1,7 @@
 /** Mock answers for the AWS program: invokes it calls and the computed outputs of the resources it creates. */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { InvokeHandler } from "./mock-run.js";
+import type { InvokeHandler } from "./run.js";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 /** The regional ELB log-delivery account for eu-west-1 (AWS-published). */
