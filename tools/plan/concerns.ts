@@ -1,0 +1,339 @@
+/** Concerns: the same spec on each cloud, side by side, derived from the resources each cloud declares. */
+import {
+  formatValue,
+  getPath,
+  isPlainObject,
+  type Plan,
+  type PlanCloudName,
+  type PlanResource,
+} from "./model.js";
+
+export const CONCERNS = [
+  "network",
+  "ingress/TLS",
+  "compute",
+  "scaling",
+  "database",
+  "backups/DR",
+  "secrets",
+  "identity",
+  "logs",
+  "metrics/alerts",
+  "registry",
+] as const;
+export type Concern = (typeof CONCERNS)[number];
+
+/** Which concern a resource type belongs to (first match wins). */
+const CONCERN_OF_TYPE: [RegExp, Concern][] = [
+  [
+    /^aws:(ec2\/(vpc|subnet|natGateway|internetGateway|eip|routeTable|routeTableAssociation|route|vpcEndpoint|securityGroup|securityGroupRule|flowLog|defaultSecurityGroup|networkAcl)|vpc\/)|^awsx:ec2/,
+    "network",
+  ],
+  [
+    /^azure-native:(network:(VirtualNetwork|Subnet|NetworkSecurityGroup|NatGateway|PublicIPAddress|PrivateZone|VirtualNetworkLink|PrivateEndpoint|RouteTable)|privatedns:)/,
+    "network",
+  ],
+  [/^aws:(lb\/|alb\/|wafv2\/|acm\/|cloudfront\/)|^awsx:lb/, "ingress/TLS"],
+  [
+    /^azure-native:(cdn:|network:(ApplicationGateway|FrontDoor)|app:(ManagedCertificate|Certificate))/,
+    "ingress/TLS",
+  ],
+  [/^aws:appautoscaling\//, "scaling"],
+  [/^aws:ecs\/|^awsx:ecs/, "compute"],
+  [/^azure-native:app:(ContainerApp|ManagedEnvironment|Job)/, "compute"],
+  [/^aws:backup\/|^aws:rds\/instanceAutomatedBackupsReplication|^azure-native:dataprotection:/, "backups/DR"],
+  [/^aws:rds\/|^azure-native:dbforpostgresql:/, "database"],
+  [/^aws:(secretsmanager|ssm|kms)\/|^azure-native:keyvault:|^random:/, "secrets"],
+  [/^azure-native:authorization:ManagementLock/, "backups/DR"],
+  [/^aws:iam\/|^azure-native:(managedidentity|authorization):/, "identity"],
+  [
+    /^aws:cloudwatch\/(logGroup|logStream|logSubscription|queryDefinition)|^aws:s3\/|^azure-native:operationalinsights:|^azure-native:(insights|monitor):DiagnosticSetting/,
+    "logs",
+  ],
+  [
+    /^aws:(cloudwatch|sns)\/|^azure-native:(insights|portal|dashboard|monitor|alertsmanagement):/,
+    "metrics/alerts",
+  ],
+  [/^aws:ecr\/|^docker(-build)?:|^azure-native:containerregistry:/, "registry"],
+];
+
+export function concernOf(type: string): Concern | undefined {
+  return CONCERN_OF_TYPE.find(([pattern]) => pattern.test(type))?.[1];
+}
+
+type Fact = { concern: Concern; text: string };
+const has = (v: unknown) => v !== undefined && v !== null && v !== "";
+const fmt = (v: unknown) => formatValue(v, 60);
+
+/** Facts worth comparing across clouds, read from one resource's (sanitized) inputs. */
+function factsOf(resource: PlanResource): Fact[] {
+  const p = resource.props;
+  const g = (path: string) => getPath(p, path);
+  const facts: Fact[] = [];
+  const add = (concern: Concern, text: string | undefined) => {
+    if (text) facts.push({ concern, text });
+  };
+  switch (resource.type) {
+    case "aws:ec2/vpc:Vpc":
+      add("network", `VPC ${fmt(g("cidrBlock"))}`);
+      break;
+    case "awsx:ec2:Vpc":
+      add(
+        "network",
+        `VPC ${fmt(g("cidrBlock"))}, ${fmt(g("numberOfAvailabilityZones"))} AZs, NAT gateways ${fmt(g("natGateways.strategy") ?? "default")}`,
+      );
+      break;
+    case "aws:ec2/flowLog:FlowLog":
+      add("network", `VPC flow logs (${fmt(g("trafficType"))})`);
+      break;
+    case "azure-native:network:Subnet":
+      add(
+        "network",
+        `subnet ${fmt(g("addressPrefix"))}${has(g("delegations.0.serviceName")) ? ` → ${fmt(g("delegations.0.serviceName"))}` : ""}`,
+      );
+      break;
+    case "azure-native:network:PrivateEndpoint":
+      add("network", "private endpoint");
+      break;
+    case "azure-native:network:VirtualNetwork":
+      add("network", `VNet ${fmt(g("addressSpace.addressPrefixes"))}`);
+      break;
+    case "aws:lb/loadBalancer:LoadBalancer":
+      add(
+        "ingress/TLS",
+        `${g("internal") ? "internal" : "internet-facing"} ${fmt(g("loadBalancerType") ?? "application")} LB, idle ${fmt(g("idleTimeout") ?? 60)} s${g("enableDeletionProtection") ? ", deletion-protected" : ""}`,
+      );
+      break;
+    case "aws:lb/listener:Listener":
+      add(
+        "ingress/TLS",
+        `listener ${fmt(g("protocol"))}:${fmt(g("port"))}${has(g("sslPolicy")) ? ` (${fmt(g("sslPolicy"))})` : ""}${g("defaultActions.0.type") === "redirect" ? " → redirect" : ""}`,
+      );
+      break;
+    case "aws:wafv2/webAcl:WebAcl":
+      add(
+        "ingress/TLS",
+        `WAF web ACL, ${Array.isArray(g("rules")) ? (g("rules") as unknown[]).length : 0} rule(s)`,
+      );
+      break;
+    case "aws:ecs/taskDefinition:TaskDefinition":
+      add(
+        "compute",
+        `Fargate task ${fmt(g("cpu"))} CPU units / ${fmt(g("memory"))} MiB, ${fmt(g("runtimePlatform.cpuArchitecture") ?? "X86_64")}`,
+      );
+      break;
+    case "aws:ecs/service:Service":
+      add(
+        "compute",
+        `ECS service, desired ${fmt(g("desiredCount"))}${g("deploymentCircuitBreaker.rollback") ? ", circuit-breaker rollback" : ""}${g("enableExecuteCommand") ? ", exec enabled" : ""}`,
+      );
+      break;
+    case "aws:appautoscaling/target:Target":
+      add("scaling", `replicas ${fmt(g("minCapacity"))}–${fmt(g("maxCapacity"))}`);
+      break;
+    case "aws:appautoscaling/policy:Policy":
+      add(
+        "scaling",
+        `target tracking ${fmt(g("targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"))} = ${fmt(g("targetTrackingScalingPolicyConfiguration.targetValue"))}`,
+      );
+      break;
+    case "azure-native:app:ContainerApp": {
+      add(
+        "ingress/TLS",
+        `Container Apps ingress ${g("configuration.ingress.external") ? "external" : "internal"}, port ${fmt(g("configuration.ingress.targetPort"))}, ${g("configuration.ingress.allowInsecure") ? "HTTP allowed" : "HTTPS only"}`,
+      );
+      add(
+        "compute",
+        `container app ${fmt(g("template.containers.0.resources.cpu"))} vCPU / ${fmt(g("template.containers.0.resources.memory"))}, revisions ${fmt(g("configuration.activeRevisionsMode") ?? "Single")}`,
+      );
+      add(
+        "scaling",
+        `replicas ${fmt(g("template.scale.minReplicas"))}–${fmt(g("template.scale.maxReplicas"))}`,
+      );
+      const rules = g("template.scale.rules");
+      if (Array.isArray(rules)) {
+        const kinds = rules.map((r) =>
+          isPlainObject(r)
+            ? Object.keys(r)
+                .filter((k) => k !== "name")
+                .join("/") || "rule"
+            : "rule",
+        );
+        add("scaling", `scale rules: ${kinds.join(", ")}`);
+      }
+      if (has(g("identity.type"))) add("identity", `app identity ${fmt(g("identity.type"))}`);
+      const secrets = g("configuration.secrets");
+      if (Array.isArray(secrets)) {
+        const fromVault = secrets.filter((s) => isPlainObject(s) && has(s.keyVaultUrl)).length;
+        add("secrets", `${secrets.length} app secret(s), ${fromVault} from Key Vault`);
+      }
+      break;
+    }
+    case "azure-native:authorization:RoleAssignment":
+      add("identity", `role assignment (${fmt(g("principalType"))})`);
+      break;
+    case "azure-native:authorization:ManagementLockByScope":
+      add("backups/DR", `management lock ${fmt(g("level"))}`);
+      break;
+    case "azure-native:app:ManagedEnvironment":
+      add(
+        "compute",
+        `Container Apps environment${g("zoneRedundant") ? ", zone-redundant" : ""}${g("vnetConfiguration.internal") ? ", internal" : ""}`,
+      );
+      break;
+    case "aws:rds/instance:Instance":
+      add(
+        "database",
+        `RDS ${fmt(g("engine"))} ${fmt(g("engineVersion"))}, ${fmt(g("instanceClass"))}, ${fmt(g("allocatedStorage"))} GiB${g("multiAz") ? ", Multi-AZ" : ", single-AZ"}${g("storageEncrypted") ? ", encrypted" : ""}${g("publiclyAccessible") ? ", PUBLIC" : ", private"}`,
+      );
+      add(
+        "backups/DR",
+        `automated backups ${fmt(g("backupRetentionPeriod"))} days${g("deletionProtection") ? ", deletion protection" : ""}`,
+      );
+      if (Array.isArray(g("enabledCloudwatchLogsExports"))) {
+        add("logs", `database logs exported: ${(g("enabledCloudwatchLogsExports") as unknown[]).join(", ")}`);
+      }
+      if (g("manageMasterUserPassword") === true)
+        add("secrets", "database password managed by RDS in Secrets Manager");
+      if (g("iamDatabaseAuthenticationEnabled") === true) add("identity", "IAM database authentication");
+      break;
+    case "aws:backup/plan:Plan": {
+      const rules = g("rules");
+      const copies = Array.isArray(rules)
+        ? rules.filter((r) => isPlainObject(r) && Array.isArray(r.copyActions) && r.copyActions.length > 0)
+            .length
+        : 0;
+      add("backups/DR", `AWS Backup plan${copies > 0 ? ", copies to a second region's vault" : ""}`);
+      break;
+    }
+    case "aws:iam/role:Role":
+      add("identity", `IAM role: ${fmt(g("description") ?? resource.name)}`);
+      break;
+    case "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
+      add("backups/DR", `cross-region backup replication, ${fmt(g("retentionPeriod"))} days`);
+      break;
+    case "azure-native:dbforpostgresql:Server":
+      add(
+        "database",
+        `Flexible Server PostgreSQL ${fmt(g("version"))}, ${fmt(g("sku.name"))} (${fmt(g("sku.tier"))}), ${fmt(g("storage.storageSizeGB"))} GiB, HA ${fmt(g("highAvailability.mode") ?? "Disabled")}, public access ${fmt(g("network.publicNetworkAccess") ?? "-")}`,
+      );
+      add(
+        "backups/DR",
+        `PITR backups ${fmt(g("backup.backupRetentionDays"))} days, geo-redundant ${fmt(g("backup.geoRedundantBackup") ?? "Disabled")}`,
+      );
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      add("logs", `CloudWatch log group, ${fmt(g("retentionInDays") ?? "never expire")} days`);
+      break;
+    case "azure-native:insights:DiagnosticSetting":
+    case "azure-native:monitor:DiagnosticSetting": {
+      const logs = g("logs");
+      const categories = Array.isArray(logs)
+        ? logs.map((l) => (isPlainObject(l) ? (l.category ?? l.categoryGroup) : undefined)).filter(has)
+        : [];
+      add(
+        "logs",
+        `diagnostic setting → Log Analytics: ${categories.length > 0 ? categories.join(", ") : "metrics"}`,
+      );
+      break;
+    }
+    case "azure-native:operationalinsights:Workspace":
+      add("logs", `Log Analytics workspace, ${fmt(g("retentionInDays"))} days`);
+      break;
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      add(
+        "metrics/alerts",
+        `alarm ${fmt(g("metricName") ?? "(metric math)")} ${fmt(g("comparisonOperator"))} ${fmt(g("threshold"))}`,
+      );
+      break;
+    case "azure-native:insights:MetricAlert":
+    case "azure-native:monitor:MetricAlert":
+      add(
+        "metrics/alerts",
+        `alert ${fmt(g("criteria.allOf.0.metricName"))} ${fmt(g("criteria.allOf.0.operator"))} ${fmt(g("criteria.allOf.0.threshold"))}`,
+      );
+      break;
+    case "azure-native:insights:ScheduledQueryRule":
+    case "azure-native:monitor:ScheduledQueryRule":
+      add(
+        "metrics/alerts",
+        `log alert ${fmt(g("criteria.allOf.0.metricMeasureColumn") ?? "query")} ${fmt(g("criteria.allOf.0.operator"))} ${fmt(g("criteria.allOf.0.threshold"))}`,
+      );
+      break;
+    case "aws:sns/topicSubscription:TopicSubscription":
+      add("metrics/alerts", `notify via ${fmt(g("protocol"))}`);
+      break;
+    case "aws:cloudwatch/eventRule:EventRule":
+      // The pattern names the database's ARN, unknown before deploy: the description says what it watches.
+      if (/AWS Backup/.test(String(g("description") ?? "")))
+        add("backups/DR", "failed backup/copy jobs → alert topic (EventBridge rule)");
+      if (/password .*rotated/.test(String(g("description") ?? "")))
+        add("secrets", "password rotation → new deployment (EventBridge → Step Functions)");
+      break;
+    case "azure-native:insights:ActionGroup":
+    case "azure-native:monitor:ActionGroup": {
+      const receivers = g("emailReceivers");
+      add(
+        "metrics/alerts",
+        `action group, ${Array.isArray(receivers) ? receivers.length : 0} email receiver(s)`,
+      );
+      break;
+    }
+    case "aws:ecr/repository:Repository":
+      add(
+        "registry",
+        `ECR, tags ${fmt(g("imageTagMutability") ?? "MUTABLE")}, scan on push ${fmt(g("imageScanningConfiguration.scanOnPush") ?? false)}`,
+      );
+      break;
+    case "azure-native:containerregistry:Registry":
+      add("registry", `ACR ${fmt(g("sku.name"))}, admin user ${fmt(g("adminUserEnabled") ?? false)}`);
+      break;
+    case "azure-native:keyvault:Vault":
+      add(
+        "secrets",
+        `Key Vault${g("properties.enableRbacAuthorization") ? ", RBAC" : ""}${g("properties.enablePurgeProtection") ? ", purge protection" : ""}`,
+      );
+      break;
+    case "aws:kms/key:Key":
+      add("secrets", `KMS key${g("enableKeyRotation") ? ", rotation on" : ""}`);
+      break;
+    default:
+      break;
+  }
+  return facts;
+}
+
+/** Human names for the type tokens, e.g. `aws:ecs/service:Service` → `ecs Service`. */
+export function shortType(type: string): string {
+  const [provider = "", module = "", kind = ""] = type.split(":");
+  const mod = module.split("/")[0] ?? "";
+  return provider === "azure-native" ? `${mod} ${kind}` : `${mod === "index" ? provider : mod} ${kind}`;
+}
+
+export interface ConcernCell {
+  resources: { type: string; count: number }[];
+  facts: string[];
+}
+
+export type ConcernTable = Record<Concern, Partial<Record<PlanCloudName, ConcernCell>>>;
+
+export function concernTable(plan: Plan): ConcernTable {
+  const table = Object.fromEntries(CONCERNS.map((c) => [c, {}])) as ConcernTable;
+  for (const cloud of plan.clouds) {
+    for (const concern of CONCERNS) table[concern][cloud.cloud] = { resources: [], facts: [] };
+    for (const resource of cloud.resources) {
+      const concern = concernOf(resource.type);
+      if (concern) {
+        const cell = table[concern][cloud.cloud]!;
+        const entry = cell.resources.find((r) => r.type === resource.type);
+        if (entry) entry.count++;
+        else cell.resources.push({ type: resource.type, count: 1 });
+      }
+      for (const fact of factsOf(resource)) {
+        const cell = table[fact.concern][cloud.cloud]!;
+        if (!cell.facts.includes(fact.text)) cell.facts.push(fact.text);
+      }
+    }
+  }
+  return table;
+}
