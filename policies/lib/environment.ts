@@ -1,6 +1,6 @@
 /**
  * How a policy learns the environment it judges (the same under the CLI and the offline evaluator), and
- * per-environment values. Tiers come from the spec (infra/spec.ts), a pure module of the program.
+ * per-environment values. Tiers come from the spec (infra/spec/constants.ts), a pure module of the program.
  */
 import { TIERS, type Tier } from "../../infra/spec/constants.js";
 import { type Props, tryRead } from "./values.js";
@@ -63,7 +63,7 @@ export interface EnvironmentSources {
 /**
  * How a policy learns the environment (the same with the real CLI and in the evaluator):
  * 1. the policy's own config `environment` (an explicit override in the policy-pack config file);
- * 2. the resource's `environment` tag (every resource of this program carries it, from infra/spec.ts);
+ * 2. the resource's `environment` tag (every resource of this program carries it, from the spec's tags);
  * 3. the stack tag `environment` (`pulumi stack tag set environment prod`);
  * 4. the stack name in the URN when it is a tier (dev, staging, prod);
  * 5. otherwise prod, the strictest tier.

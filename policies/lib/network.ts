@@ -3,7 +3,7 @@
  * blocks on aws:ec2/securityGroup:SecurityGroup, standalone aws:ec2/securityGroupRule:SecurityGroupRule
  * (type "ingress") and aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule.
  */
-import { DEFAULT_METRICS_PORT, DEFAULT_PORT } from "../../api/config.js";
+import { APP_PORT, DATABASE, METRICS_PORT } from "../../infra/spec/constants.js";
 import { aws } from "../types.js";
 import { asArray, asNumber, isUnknownValueError, type Props } from "./values.js";
 
@@ -31,9 +31,8 @@ export const SG_TYPES: readonly string[] = [
   aws.vpc.SecurityGroupIngressRule,
 ];
 
-export const DATABASE_PORT = 5432;
 /** Ports that must never be reachable from the internet: the database and the API's own ports. */
-export const FORBIDDEN_WORLD_PORTS = [DATABASE_PORT, DEFAULT_PORT, DEFAULT_METRICS_PORT];
+export const FORBIDDEN_WORLD_PORTS: number[] = [DATABASE.port, APP_PORT, METRICS_PORT];
 /** Ports a load balancer may open to the internet. */
 export const PUBLIC_LB_PORTS = [80, 443];
 

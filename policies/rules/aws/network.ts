@@ -1,8 +1,8 @@
 /** Security groups: no world-open ingress except the load balancer's public ports. */
 import type { Policies } from "@pulumi/policy";
+import { DATABASE } from "../../../infra/spec/constants.js";
 import {
   coversPort,
-  DATABASE_PORT,
   describePorts,
   FORBIDDEN_WORLD_PORTS,
   ingressOf,
@@ -34,7 +34,7 @@ const noWorldIngress = defineResourcePolicy<{ publicPorts: number[]; forbiddenPo
       const forbidden = config.forbiddenPorts.filter((p) => coversPort(rule, p));
       if (forbidden.length > 0) {
         report(
-          `${rule.origin} opens ${describePorts(rule)} to the internet, including port(s) ${forbidden.join(", ")}: remove the 0.0.0.0/0 / ::/0 source and admit only the calling security group (the load balancer's for the service, the service's for the database on ${DATABASE_PORT}).`,
+          `${rule.origin} opens ${describePorts(rule)} to the internet, including port(s) ${forbidden.join(", ")}: remove the 0.0.0.0/0 / ::/0 source and admit only the calling security group (the load balancer's for the service, the service's for the database on ${DATABASE.port}).`,
         );
       } else if (!onlyPorts(rule, config.publicPorts)) {
         report(

@@ -8,9 +8,8 @@
  * which blocks before the change.
  */
 import type { Policies, PolicyResource, ReportViolation } from "@pulumi/policy";
-import { DEFAULT_PORT } from "../../../api/config.js";
+import { APP_PORT, DATABASE } from "../../../infra/spec/constants.js";
 import {
-  DATABASE_PORT,
   describePorts,
   GROUP_TYPES,
   type Ingress,
@@ -126,7 +125,7 @@ function checkAws(resources: PolicyResource[], report: ReportViolation, publicPo
     if (group && serviceGroups.has(group) && !lbGroups.has(group)) {
       if (!sourcesAre(resources, item, lbGroups, sourceProp(owner))) {
         report(
-          `${rule.origin}: the service's ${where} must admit only the load balancer's security group (on port ${DEFAULT_PORT}); replace this source with the load balancer's group.`,
+          `${rule.origin}: the service's ${where} must admit only the load balancer's security group (on port ${APP_PORT}); replace this source with the load balancer's group.`,
           owner.urn,
         );
       }
@@ -134,10 +133,10 @@ function checkAws(resources: PolicyResource[], report: ReportViolation, publicPo
     if (group && dbGroups.has(group)) {
       if (
         !sourcesAre(resources, item, serviceGroups, sourceProp(owner)) ||
-        !onlyPorts(rule, [DATABASE_PORT])
+        !onlyPorts(rule, [DATABASE.port])
       ) {
         report(
-          `${rule.origin}: the database's ${where} must admit only the service's security group on tcp ${DATABASE_PORT} (is ${describePorts(rule)}).`,
+          `${rule.origin}: the database's ${where} must admit only the service's security group on tcp ${DATABASE.port} (is ${describePorts(rule)}).`,
           owner.urn,
         );
       }

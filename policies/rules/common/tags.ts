@@ -5,7 +5,7 @@ import { defineResourcePolicy, listOf } from "../../lib/policy.js";
 import taggableTypes from "../../taggable/taggable-types.json" with { type: "json" };
 import { aws } from "../../types.js";
 
-/** The keys of the spec's `tags` (infra/spec.ts). */
+/** The keys of the spec's `tags` (infra/spec/build.ts). */
 const REQUIRED_TAGS = ["project", "environment", "stack", "managed-by"];
 
 /**
