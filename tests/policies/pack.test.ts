@@ -55,6 +55,23 @@ describe("the pack's layout", () => {
     expect([...names].sort()).toEqual([...fromModules].sort());
   });
 
+  it("the pack imports only pure leaves of the program (spec, sizes, the API's config), never a tool", () => {
+    const allowed = /^(policies\/|infra\/spec\/|infra\/(aws|azure)\/sizes\.ts$|api\/config\.ts$)/;
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const [, spec] of text.matchAll(/^(?:import|export)[^"']*from\s+["'](\.[^"']+)["']/gm)) {
+        const target = relative(ROOT, join(ROOT, file, "..", spec!)).replace(/\.js$/, ".ts");
+        if (target.endsWith(".ts")) visit(target);
+      }
+    };
+    visit("policies/pack.ts");
+    expect([...seen].filter((f) => !allowed.test(f))).toEqual([]);
+    expect([...seen]).toContain("infra/spec/constants.ts");
+  });
+
   it("no source file in policies/ is over 450 lines", () => {
     const long = filesUnder("policies")
       .filter((f) => /\.(ts|cjs)$/.test(f))
