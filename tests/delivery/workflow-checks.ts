@@ -361,7 +361,7 @@ export function neededJobs(wf: Workflow, jobId: string): Set<string> {
   return seen;
 }
 
-const SMOKE = /tests\/smoke\/smoke\.ts/;
+const SMOKE = /tools\/smoke\/smoke\.ts/;
 
 /**
  * The push pipeline: dev, staging and prod each `pulumi up` in a job of their own, each followed by a smoke test;

@@ -845,7 +845,7 @@ describe("the checkers fail on bad workflows", () => {
           "      - env:",
           `          SMOKE_URL: ${EXPR_OPEN} steps.in.outputs.url }}`,
           `          SMOKE_API_KEY: ${EXPR_OPEN} steps.in.outputs.api-key }}`,
-          '        run: npx tsx tests/smoke/smoke.ts --url "$SMOKE_URL"',
+          '        run: npx tsx tools/smoke/smoke.ts --url "$SMOKE_URL"',
           "",
         ].join("\n"),
       );

@@ -1,5 +1,5 @@
 /**
- * Post-deploy smoke test: `npx tsx tests/smoke/smoke.ts --url https://api.example.com [--tasks-path /v1/tasks]`
+ * Post-deploy smoke test: `npx tsx tools/smoke/smoke.ts --url https://api.example.com [--tasks-path /v1/tasks]`
  * with the API key in `SMOKE_API_KEY`: in the pipeline, the stack's secret output `bootstrapApiKey` (masked, never printed), or an optional override secret of the same name.
  *
  * Checks, in order: liveness, readiness (database reachable), an unauthenticated request is refused, then an
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.help) {
     console.log(
-      "usage: tsx tests/smoke/smoke.ts --url <base url> [--tasks-path /v1/tasks]  (env SMOKE_API_KEY)",
+      "usage: tsx tools/smoke/smoke.ts --url <base url> [--tasks-path /v1/tasks]  (env SMOKE_API_KEY)",
     );
     return 0;
   }

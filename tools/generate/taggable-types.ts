@@ -1,14 +1,16 @@
 /**
- * Regenerates taggable-types.json: every resource type of the installed @pulumi/aws and
- * @pulumi/azure-native whose input schema has `tags` (the generated SDK assigns `resourceInputs["tags"] =
- * args?.tags`). Run after upgrading either provider: `npx tsx policies/taggable/generate.ts`.
+ * Regenerates policies/taggable/taggable-types.json (the data the pack's tags rule reads): every resource type
+ * of the installed @pulumi/aws and @pulumi/azure-native whose input schema has `tags` (the generated SDK
+ * assigns `resourceInputs["tags"] = args?.tags`). Run after upgrading either provider:
+ * `npx tsx tools/generate/taggable-types.ts`. A tool, not part of the pack: the pack only reads its output.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..", "node_modules", "@pulumi");
+const repo = join(here, "..", "..");
+const root = join(repo, "node_modules", "@pulumi");
 
 function* jsFiles(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -31,7 +33,7 @@ for (const provider of ["aws", "azure-native"]) {
   result[`${provider}@${pkg.version}`] = [...types].sort();
 }
 writeFileSync(
-  join(here, "taggable-types.json"),
+  join(repo, "policies", "taggable", "taggable-types.json"),
   `${JSON.stringify(result, null, 0).replace(/\],/g, "],\n")}\n`,
 );
 for (const [k, v] of Object.entries(result)) console.log(k, v.length);
