@@ -7,7 +7,16 @@
  * the three they are skipped, saying so. The pure helpers are tested without any CLI.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,13 +43,19 @@ afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A copy of the repository (symlinks) in which `changes` replace whole files at the top level. */
+/**
+ * A copy of the repository in which `changes` (paths relative to the root) replace files: top-level entries are
+ * symlinks, except the top-level directories of changed files, which are copied.
+ */
 function checkoutWith(changes: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "twincloud-rehearse-test-"));
   scratch.push(dir);
+  const touched = new Set(Object.keys(changes).map((file) => file.split("/")[0]!));
   for (const entry of readdirSync(ROOT)) {
-    if (entry === ".git" || entry in changes) continue;
-    symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+    if (entry === ".git") continue;
+    if (!touched.has(entry)) symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+    else if (statSync(path.join(ROOT, entry)).isDirectory())
+      cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   for (const [file, text] of Object.entries(changes)) writeFileSync(path.join(dir, file), text);
   return dir;
@@ -107,6 +122,36 @@ describe.skipIf(!available)("rehearsal on the real engine", () => {
     expect(output).toContain("aws-rds-deletion-protection");
     expect(output).toMatch(/FAILED: preview failed/);
   }, 300_000);
+});
+
+describe.skipIf(!available)("upgrade rehearsal", () => {
+  it("fails, naming the step, when the current tree would delete the committed program's database", async () => {
+    // The classic refactor slip: the database's URN changes (here its logical name; a new parent without an
+    // alias does the same), so the engine plans a new instance and the deletion of the deployed one.
+    const file = "infra/aws/database.ts";
+    const source = readFileSync(path.join(ROOT, file), "utf8");
+    const renamed = source.replace(
+      /new aws\.rds\.Instance\(\s*identifier,/,
+      'new aws.rds.Instance(identifier + "-moved",',
+    );
+    expect(renamed, `no \`new aws.rds.Instance(identifier, ...)\` in ${file} to rename`).not.toBe(source);
+    const root = checkoutWith({ [file]: renamed });
+    const { code, output } = await rehearseScript([
+      "--stack",
+      "dev",
+      "--root",
+      root,
+      "--upgrade-from",
+      "HEAD",
+    ]);
+    expect(code, output).toBe(1);
+    expect(output).toMatch(
+      /upgrade from HEAD: 1 protected or stateful resource\(s\) would be replaced or deleted/,
+    );
+    expect(output).toMatch(
+      /UNSAFE delete\s+urn:pulumi:dev::twincloud::\S*aws:rds\/instance:Instance::twincloud-dev-db <- holds the database/,
+    );
+  }, 400_000);
 });
 
 describe("rehearsal without a CLI", () => {
