@@ -164,7 +164,10 @@ export interface StepResult {
   name: string;
   command: string;
   code: number | null;
+  /** stdout and stderr, interleaved as they came. */
   output: string;
+  /** stdout alone (the JSON of `preview --json`). */
+  stdout: string;
   seconds: number;
 }
 
@@ -199,7 +202,11 @@ function runStep(
   return new Promise((resolve, reject) => {
     const child = spawn(runner.cli.pulumi, args, { cwd, env: runner.env, stdio: ["ignore", "pipe", "pipe"] });
     const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const stdout: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      stdout.push(chunk);
+    });
     child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
     const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
     child.on("error", (error) => {
@@ -213,6 +220,7 @@ function runStep(
         command,
         code,
         output: Buffer.concat(chunks).toString("utf8"),
+        stdout: Buffer.concat(stdout).toString("utf8"),
         seconds: (performance.now() - started) / 1000,
       };
       if (!options.quiet) {
@@ -434,9 +442,7 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
       const result = await runStep(runner, "upgrade-preview", project, ["preview", "--json", ...COMMON]);
       let steps: PreviewStep[];
       try {
-        steps =
-          (JSON.parse(result.output.slice(result.output.indexOf("{"))) as { steps?: PreviewStep[] }).steps ??
-          [];
+        steps = (JSON.parse(result.stdout) as { steps?: PreviewStep[] }).steps ?? [];
       } catch {
         throw new StepFailure(`upgrade-preview failed (exit ${result.code}): no JSON step list`, result);
       }
@@ -498,7 +504,7 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
     ]);
     const exportState = async () => {
       const exported = await mustSucceed(runner, "export", project, ["stack", "export"], true);
-      return (JSON.parse(exported.output) as { deployment?: Deployment }).deployment ?? {};
+      return (JSON.parse(exported.stdout) as { deployment?: Deployment }).deployment ?? {};
     };
     const deployment = await exportState();
     let destroyed: Summary["destroy"];
