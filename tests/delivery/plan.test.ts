@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
+import { type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
 import { DOCS_COMMAND, DOCS_PATH, main, PlanUsageError, parseCliArgs } from "../../tools/plan/cli.js";
 import { collectPlan } from "../../tools/plan/collect.js";
 import {
@@ -32,31 +32,12 @@ import {
   renderTree,
   SECRET,
 } from "../../tools/plan/index.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
+import { stackSpec } from "../support/stacks.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const plans = new Map<Tier, Plan>();
 
-function specFor(stack: Tier, cloud: PlanCloudName): ServiceSpec {
-  const config = readStackConfig(stack);
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
-  }
-  raw.cloud = cloud;
-  // The spec the plan rendered: with the operator values an offline rendering assumes (see their test).
-  const assumed = withAssumedOperatorValues(
-    stack,
-    { ...config, "twincloud:cloud": cloud },
-    config["twincloud:cloud"],
-  ).config;
-  for (const key of ["alertEmail", "certificateArn", "domainName"]) {
-    const value = assumed[`twincloud:${key}`];
-    if (value) raw[key] ??= value;
-  }
-  return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
-}
+const specFor = (stack: Tier, cloud: PlanCloudName): ServiceSpec => stackSpec(stack, cloud);
 
 const cloudPlan = (stack: Tier, cloud: PlanCloudName): CloudPlan => {
   const found = plans.get(stack)?.clouds.find((c) => c.cloud === cloud);

@@ -6,9 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsAlarms, awsEventRules } from "../../infra/aws/monitoring/alarms.js";
-import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
+import { type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
 import type { CapturedResource } from "../../tools/mock/run.js";
 import { captureStack, type StackCapture } from "../observability/stack-captures.js";
+import { specOfConfig } from "../support/stacks.js";
 
 const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -48,16 +49,7 @@ const conditionKeys = (st: Statement) =>
 const forService = (st: Statement, service: string) =>
   JSON.stringify(st.Principal ?? null) === JSON.stringify({ Service: service });
 
-function specOf(capture: StackCapture): ServiceSpec {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(capture.config)) {
-    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
-  }
-  return buildServiceSpec(raw, {
-    stack: capture.stack,
-    awsRegion: capture.config["aws:region"] ?? "eu-west-1",
-  });
-}
+const specOf = (capture: StackCapture): ServiceSpec => specOfConfig(capture.stack, capture.config);
 
 const captures = new Map<Tier, StackCapture>();
 beforeAll(async () => {

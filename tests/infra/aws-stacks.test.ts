@@ -15,33 +15,13 @@ import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { rdsInstanceClass } from "../../infra/aws/sizes.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
+import type { ServiceSpec } from "../../infra/spec/index.js";
 import { mockInvokes } from "../../tools/mock/aws.js";
 import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
+import { specOfConfig, stackConfig } from "../support/stacks.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];
-
-/** The stack's real Pulumi.<stack>.yaml config, forced onto AWS (staging ships on Azure). */
-function stackConfig(stack: Stack): Record<string, string> {
-  const config = readStackConfig(stack);
-  // Operator values the stack file leaves to the operator (alert address, certificate, domain) are assumed.
-  return withAssumedOperatorValues(
-    stack,
-    { ...config, "twincloud:cloud": "aws", "aws:region": config["aws:region"] ?? "eu-west-1" },
-    config["twincloud:cloud"],
-  ).config;
-}
-
-function specFor(stack: Stack, config: Record<string, string>): ServiceSpec {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
-  }
-  return buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
-}
 
 interface StackRun {
   spec: ServiceSpec;
@@ -67,9 +47,9 @@ interface ContainerDefinition {
 }
 
 async function runStack(stack: Stack): Promise<StackRun> {
-  const config = stackConfig(stack);
+  const config = stackConfig(stack, "aws");
   const result = await runUnderMocks<StackOutputs>(program, { stack, config });
-  const spec = specFor(stack, config);
+  const spec = specOfConfig(stack, config);
   const all = (type: string) => result.resources.filter((r) => r.type === type);
   const one = (type: string, name?: string) => {
     const matches = all(type).filter((r) => name === undefined || r.name === name);

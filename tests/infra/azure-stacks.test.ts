@@ -13,61 +13,13 @@ import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
+import type { ServiceSpec } from "../../infra/spec/index.js";
 import { mockAcrRefreshToken, mockInvokes } from "../../tools/mock/azure.js";
 import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
+import { isSecret, plain, specOfConfig, stackConfig, withoutSecrets } from "../support/stacks.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];
-
-/** The stack's real Pulumi.<stack>.yaml config, forced onto Azure (dev and prod ship on AWS). */
-function stackConfig(stack: Stack): Record<string, string> {
-  const config = readStackConfig(stack);
-  // Operator values the stack file leaves to the operator (prod's alert address) are assumed, as offline.
-  return withAssumedOperatorValues(
-    stack,
-    {
-      ...config,
-      "twincloud:cloud": "azure",
-      "azure-native:location": config["azure-native:location"] ?? "westeurope",
-    },
-    config["twincloud:cloud"],
-  ).config;
-}
-
-function specFor(stack: Stack, config: Record<string, string>): ServiceSpec {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith("twincloud:")) raw[key.slice("twincloud:".length)] = value;
-  }
-  return buildServiceSpec(raw, { stack });
-}
-
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const isSecret = (v: unknown): v is { value: unknown } =>
-  typeof v === "object" && v !== null && SECRET_SIG_KEY in v;
-
-/** Inputs with Pulumi secrets unwrapped (what CrossGuard resource policies see). */
-function plain(value: unknown): any {
-  if (isSecret(value)) return plain(value.value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
-/** Inputs with every secret value blanked: what would be stored or shown in plain text. */
-function withoutSecrets(value: unknown): unknown {
-  if (isSecret(value)) return "[secret]";
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
-  }
-  return value;
-}
 
 const T = {
   group: "azure-native:resources:ResourceGroup",
@@ -121,7 +73,7 @@ const runs = new Map<Stack, StackRun>();
 
 beforeAll(async () => {
   for (const stack of STACKS) {
-    const config = stackConfig(stack);
+    const config = stackConfig(stack, "azure");
     const result = await runUnderMocks<StackOutputs>(program, { stack, config });
     const all = (type: string) => result.resources.filter((r) => r.type === type);
     const one = (type: string, name?: string) => {
@@ -130,7 +82,7 @@ beforeAll(async () => {
       return found[0] as CapturedResource;
     };
     runs.set(stack, {
-      spec: specFor(stack, config),
+      spec: specOfConfig(stack, config),
       config,
       result,
       all,

@@ -17,30 +17,9 @@ import {
 } from "../../infra/bootstrap-key.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec, type ServiceSpec } from "../../infra/spec/index.js";
+import type { ServiceSpec } from "../../infra/spec/index.js";
 import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
-
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const isSecretValue = (v: unknown): v is { value: unknown } =>
-  typeof v === "object" && v !== null && SECRET_SIG_KEY in v;
-/** Inputs with Pulumi secrets unwrapped (what the provider receives). */
-function plain(value: unknown): any {
-  if (isSecretValue(value)) return plain(value.value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-}
-/** Inputs with every secret blanked: what would be stored or shown in plain text. */
-function withoutSecrets(value: unknown): unknown {
-  if (isSecretValue(value)) return "[secret]";
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
-  return value;
-}
+import { isSecret, plain, specOfConfig, stackConfig, withoutSecrets } from "../support/stacks.js";
 
 interface Run {
   spec: ServiceSpec;
@@ -53,18 +32,7 @@ interface Run {
 }
 
 async function render(stack: "dev" | "prod", cloud: "aws" | "azure"): Promise<Run> {
-  const own = readStackConfig(stack);
-  const { config } = withAssumedOperatorValues(
-    stack,
-    {
-      ...own,
-      "twincloud:cloud": cloud,
-      ...(cloud === "aws"
-        ? { "aws:region": own["aws:region"] ?? "eu-west-1" }
-        : { "azure-native:location": own["azure-native:location"] ?? "westeurope" }),
-    },
-    own["twincloud:cloud"],
-  );
+  const config = stackConfig(stack, cloud);
   let outputs: StackOutputs | undefined;
   const result = await runUnderMocks<StackOutputs>(
     async () => {
@@ -73,9 +41,7 @@ async function render(stack: "dev" | "prod", cloud: "aws" | "azure"): Promise<Ru
     },
     { stack, config },
   );
-  const raw: Record<string, string> = {};
-  for (const [k, v] of Object.entries(config)) if (k.startsWith("twincloud:")) raw[k.slice(10)] = v;
-  const spec = buildServiceSpec(raw, { stack, awsRegion: config["aws:region"] ?? "eu-west-1" });
+  const spec = specOfConfig(stack, config);
   const all = (type: string) => result.resources.filter((r) => r.type === type);
   const one = (type: string, name?: string) => {
     const found = all(type).filter((r) => name === undefined || r.name === name);
@@ -143,7 +109,7 @@ describe("AWS", () => {
       expect(secret.props.kmsKeyId).toBeUndefined();
       const version = run.one("aws:secretsmanager/secretVersion:SecretVersion", name);
       expect(version.props.secretId).toBe(secret.state.arn);
-      expect(isSecretValue(version.props.secretString)).toBe(true);
+      expect(isSecret(version.props.secretString)).toBe(true);
       expect(plain(version.props.secretString)).toBe(run.key);
       expectKeyOnlyInSecrets(run, name);
     },
@@ -235,7 +201,7 @@ describe("Azure", () => {
     expect(run.key).toMatch(ISSUED_API_KEY);
     const vault = run.one("azure-native:keyvault:Vault");
     const secret = run.one("azure-native:keyvault:Secret", "bootstrap-api-key-secret");
-    expect(isSecretValue(secret.props.properties)).toBe(true);
+    expect(isSecret(secret.props.properties)).toBe(true);
     expect(plain(secret.props)).toMatchObject({
       vaultName: vault.state.name,
       secretName: "bootstrap-api-key",

@@ -9,37 +9,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
+import type { Cloud } from "../../infra/spec/index.js";
 import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
+import { plain, stackConfig } from "../support/stacks.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];
-type Cloud = "aws" | "azure";
-
-function stackConfig(stack: Stack, cloud: Cloud): Record<string, string> {
-  const config = readStackConfig(stack);
-  return withAssumedOperatorValues(
-    stack,
-    {
-      ...config,
-      "twincloud:cloud": cloud,
-      "aws:region": config["aws:region"] ?? "eu-west-1",
-      "azure-native:location": config["azure-native:location"] ?? "westeurope",
-    },
-    config["twincloud:cloud"],
-  ).config;
-}
-
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-function plain(value: unknown): any {
-  if (value && typeof value === "object" && SECRET_SIG_KEY in value) return plain((value as any).value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
 
 /** What matters for parity, read from each cloud's captured resources. */
 interface Rendered {

@@ -2,18 +2,13 @@
  * Runs the real Pulumi program (infra/program.ts) under mocks for every tier × cloud and returns what it
  * creates, so the operations docs are checked against the program rather than against copied numbers.
  *
- * Config per run: the tier's `Pulumi.<tier>.yaml`, with `twincloud:cloud` overridden, plus the provider
- * region of the other cloud (taken from the stack file that sets it) when the file lacks it.
+ * Config per run: the tier's `Pulumi.<tier>.yaml` rendered on each cloud (tests/support/stacks.ts).
  */
 
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
 import { program } from "../../infra/program.js";
 import { CLOUDS, type Cloud, TIERS, type Tier } from "../../infra/spec/index.js";
 import { type CapturedResource, runUnderMocks } from "../../tools/mock/run.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { ROOT } from "./observability-files.js";
+import { stackConfig } from "../support/stacks.js";
 
 export const ALARM_TYPES = {
   aws: ["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"],
@@ -35,40 +30,6 @@ export interface StackCapture {
   resources: CapturedResource[];
   /** Set when the program threw (e.g. a cloud that is not implemented yet). */
   error?: Error;
-}
-
-function stackFile(tier: Tier): Record<string, unknown> {
-  const path = join(ROOT, `Pulumi.${tier}.yaml`);
-  if (!existsSync(path)) return {};
-  const doc = parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
-  return doc?.config ?? {};
-}
-
-/** The provider region/location a stack file sets, or the first one any stack file sets. */
-function providerDefault(key: string): string | undefined {
-  for (const tier of TIERS) {
-    const value = stackFile(tier)[key];
-    if (value !== undefined) return String(value);
-  }
-  return undefined;
-}
-
-export function stackConfig(tier: Tier, cloud: Cloud): Record<string, string> {
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stackFile(tier))) {
-    if (value !== null && typeof value === "object") continue; // secure values and objects: not needed here
-    config[key] = String(value);
-  }
-  const ownCloud = config["twincloud:cloud"];
-  config["twincloud:cloud"] = cloud;
-  for (const key of ["aws:region", "azure-native:location"]) {
-    if (config[key] === undefined) {
-      const fallback = providerDefault(key);
-      if (fallback) config[key] = fallback;
-    }
-  }
-  // Operator values the stack file leaves to the operator (alert address, certificate, domain) are assumed.
-  return withAssumedOperatorValues(tier, config, ownCloud).config;
 }
 
 export async function captureStack(tier: Tier, cloud: Cloud): Promise<StackCapture> {
