@@ -5,7 +5,7 @@
  *   npx tsx tools/rehearse/program-start.ts [--stack dev] [--runs 1] [--root <dir>]
  *
  * For each runtime configuration it writes the temporary project's Pulumi.yaml `runtime:` block, runs
- * `pulumi preview -v=5 --logtostderr` on a fresh rehearsal stack (stub providers, no policy pack) and reads
+ * `pulumi preview -v=7 --logtostderr` on a fresh rehearsal stack (stub providers, no policy pack) and reads
  * from the engine's own log:
  *   - start: the language host's Run() call → the first resource the program registers after the stack
  *     (node start, loader set-up, loading and compiling infra/, the program's first `new`);
@@ -129,7 +129,7 @@ async function main(argv: string[]) {
       writeFileSync(path.join(project, "Pulumi.yaml"), stringifyYaml({ ...shipped, runtime }));
       for (let i = 0; i < Number(values.runs); i++) {
         const markFile = path.join(tmp, `mark-${i}.jsonl`);
-        const result = await pulumi(["preview", "-v=5", "--logtostderr"], {
+        const result = await pulumi(["preview", "-v=7", "--logtostderr"], {
           ...variant.env,
           NODE_OPTIONS: `--import ${marker}`,
           TWINCLOUD_MARK_FILE: markFile,
