@@ -9,17 +9,14 @@ import type * as managedidentity from "@pulumi/azure-native/managedidentity/inde
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { API_CONTAINER } from "../spec/constants.js";
-import type { ServiceSpec } from "../spec/index.js";
+import type { GroupArgs } from "./group.js";
 import { createDomainRecords, createManagedCertificate, customDomainsFor } from "./ingress.js";
 import { WORKLOAD_PROFILE } from "./naming.js";
 import type { Network } from "./network.js";
 import { SECRET_SOURCES } from "./secrets.js";
 import { memoryQuantity } from "./sizes.js";
 
-export interface ComputeArgs {
-  spec: ServiceSpec;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface ComputeArgs extends GroupArgs {
   names: { environment: string; app: string; environmentInfrastructureGroup: string };
   network: Network;
   workspace: operationalinsights.Workspace;

@@ -5,14 +5,11 @@
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec/index.js";
+import type { GroupArgs } from "./group.js";
 import type { Network } from "./network.js";
 import { flexibleServerSku } from "./sizes.js";
 
-export interface DatabaseArgs {
-  spec: ServiceSpec;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface DatabaseArgs extends GroupArgs {
   serverName: pulumi.Input<string>;
   password: pulumi.Input<string>;
   network: Network;

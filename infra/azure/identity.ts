@@ -7,16 +7,11 @@ import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec/index.js";
+import type { GroupArgs } from "./group.js";
 import { roleDefinitionId } from "./naming.js";
 
 export function createAppIdentity(
-  args: {
-    spec: ServiceSpec;
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-    name: string;
-  },
+  args: GroupArgs & { name: string },
   opts: pulumi.ComponentResourceOptions,
 ): managedidentity.UserAssignedIdentity {
   return new managedidentity.UserAssignedIdentity(

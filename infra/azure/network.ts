@@ -6,13 +6,10 @@
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../spec/index.js";
+import type { GroupArgs } from "./group.js";
 import { addressPlan, KEY_VAULT_PRIVATE_DNS_ZONE, type resourceNames } from "./naming.js";
 
-export interface NetworkArgs {
-  spec: ServiceSpec;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface NetworkArgs extends GroupArgs {
   names: ReturnType<typeof resourceNames>;
 }
 
@@ -131,41 +128,36 @@ export function createNetwork(args: NetworkArgs, opts: pulumi.ComponentResourceO
     { ...opts, dependsOn: [databaseSubnet] },
   );
 
-  const databaseDnsZone = new privatedns.PrivateZone(
-    "database-dns-zone",
-    { resourceGroupName, location: "global", privateZoneName: names.databasePrivateDnsZone, tags },
-    opts,
+  // A private DNS zone resolved from the VNet (linked, no auto-registration): one for the database, one for
+  // the vault's private endpoint.
+  const privateZone = (name: string, privateZoneName: string) => {
+    const zone = new privatedns.PrivateZone(
+      `${name}-dns-zone`,
+      { resourceGroupName, location: "global", privateZoneName, tags },
+      opts,
+    );
+    const link = new privatedns.VirtualNetworkLink(
+      `${name}-dns-link`,
+      {
+        resourceGroupName,
+        location: "global",
+        privateZoneName: zone.name,
+        virtualNetworkLinkName: `${names.vnet}-link`,
+        virtualNetwork: { id: vnet.id },
+        registrationEnabled: false,
+        tags,
+      },
+      opts,
+    );
+    return { zone, link };
+  };
+  const { zone: databaseDnsZone, link: databaseDnsLink } = privateZone(
+    "database",
+    names.databasePrivateDnsZone,
   );
-  const databaseDnsLink = new privatedns.VirtualNetworkLink(
-    "database-dns-link",
-    {
-      resourceGroupName,
-      location: "global",
-      privateZoneName: databaseDnsZone.name,
-      virtualNetworkLinkName: `${names.vnet}-link`,
-      virtualNetwork: { id: vnet.id },
-      registrationEnabled: false,
-      tags,
-    },
-    opts,
-  );
-  const keyVaultDnsZone = new privatedns.PrivateZone(
-    "keyvault-dns-zone",
-    { resourceGroupName, location: "global", privateZoneName: KEY_VAULT_PRIVATE_DNS_ZONE, tags },
-    opts,
-  );
-  const keyVaultDnsLink = new privatedns.VirtualNetworkLink(
-    "keyvault-dns-link",
-    {
-      resourceGroupName,
-      location: "global",
-      privateZoneName: keyVaultDnsZone.name,
-      virtualNetworkLinkName: `${names.vnet}-link`,
-      virtualNetwork: { id: vnet.id },
-      registrationEnabled: false,
-      tags,
-    },
-    opts,
+  const { zone: keyVaultDnsZone, link: keyVaultDnsLink } = privateZone(
+    "keyvault",
+    KEY_VAULT_PRIVATE_DNS_ZONE,
   );
 
   return {

@@ -19,11 +19,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildPaths } from "../build-context.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { acrPushCredentials } from "./acr-token.js";
+import type { GroupArgs } from "./group.js";
 
-export interface RegistryArgs {
-  spec: ServiceSpec;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface RegistryArgs extends GroupArgs {
   registryName: pulumi.Input<string>;
 }
 

@@ -18,7 +18,7 @@ import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BOOTSTRAP_KEY_VERSION_VARIABLE, createBootstrapKey } from "../bootstrap-key.js";
-import type { ServiceSpec } from "../spec/index.js";
+import type { GroupArgs } from "./group.js";
 import { grantRole } from "./identity.js";
 import { ROLE_DEFINITION_IDS } from "./naming.js";
 import type { Network } from "./network.js";
@@ -32,10 +32,7 @@ export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: st
   BOOTSTRAP_API_KEY: { vaultSecret: "bootstrap-api-key", appSecret: "bootstrap-api-key" },
 };
 
-export interface SecretsArgs {
-  spec: ServiceSpec;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface SecretsArgs extends GroupArgs {
   vaultName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
   subscriptionId: pulumi.Input<string>;

@@ -8,18 +8,13 @@ import type * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/inde
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../spec/index.js";
+import type { GroupArgs } from "../group.js";
 import { azureAlerts, type LogAlertDefinition, type MetricAlertDefinition } from "./alarms.js";
 
 export * from "./alarms.js";
 
 export function createWorkspace(
-  args: {
-    spec: ServiceSpec;
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-    name: string;
-  },
+  args: GroupArgs & { name: string },
   opts: pulumi.ComponentResourceOptions,
 ): operationalinsights.Workspace {
   const { spec } = args;
@@ -39,10 +34,7 @@ export function createWorkspace(
   );
 }
 
-export interface AlertsArgs {
-  spec: ServiceSpec;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface AlertsArgs extends GroupArgs {
   actionGroupName: string;
   actionGroupShortName: string;
   workspace: operationalinsights.Workspace;
