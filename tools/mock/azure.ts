@@ -6,6 +6,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { type AcrTokenExchange, setAcrTokenExchange } from "../../infra/azure/acr-token.js";
+// The engine rehearsal's stub providers name Azure resources from the same inputs (one table for both).
+import { AZURE_NAME_INPUTS } from "../rehearse/providers/clouds.js";
 import type { InvokeHandler } from "./run.js";
 
 export const MOCK_AZURE = {
@@ -227,38 +229,13 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
   }),
 };
 
-/** Which input holds the Azure resource name, per type (the Pulumi resource name otherwise). */
-const nameInputs: Record<string, string> = {
-  "azure-native:resources:ResourceGroup": "resourceGroupName",
-  "azure-native:operationalinsights:Workspace": "workspaceName",
-  "azure-native:network:VirtualNetwork": "virtualNetworkName",
-  "azure-native:network:NetworkSecurityGroup": "networkSecurityGroupName",
-  "azure-native:network:Subnet": "subnetName",
-  "azure-native:network:PrivateEndpoint": "privateEndpointName",
-  "azure-native:network:PrivateDnsZoneGroup": "privateDnsZoneGroupName",
-  "azure-native:privatedns:PrivateZone": "privateZoneName",
-  "azure-native:privatedns:VirtualNetworkLink": "virtualNetworkLinkName",
-  "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
-  "azure-native:containerregistry:Registry": "registryName",
-  "azure-native:keyvault:Vault": "vaultName",
-  "azure-native:keyvault:Secret": "secretName",
-  "azure-native:dbforpostgresql:Server": "serverName",
-  "azure-native:dbforpostgresql:Configuration": "configurationName",
-  "azure-native:dbforpostgresql:Database": "databaseName",
-  "azure-native:app:ManagedEnvironment": "environmentName",
-  "azure-native:app:ContainerApp": "containerAppName",
-  "azure-native:monitor:ActionGroup": "actionGroupName",
-  "azure-native:monitor:MetricAlert": "ruleName",
-  "azure-native:monitor:ScheduledQueryRule": "ruleName",
-};
-
 export function mockResourceState(
   args: pulumi.runtime.MockResourceArgs,
 ): Record<string, unknown> | undefined {
   const inputs = args.inputs as Inputs;
   const build = azureTypes[args.type];
   if (build) {
-    const key = nameInputs[args.type];
+    const key = AZURE_NAME_INPUTS[args.type];
     return build(str(key ? inputs[key] : undefined, args.name), inputs);
   }
   switch (args.type) {
