@@ -482,6 +482,38 @@ describe("preview.yml offline plan, run with a stand-in npm (dev passes, staging
     expect(run(gate, dir, dir, { BLOCKED: "staging", FAILED: "" }).status).toBe(1);
     expect(run(gate, dir, dir, { BLOCKED: "", FAILED: "prod" }).status).toBe(1);
     expect(run(gate, dir, dir, { BLOCKED: "", FAILED: "" }).status).toBe(0);
+    expect(run(gate, dir, dir, { BLOCKED: "", FAILED: "", REHEARSAL_FAILED: "prod" }).status).toBe(1);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("rehearses every stack on the real engine, puts its preview in the comment and reports failures", () => {
+    const dir = setup();
+    // A stand-in `npm run rehearse`: dev and staging write their preview, prod fails before writing one.
+    writeFileSync(
+      join(dir, "bin/npm"),
+      [
+        "#!/usr/bin/env bash",
+        'stack=""; out=""; prev=""',
+        'for a in "$@"; do [ "$prev" = --stack ] && stack=$a; [ "$prev" = --out ] && out=$a; prev=$a; done',
+        '[ "$stack" = prod ] && { echo "error: preview failed: mandatory policy"; exit 1; }',
+        'mkdir -p "$out" && echo "+ aws:rds/instance:Instance $stack-db create" > "$out/preview.txt"',
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, "plan-out/comment.md"), "");
+    const result = run(script(/^Engine rehearsal/), dir, dir, { GITHUB_OUTPUT: join(dir, "out") });
+    expect(result.status).toBe(0);
+    const comment = readFileSync(join(dir, "plan-out/comment.md"), "utf8");
+    expect(comment).toContain("## Engine rehearsal");
+    expect(comment).toContain("<b>dev</b>: engine preview</summary>");
+    expect(comment).toContain("+ aws:rds/instance:Instance staging-db create");
+    expect(comment).toContain("<b>prod</b>: engine preview — FAILED (exit 1)</summary>");
+    expect(comment).toContain("error: preview failed: mandatory policy");
+    expect(readFileSync(join(dir, "out"), "utf8")).toContain("failed=prod\n");
+    const names = (job.steps ?? []).map((s) => s.name ?? s.uses ?? "");
+    expect(names.findIndex((n) => /^Engine rehearsal/.test(n))).toBeLessThan(
+      names.findIndex((n) => /^Upload the plan/.test(n)),
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 });
