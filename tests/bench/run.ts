@@ -8,7 +8,7 @@
  *   --node-options O  extra node flags for both servers, after the image's own (Dockerfile ENTRYPOINT),
  *                     e.g. "--node-options=--max-semi-space-size=64" (a later flag wins)
  *   --task-memory M   emulate a task of M MiB (default: the prod tier's): both servers get the heap limit the
- *                     deployed container gets (NODE_OPTIONS=--max-old-space-size=, infra/spec.ts); 0 = none
+ *                     deployed container gets (NODE_OPTIONS=--max-old-space-size=, infra/spec/sizes.ts); 0 = none
  *   --env K=V         an extra environment variable for both servers, after the image's own (Dockerfile
  *                     ENV); repeatable, e.g. --env MALLOC_ARENA_MAX=8
  *   --rate R          total rate cap (req/s) instead of saturating the servers. Caveat: autocannon gives each

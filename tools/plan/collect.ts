@@ -3,7 +3,7 @@
  * network) and evaluates the CrossGuard policies with the stack's policy config: the plan of one stack.
  */
 
-import { PROJECT_NAME } from "../../infra/spec/constants.js";
+import { CLOUDS, PROJECT_NAME } from "../../infra/spec/constants.js";
 import { evaluatePolicies, loadPolicyConfig } from "../../policies/evaluate.js";
 import { fromCaptured } from "../mock/captured.js";
 import { runUnderMocks } from "../mock/run.js";
@@ -18,7 +18,7 @@ import {
   type PolicyViolationLike,
 } from "./model.js";
 
-export const CLOUD_CHOICES = ["aws", "azure", "both"] as const;
+export const CLOUD_CHOICES = [...CLOUDS, "both"] as const;
 export type CloudChoice = (typeof CLOUD_CHOICES)[number];
 
 /** Region / location defaults when the stack file does not set them. */

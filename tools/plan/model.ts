@@ -5,13 +5,15 @@
  * What a plan cannot know is written down in docs/delivery.md: no real IDs, no drift, no provider-side
  * validation, no diff against real state; values the cloud computes show as `<computed>`.
  */
+import { CLOUDS, type Cloud } from "../../infra/spec/constants.js";
 
 export const PLAN_VERSION = 1;
 export const COMPUTED = "<computed>";
 export const SECRET = "<secret>";
 
-export type PlanCloudName = "aws" | "azure";
-export const PLAN_CLOUDS: readonly PlanCloudName[] = ["aws", "azure"];
+/** The program's clouds (infra/spec/constants.ts), written once: a new cloud shows up here by itself. */
+export type PlanCloudName = Cloud;
+export const PLAN_CLOUDS: readonly PlanCloudName[] = CLOUDS;
 export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { type Cloud, PROJECT_NAME } from "../../infra/spec/constants.js";
+import { CLOUDS, type Cloud, PROJECT_NAME } from "../../infra/spec/constants.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -29,17 +29,20 @@ export function readStackConfig(stack: string, root = REPO_ROOT): Record<string,
   return config;
 }
 
+const isCloud = (value: string | undefined): value is Cloud =>
+  (CLOUDS as readonly (string | undefined)[]).includes(value);
+
 /** The cloud a stack file names, or undefined when it names none (then no rendering is called what-if). */
 export function ownCloudOf(stack: string): Cloud | undefined {
   const cloud = readStackConfig(stack)[`${PROJECT_NAME}:cloud`];
-  return cloud === "aws" || cloud === "azure" ? cloud : undefined;
+  return isCloud(cloud) ? cloud : undefined;
 }
 
 export function stackCloud(stack: string, root = REPO_ROOT): Cloud {
   const cloud = readStackConfig(stack, root)[`${PROJECT_NAME}:cloud`];
-  if (cloud !== "aws" && cloud !== "azure") {
+  if (!isCloud(cloud)) {
     throw new StackFileError(
-      `Pulumi.${stack}.yaml: ${PROJECT_NAME}:cloud must be aws or azure (got ${cloud})`,
+      `Pulumi.${stack}.yaml: ${PROJECT_NAME}:cloud must be ${CLOUDS.join(" or ")} (got ${cloud})`,
     );
   }
   return cloud;
