@@ -10,14 +10,14 @@ export { API_CONTAINER };
 
 import type { DockerfileFacts } from "./dockerfile.js";
 
-export const COLLECTOR_CONTAINER = "otel-collector";
+const COLLECTOR_CONTAINER = "otel-collector";
 /** Prepares the writable /tmp volume for the non-root API, then exits. */
-export const TMP_INIT_CONTAINER = "init-tmp";
+const TMP_INIT_CONTAINER = "init-tmp";
 /** Pinned AWS Distro for OpenTelemetry collector (X-Ray exporter with SigV4). */
 export const ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3";
-export const OTLP_HTTP_PORT = 4318;
+const OTLP_HTTP_PORT = 4318;
 /** Writable scratch space on an otherwise read-only root filesystem. */
-export const TMP_VOLUME = "tmp";
+const TMP_VOLUME = "tmp";
 /**
  * ECS Exec's SSM agent writes its state and logs here: with a read-only root filesystem they must be volumes
  * (the workaround AWS's containers team publishes; aws/containers-roadmap#1359).
@@ -42,7 +42,7 @@ export interface KeyValue {
   value: string;
 }
 
-export function execVolumeName(path: string): string {
+function execVolumeName(path: string): string {
   return `exec${path.replace(/[^a-z0-9]+/gi, "-")}`;
 }
 
@@ -55,7 +55,7 @@ export function taskVolumes(spec: ServiceSpec): { name: string }[] {
 }
 
 /** The plain environment of the API container: the spec's, plus what only the cloud knows. */
-export function apiEnvironment(
+function apiEnvironment(
   spec: ServiceSpec,
   inputs: Pick<ContainerInputs, "databaseHost" | "bootstrapKeyVersionId">,
 ): Record<string, string> {
@@ -69,7 +69,7 @@ export function apiEnvironment(
 }
 
 /** ECS `valueFrom` for one exact version of a plain-text secret (`<arn>:<json-key>:<stage>:<version-id>`). */
-export function pinnedSecretValueFrom(secretArn: string, versionId: string): string {
+function pinnedSecretValueFrom(secretArn: string, versionId: string): string {
   return `${secretArn}:::${versionId}`;
 }
 
@@ -79,7 +79,7 @@ export function pinnedSecretValueFrom(secretArn: string, versionId: string): str
  * it; infra/aws/compute.ts replaces the tasks after each rotation); the bootstrap key is pinned to the version
  * Pulumi wrote, so rotating it changes the task definition and rolls out tasks that read the new key.
  */
-export function apiSecrets(
+function apiSecrets(
   spec: ServiceSpec,
   inputs: Pick<ContainerInputs, "databaseSecretArn" | "bootstrapKeySecretArn" | "bootstrapKeyVersionId">,
 ): KeyValue[] {

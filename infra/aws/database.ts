@@ -19,11 +19,11 @@ export interface Database {
   identifier: string;
 }
 
-export const DATABASE_ENGINE_FAMILY = "postgres17";
+const DATABASE_ENGINE_FAMILY = "postgres17";
 /** UTC; the maintenance window follows the backup window and AWS Backup runs after both. */
-export const BACKUP_WINDOW = "02:00-03:00";
-export const MAINTENANCE_WINDOW = "sun:03:30-sun:04:30";
-export const AWS_BACKUP_SCHEDULE = "cron(0 5 * * ? *)";
+const BACKUP_WINDOW = "02:00-03:00";
+const MAINTENANCE_WINDOW = "sun:03:30-sun:04:30";
+const AWS_BACKUP_SCHEDULE = "cron(0 5 * * ? *)";
 
 export function createDatabase(
   spec: ServiceSpec,

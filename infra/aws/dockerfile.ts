@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 const KNOWN_USERS: Record<string, string> = { node: "1000:1000", nonroot: "65532:65532" };
 export const DEFAULT_CONTAINER_USER = "1000:1000";
 /** The API's exec-form health-check script (api/healthcheck.ts, compiled by tsconfig.build.json). */
-export const HEALTHCHECK_SCRIPT = "dist/api/healthcheck.js";
+const HEALTHCHECK_SCRIPT = "dist/api/healthcheck.js";
 
 export interface DockerfileFacts {
   /** Numeric uid:gid of the final stage (never root). */

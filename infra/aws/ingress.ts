@@ -9,8 +9,8 @@ import type { ServiceSpec } from "../spec/index.js";
 import type { Network } from "./network.js";
 import { tagsFor } from "./tags.js";
 
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
-export const ACCESS_LOG_PREFIX = "alb";
+const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+const ACCESS_LOG_PREFIX = "alb";
 
 export interface Ingress {
   loadBalancer: aws.lb.LoadBalancer;

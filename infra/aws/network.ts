@@ -21,7 +21,7 @@ export interface Network {
 const ANYWHERE_IPV4 = "0.0.0.0/0";
 
 /** The ports the ALB accepts from the internet: 80 (forward in dev, redirect otherwise) and 443 with TLS. */
-export function publicListenerPorts(spec: ServiceSpec): number[] {
+function publicListenerPorts(spec: ServiceSpec): number[] {
   return spec.ingress.certificateArn ? [80, 443] : [80];
 }
 

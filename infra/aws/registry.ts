@@ -155,7 +155,7 @@ export function imageTag(spec: ServiceSpec): string {
  * is built. Any other failure (throttling, a missing `ecr:DescribeImages` permission) is reported as a warning
  * and also leads to a build; if the tag did exist, the push is then refused loudly and a rerun fixes it.
  */
-export async function pushedImageDigest(repositoryName: string, tag: string): Promise<string | undefined> {
+async function pushedImageDigest(repositoryName: string, tag: string): Promise<string | undefined> {
   try {
     const found = await aws.ecr.getImage({ repositoryName, imageTag: tag });
     const digest = found.imageDigest;

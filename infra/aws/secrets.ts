@@ -20,7 +20,7 @@ export interface BootstrapKeySecret extends BootstrapKey {
 }
 
 /** The secret's name in Secrets Manager. */
-export function bootstrapKeySecretName(spec: ServiceSpec): string {
+function bootstrapKeySecretName(spec: ServiceSpec): string {
   return `${spec.name}/bootstrap-api-key`;
 }
 

@@ -110,7 +110,7 @@ export interface ServiceSpec {
 }
 
 /** Longest `<project>-<stack>` prefix every AWS physical name derived from it stays within. */
-export const MAX_AWS_NAME_PREFIX = 64 - "-redeploy-on-rotation".length;
+const MAX_AWS_NAME_PREFIX = 64 - "-redeploy-on-rotation".length;
 
 function resolveTier(stack: string, explicit: Tier | undefined): Tier {
   if (explicit) return explicit;

@@ -119,10 +119,10 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
  * alert address at a reserved domain (RFC 2606 / RFC 6761) makes a subscription nobody confirms, so paging
  * reaches no one. Refuse them at preview time.
  */
-export const DOCUMENTATION_AWS_ACCOUNTS = ["123456789012", "111122223333", "444455556666"] as const;
+const DOCUMENTATION_AWS_ACCOUNTS = ["123456789012", "111122223333", "444455556666"] as const;
 const RESERVED_DOMAIN = /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i;
 
-export function isPlaceholderDomain(host: string): boolean {
+function isPlaceholderDomain(host: string): boolean {
   return RESERVED_DOMAIN.test(host);
 }
 

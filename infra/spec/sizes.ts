@@ -46,10 +46,10 @@ export const DATABASE_STORAGE_GIB = [32, 64, 128, 256, 512, 1024] as const;
  * Analytics workspace (pay-as-you-go) takes any whole number from 30 to 730. The tier defaults (30, 90, 365)
  * are valid on both.
  */
-export const AWS_LOG_RETENTION_DAYS = [
+const AWS_LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-export const AZURE_LOG_RETENTION_DAYS = { min: 30, max: 730 } as const;
+const AZURE_LOG_RETENTION_DAYS = { min: 30, max: 730 } as const;
 
 /** Per cloud: undefined when `days` is accepted, else what is (exhaustive: a new cloud must say). */
 export const LOG_RETENTION_LIMITS: Record<

@@ -37,7 +37,7 @@ export const mockAcrTokenExchange: AcrTokenExchange = async ({ loginServer, acce
 setAcrTokenExchange(mockAcrTokenExchange);
 
 /** A stable GUID derived from a string, so runs are reproducible. */
-export function mockGuid(seed: string): string {
+function mockGuid(seed: string): string {
   const h = createHash("sha256").update(seed).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

@@ -22,7 +22,6 @@ export interface CapturedResource {
 }
 
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
-export type MockStateHandler = (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
 
 export interface MockRunOptions {
   project?: string;

@@ -145,10 +145,7 @@ function describeResource(resource: unknown): string | undefined {
   return undefined;
 }
 
-export function buildPolicyVerdict(
-  violations: PolicyViolationLike[] | undefined,
-  error?: string,
-): PolicyVerdict {
+function buildPolicyVerdict(violations: PolicyViolationLike[] | undefined, error?: string): PolicyVerdict {
   if (!violations) {
     return { evaluated: false, error: error ?? "not evaluated", violations: [], counts: {}, blocked: false };
   }

@@ -36,7 +36,7 @@ export interface CollectOptions {
 }
 
 /** Run the program for one stack on one cloud under mocks and evaluate the policies. */
-export async function planCloud(
+async function planCloud(
   stack: string,
   cloud: PlanCloudName,
   overrides: Record<string, string> = {},

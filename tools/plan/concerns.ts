@@ -57,7 +57,7 @@ const CONCERN_OF_TYPE: [RegExp, Concern][] = [
   [/^aws:ecr\/|^docker(-build)?:|^azure-native:containerregistry:/, "registry"],
 ];
 
-export function concernOf(type: string): Concern | undefined {
+function concernOf(type: string): Concern | undefined {
   return CONCERN_OF_TYPE.find(([pattern]) => pattern.test(type))?.[1];
 }
 

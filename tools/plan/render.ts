@@ -179,8 +179,7 @@ export function renderText(plan: Plan, diff?: PlanDiff, options: RenderOptions =
   return `${out.join("\n")}\n`;
 }
 
-export const mdEscape = (text: string) =>
-  text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const mdEscape = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function renderComparisonTable(plan: Plan): string {
   const table = concernTable(plan);

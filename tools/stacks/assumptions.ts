@@ -11,7 +11,7 @@
 import { buildServiceSpec, PROJECT_NAME, type Tier } from "../../infra/spec/index.js";
 
 export const ASSUMED_ALERT_EMAIL = "oncall@twincloud.rehearsal";
-export const ASSUMED_DOMAIN_NAME = "api.twincloud.rehearsal";
+const ASSUMED_DOMAIN_NAME = "api.twincloud.rehearsal";
 export const assumedCertificateArn = (region: string) =>
   `arn:aws:acm:${region}:000000000000:certificate/00000000-0000-0000-0000-000000000000`;
 

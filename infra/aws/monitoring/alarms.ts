@@ -306,7 +306,7 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
 /** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
 export const BACKUP_JOB_FAILED_ID = "backup-job-failed";
 /** Id of the rotation redeploy (rule and workflow `<project>-<stack>-<id>`, created in compute.ts). */
-export const REDEPLOY_ON_ROTATION_ID = "redeploy-on-rotation";
+const REDEPLOY_ON_ROTATION_ID = "redeploy-on-rotation";
 
 /** An EventBridge rule the AWS stack creates; `name` is its physical name (the `RuleName` dimension). */
 export interface EventRuleDefinition {

@@ -25,19 +25,19 @@ export const REQUEST_LOG = {
   duration: "durationMs",
 } as const;
 /** Fewest requests in a window for a percentage or percentile to mean anything. */
-export const MIN_REQUESTS_PER_WINDOW = 20;
+const MIN_REQUESTS_PER_WINDOW = 20;
 /** 5xx responses per 5 minutes, counted at the ingress, that page (1 % of 1,000 requests). */
-export const HTTP_5XX_PER_FIVE_MINUTES = 10;
+const HTTP_5XX_PER_FIVE_MINUTES = 10;
 /** Restart count of a single replica above which it is crash-looping. */
-export const REPLICA_RESTARTS_THRESHOLD = 2;
+const REPLICA_RESTARTS_THRESHOLD = 2;
 
 /**
  * Flexible Server storage: auto-grow starts when less than 20 % is free (servers under 1 TiB), and the
  * server turns read-only at 95 % used or under 5 GiB free. The storage alert sits between the two: it fires
  * only when auto-grow has not kept up, before writes stop.
  */
-export const STORAGE_AUTOGROW_TRIGGER_PERCENT = 80;
-export const STORAGE_READ_ONLY_FREE_GIB = 5;
+const STORAGE_AUTOGROW_TRIGGER_PERCENT = 80;
+const STORAGE_READ_ONLY_FREE_GIB = 5;
 export function storageAlertPercent(storageGiB: number, freeGiB: number): number {
   const beforeReadOnly = 100 - ((Math.max(freeGiB, STORAGE_READ_ONLY_FREE_GIB) + 1) / storageGiB) * 100;
   const percent = Math.max(STORAGE_AUTOGROW_TRIGGER_PERCENT + 0.5, Math.min(90, beforeReadOnly));
