@@ -8,9 +8,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
-import { DOCS_COMMAND, DOCS_PATH, main, PlanUsageError, parseCliArgs } from "../../tools/plan/cli.js";
-import { collectPlan } from "../../tools/plan/collect.js";
+import { type ServiceSpec, TIERS, type Tier } from "../../../infra/spec/index.js";
+import { DOCS_COMMAND, DOCS_PATH, main, PlanUsageError, parseCliArgs } from "../../../tools/plan/cli.js";
+import { collectPlan } from "../../../tools/plan/collect.js";
 import {
   buildCloudPlan,
   buildPlan,
@@ -31,10 +31,10 @@ import {
   renderText,
   renderTree,
   SECRET,
-} from "../../tools/plan/index.js";
-import { stackSpec } from "../support/stacks.js";
+} from "../../../tools/plan/index.js";
+import { stackSpec } from "../../support/stacks.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const plans = new Map<Tier, Plan>();
 
 const specFor = (stack: Tier, cloud: PlanCloudName): ServiceSpec => stackSpec(stack, cloud);

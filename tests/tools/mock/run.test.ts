@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { runUnderMocks } from "../../tools/mock/run.js";
+import { runUnderMocks } from "../../../tools/mock/run.js";
 
 describe("runUnderMocks", () => {
   it("captures resources with their inputs, parent and protect flag, and resolves outputs", async () => {

@@ -6,8 +6,8 @@
  * file says so by skipping.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runSmoke } from "../../tools/smoke/smoke.js";
-import { startTestApi, type TestApi } from "../api/helpers.js";
+import { runSmoke } from "../../../tools/smoke/smoke.js";
+import { startTestApi, type TestApi } from "../../api/helpers.js";
 
 const hasDatabase = Boolean(inject("databaseUrl"));
 

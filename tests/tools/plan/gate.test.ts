@@ -5,9 +5,9 @@
  * the Markdown. The destructive cases are made from the real prod plan on both clouds.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { STATEFUL_TYPES } from "../../policies/rules/common/stateful.js";
-import { main } from "../../tools/plan/cli.js";
-import { collectPlan } from "../../tools/plan/collect.js";
+import { STATEFUL_TYPES } from "../../../policies/rules/common/stateful.js";
+import { main } from "../../../tools/plan/cli.js";
+import { collectPlan } from "../../../tools/plan/collect.js";
 import {
   buildCloudPlan,
   buildPlan,
@@ -22,7 +22,7 @@ import {
   renderMarkdown,
   renderText,
   STATEFUL_KINDS,
-} from "../../tools/plan/index.js";
+} from "../../../tools/plan/index.js";
 
 let prod: Plan;
 beforeAll(async () => {

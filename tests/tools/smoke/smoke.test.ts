@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HEALTH_PATHS } from "../../api/config.js";
-import { runSmoke, SmokeError } from "../../tools/smoke/smoke.js";
+import { HEALTH_PATHS } from "../../../api/config.js";
+import { runSmoke, SmokeError } from "../../../tools/smoke/smoke.js";
 
 const KEY = "tc_smoke-test-key-0123456789abcdefghijklmnop";
 
