@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackOutputs } from "../outputs.js";
-import type { ServiceSpec } from "../spec/index.js";
+import { PROJECT_NAME, type ServiceSpec } from "../spec/index.js";
 import { createCompute } from "./compute.js";
 import { createDatabase } from "./database.js";
 import { createIngress } from "./ingress.js";
@@ -14,7 +14,7 @@ import { createNetwork } from "./network.js";
 import { createRegistry, type ImageLookup, lookupPushedImage } from "./registry.js";
 import { createBootstrapKeySecret } from "./secrets.js";
 
-export const AWS_COMPONENT_TYPE = "twincloud:aws:Service";
+export const AWS_COMPONENT_TYPE = `${PROJECT_NAME}:aws:Service`;
 
 export interface AwsServiceArgs {
   spec: ServiceSpec;

@@ -12,7 +12,7 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackOutputs } from "../outputs.js";
-import type { ServiceSpec } from "../spec/index.js";
+import { PROJECT_NAME, type ServiceSpec } from "../spec/index.js";
 import { createCompute } from "./compute.js";
 import { createDatabase } from "./database.js";
 import { createAppIdentity, grantRole } from "./identity.js";
@@ -22,7 +22,7 @@ import { createNetwork } from "./network.js";
 import { checkPinnedImage, createRegistry } from "./registry.js";
 import { createSecrets } from "./secrets.js";
 
-export const AZURE_COMPONENT_TYPE = "twincloud:azure:Service";
+export const AZURE_COMPONENT_TYPE = `${PROJECT_NAME}:azure:Service`;
 
 export interface AzureServiceArgs {
   spec: ServiceSpec;

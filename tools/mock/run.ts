@@ -4,6 +4,7 @@
  * No CLI, no credentials, no network. Used by the infra tests, the policy tests and the offline plan.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_NAME } from "../../infra/spec/constants.js";
 import { mockInvokes as awsInvokes, mockResourceState as awsMockState } from "./aws.js";
 import { mockInvokes as azureInvokes, mockResourceState as azureMockState } from "./azure.js";
 
@@ -70,7 +71,7 @@ export async function runUnderMocks<TOutputs>(
   if (running) throw new Error("runUnderMocks: one run at a time (the Pulumi runtime is process-global)");
   running = true;
   try {
-    const project = options.project ?? "twincloud";
+    const project = options.project ?? PROJECT_NAME;
     const invokeHandlers: Record<string, InvokeHandler> = {
       ...awsInvokes,
       ...azureInvokes,

@@ -2,6 +2,7 @@
  * Captured resources (a mock run) → a plan: inputs sanitized (secrets never printed, values only the cloud
  * knows as `<computed>`), the curated key properties, and the policy verdict.
  */
+import { PROJECT_NAME } from "../../infra/spec/constants.js";
 import { KEY_PROPERTIES } from "./key-properties.js";
 import {
   type CapturedLike,
@@ -196,7 +197,7 @@ export function buildCloudPlan(input: BuildCloudPlanInput): CloudPlan {
 export function buildPlan(input: { project?: string; stack: string; clouds: CloudPlan[] }): Plan {
   return {
     version: PLAN_VERSION,
-    project: input.project ?? "twincloud",
+    project: input.project ?? PROJECT_NAME,
     stack: input.stack,
     clouds: input.clouds,
   };
