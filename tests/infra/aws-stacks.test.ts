@@ -161,6 +161,17 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     );
   });
 
+  it("declares every resource under one twincloud:aws:Service component, the same tree as on Azure", () => {
+    const { result, spec } = stackRun(stack);
+    const component = result.resources.find((r) => r.type === "twincloud:aws:Service");
+    expect(component?.name).toBe(spec.name);
+    const direct = result.resources.filter(
+      (r) => r !== component && r.type !== "pulumi:pulumi:Stack" && !r.parent?.includes("awsx:ec2:Vpc"),
+    );
+    for (const r of direct)
+      expect(`${r.type} ${r.name}: ${r.parent}`).toBe(`${r.type} ${r.name}: ${component?.urn}`);
+  });
+
   it("tags every taggable AWS resource with the spec's tags", () => {
     const { result, spec } = stackRun(stack);
     const awsResources = result.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
