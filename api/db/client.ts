@@ -1,5 +1,6 @@
 import postgres, { type Sql } from "postgres";
 import type { ApiConfig } from "../config.js";
+import { TIMESTAMP_TYPES } from "./timestamps.js";
 
 type DatabaseConfig = Pick<
   ApiConfig,
@@ -23,21 +24,31 @@ export interface DatabaseOptions {
 
 /**
  * A bounded postgres.js pool. Connections are opened lazily and re-opened after failures, so the API
- * recovers by itself when PostgreSQL comes back. `connect_timeout` bounds how long a request can wait for a
- * dead server; `statement_timeout` bounds every query on the server side.
+ * recovers by itself when PostgreSQL comes back. `connect_timeout` bounds one connect attempt to a dead server
+ * and `backoff` keeps the driver from waiting between attempts; `statement_timeout` bounds every query on the
+ * server side. Database (database.ts) bounds each operation as a whole.
  */
 export function createSql(config: DatabaseConfig, options: DatabaseOptions = {}): Sql {
   const ssl = config.DATABASE_SSL === "disable" ? false : config.DATABASE_SSL;
   const common = {
     max: options.max ?? config.DATABASE_POOL_MAX,
     ssl,
-    connect_timeout: Math.max(1, Math.ceil(config.DATABASE_CONNECT_TIMEOUT_MS / 1000)),
+    // Seconds, fractions allowed: a connect attempt never outlives DATABASE_CONNECT_TIMEOUT_MS.
+    connect_timeout: config.DATABASE_CONNECT_TIMEOUT_MS / 1000,
+    // postgres.js waits up to ~20 s (growing with consecutive failures) before each reconnect attempt, so a
+    // long outage made requests queue behind that wait instead of failing. Retry at once (at most 0.2 s):
+    // Database's fail-fast window, not the driver, paces attempts while PostgreSQL is down.
+    backoff: (retries: number) => Math.min(0.05 * retries, 0.2),
     idle_timeout: 60,
     max_lifetime: 60 * 30,
     prepare: true,
+    // timestamptz parsed exactly (years 1-99, BC, five-digit years): db/timestamps.ts.
+    types: TIMESTAMP_TYPES,
     onnotice: () => {},
     connection: {
       application_name: options.applicationName ?? "twincloud-api",
+      // The text format db/timestamps.ts parses, whatever the server's default.
+      DateStyle: "ISO, MDY",
       statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
       // Never leave a connection holding locks in an abandoned transaction.
       idle_in_transaction_session_timeout: Math.max(config.DATABASE_STATEMENT_TIMEOUT_MS * 2, 10_000),

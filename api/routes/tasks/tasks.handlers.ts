@@ -4,7 +4,14 @@ import type { Cursor, TaskRepository } from "../../db/tasks.js";
 import { type AppEnv, JSON_CONTENT_TYPE, jsonResponse } from "../../http/node.js";
 import { problem } from "../../http/problem.js";
 import type { Metrics } from "../../observability/metrics.js";
-import { decodeCursor, encodeCursor, etagOf, parseIfMatch, toApiTask } from "./tasks.codecs.js";
+import {
+  canonicalDueDate,
+  decodeCursor,
+  encodeCursor,
+  etagOf,
+  parseIfMatch,
+  toApiTask,
+} from "./tasks.codecs.js";
 import type * as routes from "./tasks.routes.js";
 
 type Handler<R extends Exclude<keyof typeof routes, "bearerAuth">> = RouteHandler<(typeof routes)[R], AppEnv>;
@@ -22,6 +29,11 @@ const requireIfMatch = (header: string | undefined) => {
   }
   return parseIfMatch(header);
 };
+
+/** A validated body with its `dueDate` as the canonical UTC instant the database stores exactly. */
+function withCanonicalDueDate<T extends { dueDate?: string | null | undefined }>(input: T): T {
+  return typeof input.dueDate === "string" ? { ...input, dueDate: canonicalDueDate(input.dueDate) } : input;
+}
 
 export function createTaskHandlers(deps: { tasks: TaskRepository; metrics: Metrics }) {
   const { tasks, metrics } = deps;
@@ -57,7 +69,7 @@ export function createTaskHandlers(deps: { tasks: TaskRepository; metrics: Metri
     const input = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     if (idempotencyKey === undefined) {
-      const row = await tasks.create(input);
+      const row = await tasks.create(withCanonicalDueDate(input));
       metrics.tasksCreated.inc();
       if (row.status === "done") metrics.tasksCompleted.inc();
       return jsonResponse(toApiTask(row), 201, {
@@ -70,7 +82,7 @@ export function createTaskHandlers(deps: { tasks: TaskRepository; metrics: Metri
       .update(JSON.stringify(input))
       .digest("hex");
     const claim = { apiKeyId: c.get("principal").id, key: idempotencyKey, requestHash };
-    const outcome = await tasks.createIdempotent(input, claim, (row) => ({
+    const outcome = await tasks.createIdempotent(withCanonicalDueDate(input), claim, (row) => ({
       status: 201,
       body: JSON.stringify(toApiTask(row)),
       etag: etagOf(row.version),
@@ -99,7 +111,7 @@ export function createTaskHandlers(deps: { tasks: TaskRepository; metrics: Metri
   const update: Handler<"update"> = async (c) => {
     const { id } = c.req.valid("param");
     const versions = requireIfMatch(c.req.valid("header")["if-match"]);
-    const patch = c.req.valid("json");
+    const patch = withCanonicalDueDate(c.req.valid("json"));
     const result = await tasks.update(id, patch, versions);
     if (result.kind === "not_found") throw notFound(id);
     if (result.kind === "precondition_failed") throw preconditionFailed();

@@ -1,32 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { TASK_PRIORITIES, TASK_STATUSES } from "../../db/tasks.js";
+import { DUE_DATE_PATTERN, parseDueDate } from "./tasks.codecs.js";
 
 /** PostgreSQL text cannot hold NUL; other C0 controls (except tab/newline/CR) are rejected as noise. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
 const NO_CONTROL_CHARS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
 const CONTROL_MESSAGE = "must not contain control characters";
-
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-/** A real calendar instant (zod's ISO check accepts 2024-02-30, which PostgreSQL would reject). */
-function isRealDateTime(value: string): boolean {
-  const match = ISO_DATE_TIME.exec(value);
-  if (!match) return false;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return false;
-  const offset = match[8]!;
-  if (offset !== "Z" && (Number(offset.slice(1, 3)) > 15 || Number(offset.slice(4, 6)) > 59)) return false;
-  return !Number.isNaN(Date.parse(value));
-}
 
 const text = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARS, CONTROL_MESSAGE);
 
@@ -40,11 +19,26 @@ const Title = z
 const Description = text(2000).openapi({ example: "Cover failover and restore." });
 const Status = z.enum(TASK_STATUSES).openapi({ description: "Workflow state." });
 const Priority = z.enum(TASK_PRIORITIES).openapi({ description: "low, medium (default) or high." });
+const DUE_DATE_FORMAT =
+  "must be an RFC 3339 date-time with offset, to the millisecond or coarser, e.g. 2026-12-31T17:00:00Z";
+const DUE_DATE_RANGE = "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC)";
 const DueDate = z
   .string()
   .max(40)
-  .refine(isRealDateTime, "must be an ISO 8601 date-time with offset, e.g. 2026-12-31T17:00:00Z")
-  .openapi({ format: "date-time", example: "2026-12-31T17:00:00Z" });
+  .regex(DUE_DATE_PATTERN, DUE_DATE_FORMAT)
+  .superRefine((value, ctx) => {
+    const parsed = parseDueDate(value);
+    if (parsed.ok || !DUE_DATE_PATTERN.test(value)) return; // the regex already reported a bad shape
+    ctx.addIssue({ code: "custom", message: parsed.reason === "range" ? DUE_DATE_RANGE : DUE_DATE_FORMAT });
+  })
+  .openapi({
+    format: "date-time",
+    description:
+      "RFC 3339 date-time with an offset (Z or ±hh:mm), at most millisecond precision (further digits must be 0), " +
+      "a real calendar date, whose UTC instant lies between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z. " +
+      "Read back as that instant in UTC, YYYY-MM-DDTHH:mm:ss.sssZ.",
+    example: "2026-12-31T17:00:00Z",
+  });
 
 export const TaskSchema = z
   .object({
@@ -53,7 +47,10 @@ export const TaskSchema = z
     description: z.string().nullable(),
     status: Status,
     priority: Priority,
-    dueDate: z.string().nullable().openapi({ format: "date-time" }),
+    dueDate: z
+      .string()
+      .nullable()
+      .openapi({ format: "date-time", description: "The UTC instant, YYYY-MM-DDTHH:mm:ss.sssZ." }),
     createdAt: z.string().openapi({ format: "date-time" }),
     updatedAt: z.string().openapi({ format: "date-time" }),
     version: z.number().int().positive().openapi({ description: "Also sent as the ETag header." }),
