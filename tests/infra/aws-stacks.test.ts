@@ -168,8 +168,11 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     const direct = result.resources.filter(
       (r) => r !== component && r.type !== "pulumi:pulumi:Stack" && !r.parent?.includes("awsx:ec2:Vpc"),
     );
-    for (const r of direct)
+    for (const r of direct) {
       expect(`${r.type} ${r.name}: ${r.parent}`).toBe(`${r.type} ${r.name}: ${component?.urn}`);
+      // Each was a child of the stack before the component existed: the alias keeps its deployed URN.
+      expect(r.opts.aliases, `${r.type} ${r.name}`).toContainEqual({ noParent: true });
+    }
   });
 
   it("tags every taggable AWS resource with the spec's tags", () => {

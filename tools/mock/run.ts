@@ -19,7 +19,14 @@ export interface CapturedResource {
   custom: boolean;
   parent?: string;
   dependencies: string[];
-  opts: { protect: boolean; provider?: string; ignoreChanges: string[]; deleteBeforeReplace: boolean };
+  opts: {
+    protect: boolean;
+    provider?: string;
+    ignoreChanges: string[];
+    deleteBeforeReplace: boolean;
+    /** Aliases as the SDK sends them: an old URN, or a spec (`noParent`: "was a child of the stack"). */
+    aliases: CapturedAlias[];
+  };
 }
 
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
@@ -56,6 +63,29 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
+  getAliasesList(): {
+    getUrn(): string;
+    getSpec():
+      | { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean }
+      | undefined;
+  }[];
+}
+
+export type CapturedAlias =
+  | { urn: string }
+  | { name?: string; type?: string; parentUrn?: string; noParent?: boolean };
+
+function capturedAliases(req: RegisterRequest): CapturedAlias[] {
+  return req.getAliasesList().map((alias) => {
+    const spec = alias.getSpec();
+    if (!spec) return { urn: alias.getUrn() };
+    return {
+      ...(spec.getName() ? { name: spec.getName() } : {}),
+      ...(spec.getType() ? { type: spec.getType() } : {}),
+      ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+      ...(spec.getNoparent() ? { noParent: true } : {}),
+    };
+  });
 }
 
 let running = false;
@@ -136,6 +166,7 @@ export async function runUnderMocks<TOutputs>(
                 ...(req.getProvider() ? { provider: req.getProvider() } : {}),
                 ignoreChanges: req.getIgnorechangesList(),
                 deleteBeforeReplace: req.getDeletebeforereplace(),
+                aliases: capturedAliases(req),
               },
             });
           }
