@@ -107,14 +107,18 @@ export function encodeCursor(row: Pick<TaskRow, "created_at" | "id">): string {
   return Buffer.from(JSON.stringify([row.created_at.getTime(), row.id])).toString("base64url");
 }
 
-/** A cursor this API issued, or undefined for anything else. */
+/**
+ * A cursor this API could have issued, or undefined for anything else: exactly two fields, a whole number of
+ * milliseconds from 1970 up to the last instant PostgreSQL and the API both represent (INSTANT_MAX_MS; a
+ * larger one used to reach the database as a year PostgreSQL refuses: a 500), and a UUID.
+ */
 export function decodeCursor(cursor: string): Cursor | undefined {
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [ms, id] = value as [unknown, unknown];
-    if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < 0 || ms > 8.64e15) return undefined;
+    if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > INSTANT_MAX_MS) return undefined;
     if (typeof id !== "string" || !UUID.test(id)) return undefined;
     return { createdAt: new Date(ms), id };
   } catch {

@@ -45,9 +45,9 @@ export function createTaskHandlers(deps: { tasks: TaskRepository; metrics: Metri
       after = decodeCursor(cursor);
       if (!after) {
         throw problem(400, {
-          slug: "validation-error",
-          title: "Validation failed",
-          detail: "The cursor is not one this API issued.",
+          slug: "invalid-cursor",
+          title: "Invalid cursor",
+          detail: "The cursor is not one this API issued: pass `nextCursor` from a previous page unchanged.",
           errors: [{ in: "query", name: "cursor", reason: "invalid cursor" }],
         });
       }
