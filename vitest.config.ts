@@ -11,7 +11,7 @@ export default defineConfig({
     globalSetup: ["tests/api/global-setup.ts"],
     coverage: {
       provider: "v8",
-      include: ["api/**", "infra/**", "policies/**"],
+      include: ["api/**", "infra/**", "policies/**", "tools/**"],
       reporter: ["text-summary", "lcov"],
     },
   },
