@@ -8,7 +8,9 @@
  */
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -22,8 +24,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { canRehearse, resolvePulumiCli } from "../../tools/rehearse/cli.js";
-import { policyVerdicts, resourceSummary, stackSetup } from "../../tools/rehearse/rehearse.js";
+import { canRehearse, languageHostNextTo, resolvePulumiCli } from "../../tools/rehearse/cli.js";
+import { policyVerdicts, programEntry, resourceSummary, stackSetup } from "../../tools/rehearse/rehearse.js";
 import { type PreviewStep, unsafeSteps } from "../../tools/rehearse/stateful.js";
 import { ASSUMED_ALERT_EMAIL, assumedCertificateArn } from "../../tools/stacks/assumptions.js";
 
@@ -121,6 +123,10 @@ describe.skipIf(!available)("rehearsal on the real engine", () => {
     expect(output).toMatch(/mandatory/);
     expect(output).toContain("aws-rds-deletion-protection");
     expect(output).toMatch(/FAILED: preview failed/);
+    // Which path ran the program and the pack: the real host when the CLI has one, else the in-process server.
+    if (resolvePulumiCli().languageHost) expect(output).toMatch(/program: under the Node\.js language host/);
+    else
+      expect(output).toMatch(/program: served in-process by the Node\.js SDK's language runtime \(--client/);
   }, 300_000);
 });
 
@@ -176,6 +182,30 @@ describe("rehearsal without a CLI", () => {
 });
 
 describe("rehearsal helpers", () => {
+  it("uses a language host only when one is next to the CLI", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "twincloud-host-"));
+    scratch.push(dir);
+    writeFileSync(path.join(dir, "pulumi"), "#!/bin/sh\n");
+    chmodSync(path.join(dir, "pulumi"), 0o755);
+    expect(languageHostNextTo(path.join(dir, "pulumi"))).toBeUndefined();
+    writeFileSync(path.join(dir, "pulumi-language-nodejs"), "#!/bin/sh\n");
+    chmodSync(path.join(dir, "pulumi-language-nodejs"), 0o755);
+    expect(languageHostNextTo(path.join(dir, "pulumi"))).toBe(path.join(dir, "pulumi-language-nodejs"));
+  });
+
+  it("serves the program Pulumi.yaml names, from the directory the engine would start it in", () => {
+    expect(programEntry(ROOT)).toEqual({
+      entry: path.join(ROOT, "infra/index.ts"),
+      cwd: path.join(ROOT, "infra"),
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), "twincloud-main-"));
+    scratch.push(dir);
+    mkdirSync(path.join(dir, "src"));
+    writeFileSync(path.join(dir, "src/index.ts"), "export default () => ({});\n");
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\nruntime: nodejs\nmain: src\n");
+    expect(programEntry(dir)).toEqual({ entry: path.join(dir, "src/index.ts"), cwd: path.join(dir, "src") });
+  });
+
   it("assumes the offline plan's marked operator values where the stack file lacks them", () => {
     const prod = stackSetup(ROOT, "prod");
     expect(prod.config["twincloud:alertEmail"]).toBe(ASSUMED_ALERT_EMAIL);

@@ -2,6 +2,12 @@
  * Finds the Pulumi CLI the rehearsal runs: a `pulumi` on PATH (the user's own CLI, with its bundled language
  * hosts), else the one tools/rehearse/build-cli.sh built from the Go module proxy into the cache outside the
  * repository (built now when missing and Go is installed). No CLI and no Go: one message, exit code 2.
+ *
+ * `languageHost` says whether a Node.js language host (`pulumi-language-nodejs`) sits next to that `pulumi`, as
+ * in every Pulumi release. With one, the runner lets the CLI start the program the normal way; without one (the
+ * built CLI: the host is not served by the Go module proxy), it serves the program itself through the SDK's
+ * in-process language runtime (tools/rehearse/program-host.ts) and lets the CLI start the policy pack through
+ * tools/rehearse/bin/pulumi-language-nodejs (policy-host.ts: RunPlugin only).
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
@@ -18,6 +24,8 @@ export interface PulumiCli {
   /** Where it came from. */
   source: "path" | "cache" | "built";
   version: string;
+  /** `pulumi-language-nodejs` next to `pulumi`, when there is one. */
+  languageHost?: string;
 }
 
 export class NoCliError extends Error {
@@ -43,6 +51,17 @@ export function pulumiOnPath(envPath = process.env.PATH ?? ""): string | undefin
   return undefined;
 }
 
+/** The Node.js language host shipped next to a `pulumi` executable, if any. */
+export function languageHostNextTo(pulumi: string): string | undefined {
+  const host = path.join(path.dirname(pulumi), "pulumi-language-nodejs");
+  return isExecutable(host) ? host : undefined;
+}
+
+function withHost(cli: Omit<PulumiCli, "languageHost">): PulumiCli {
+  const host = languageHostNextTo(cli.pulumi);
+  return host ? { ...cli, languageHost: host } : cli;
+}
+
 function versionOf(pulumi: string): string {
   const result = spawnSync(pulumi, ["version"], {
     encoding: "utf8",
@@ -61,7 +80,12 @@ export function resolvePulumiCli(options: { log?: (line: string) => void } = {})
   if (preference !== "cache") {
     const onPath = pulumiOnPath();
     if (onPath) {
-      return { pulumi: onPath, binDir: path.dirname(onPath), source: "path", version: versionOf(onPath) };
+      return withHost({
+        pulumi: onPath,
+        binDir: path.dirname(onPath),
+        source: "path",
+        version: versionOf(onPath),
+      });
     }
   }
   const cached = spawnSync("bash", [BUILD_SCRIPT, "--check"], { encoding: "utf8" });
@@ -91,7 +115,7 @@ export function resolvePulumiCli(options: { log?: (line: string) => void } = {})
   }
   if (!binDir) throw new Error("rehearse: build-cli.sh printed no directory");
   const pulumi = path.join(binDir, "pulumi");
-  return { pulumi, binDir, source, version: versionOf(pulumi) };
+  return withHost({ pulumi, binDir, source, version: versionOf(pulumi) });
 }
 
 /** True when a rehearsal can run here: a CLI on PATH or cached, or Go to build one. */

@@ -11,6 +11,11 @@
  *     (node start, loader set-up, loading and compiling infra/, the program's first `new`);
  *   - program: Run() → Run() returning (the whole program, including waiting on the engine);
  * and the program process's peak RSS (a `--import` hook in NODE_OPTIONS records process.resourceUsage()).
+ *
+ * It needs the Node.js language host (`pulumi-language-nodejs` next to the `pulumi` it runs, as in every Pulumi
+ * release): what it compares is how that host loads the program per Pulumi.yaml `runtime.options`. The CLI that
+ * tools/rehearse/build-cli.sh builds has no host (the Go module proxy does not serve it) and the rehearsal then
+ * serves the program in-process, which reads no runtime options; with that CLI this script exits 2, saying so.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -99,6 +104,13 @@ async function main(argv: string[]) {
   const root = path.resolve(values.root ?? REPO_ROOT);
   const stack = values.stack ?? "dev";
   const cli = resolvePulumiCli();
+  if (!cli.languageHost) {
+    console.error(
+      `program-start: ${cli.pulumi} has no pulumi-language-nodejs next to it, and the loaders compared here are the ` +
+        "language host's (Pulumi.yaml runtime options). Put a Pulumi release's `pulumi` (which ships the host) on PATH.",
+    );
+    process.exit(2);
+  }
   const tmp = mkdtempSync(path.join(tmpdir(), "twincloud-program-start-"));
   try {
     const project = projectFarm(root, path.join(tmp, "project"));

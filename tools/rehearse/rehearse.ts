@@ -4,9 +4,14 @@
  *   npm run rehearse -- --stack <dev|staging|prod> [--cloud aws|azure] [--upgrade-from <git-ref>] [--keep]
  *                       [--out <dir>] [--root <dir>]
  *
- * The real CLI (tools/rehearse/cli.ts), its Node.js language host and policy-pack host, a local file backend and
- * a passphrase secrets provider in a temporary directory, and the stub provider plugins in
- * tools/rehearse/providers/bin (found by the engine on PATH, as "ambient" plugins; nothing is downloaded). Steps:
+ * The real CLI (tools/rehearse/cli.ts), a local file backend and a passphrase secrets provider in a temporary
+ * directory, and the stub provider plugins in tools/rehearse/providers/bin (found by the engine on PATH, as
+ * "ambient" plugins; nothing is downloaded). The program: when a Node.js language host is next to the CLI (a
+ * user's own `pulumi`), the CLI starts it the normal way; otherwise (the CLI built by build-cli.sh, which has no
+ * host) the runner serves it through the Node.js SDK's in-process language runtime, as the Automation API serves
+ * an inline program (tools/rehearse/program-host.ts, `--client=<address>` on every command that runs the
+ * program), and the CLI starts the policy pack through the rehearsal's policy-pack host
+ * (tools/rehearse/bin/pulumi-language-nodejs → policy-host.ts: RunPlugin only). Steps:
  * preview with the policy pack exactly as CI runs it, up with the same pack, a preview that must show no change,
  * and for prod a destroy that `protect` must refuse. Any failure exits non-zero with the CLI's own output.
  *
@@ -25,6 +30,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -38,6 +44,9 @@ import { NoCliError, type PulumiCli, resolvePulumiCli } from "./cli.js";
 import { type PreviewStep, stepType, unsafeSteps, whyUnsafe } from "./stateful.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PROGRAM_HOST = fileURLToPath(new URL("./program-host.ts", import.meta.url));
+/** Seconds to wait for the program host's port (node start + tsx + the program's imports). */
+const HOST_START_TIMEOUT_MS = 120_000;
 const PROJECT = "twincloud";
 const PASSPHRASE = "twincloud-rehearsal-only";
 /** Per step; a hung engine or provider must not hang CI. */
@@ -189,55 +198,151 @@ interface Runner {
   log: (line: string) => void;
 }
 
-function runStep(
-  runner: Runner,
-  name: string,
-  cwd: string,
-  args: string[],
-  options: { quiet?: boolean } = {},
-): Promise<StepResult> {
-  const started = performance.now();
-  const command = `pulumi ${args.join(" ")}`;
-  if (!options.quiet) runner.log(`rehearse: ${name}: ${command}`);
+/** The entry module and working directory of a project's program (Pulumi.yaml `main`, as the engine reads it). */
+export function programEntry(project: string): { entry: string; cwd: string } {
+  const settings = parseYaml(readFileSync(path.join(project, "Pulumi.yaml"), "utf8")) as { main?: string };
+  const main = path.resolve(project, settings.main ?? ".");
+  if (!existsSync(main)) throw new StepFailure(`Pulumi.yaml main ${main} does not exist`);
+  if (!statSync(main).isDirectory()) return { entry: main, cwd: path.dirname(main) };
+  for (const index of ["index.ts", "index.js", "index.mjs"]) {
+    if (existsSync(path.join(main, index))) return { entry: path.join(main, index), cwd: main };
+  }
+  throw new StepFailure(`Pulumi.yaml main ${main} is a directory without index.ts/index.js`);
+}
+
+interface ProgramHost {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts tools/rehearse/program-host.ts for `project`'s program (in the directory the engine would start it in)
+ * and resolves with its port; its output goes to `onOutput` (console output of the program, which a language
+ * host would relay through the engine).
+ */
+export function startProgramHost(
+  env: NodeJS.ProcessEnv,
+  project: string,
+  onOutput: (chunk: Buffer) => void,
+): Promise<ProgramHost> {
+  const { entry, cwd } = programEntry(project);
+  const tsx = import.meta.resolve("tsx");
   return new Promise((resolve, reject) => {
-    const child = spawn(runner.cli.pulumi, args, { cwd, env: runner.env, stdio: ["ignore", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    const stdout: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => {
-      chunks.push(chunk);
-      stdout.push(chunk);
+    const child = spawn(process.execPath, ["--import", tsx, PROGRAM_HOST, entry], {
+      cwd,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
     });
-    child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+    let pending = "";
+    let port: number | undefined;
+    const exited = new Promise<void>((done) => child.on("close", () => done()));
+    const stop = async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new StepFailure(`the program host did not start in ${HOST_START_TIMEOUT_MS / 1000} s`));
+    }, HOST_START_TIMEOUT_MS);
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (port !== undefined) return onOutput(chunk);
+      pending += chunk.toString("utf8");
+      const newline = pending.indexOf("\n");
+      if (newline < 0) return;
+      const match = /^port (\d+)$/.exec(pending.slice(0, newline));
+      const rest = pending.slice(newline + 1);
+      if (rest) onOutput(Buffer.from(rest));
+      if (!match) return onOutput(Buffer.from(pending.slice(0, newline + 1)));
+      port = Number(match[1]);
+      clearTimeout(timer);
+      resolve({ port, stop });
+    });
+    child.stderr.on("data", onOutput);
     child.on("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      const result: StepResult = {
-        name,
-        command,
-        code,
-        output: Buffer.concat(chunks).toString("utf8"),
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        seconds: (performance.now() - started) / 1000,
-      };
-      if (!options.quiet) {
-        runner.steps.push(result);
-        runner.log(`rehearse: ${name}: exit ${code} in ${result.seconds.toFixed(1)} s`);
+      if (port === undefined) {
+        reject(new StepFailure(`the program host exited (${code}) before serving ${entry}`));
       }
-      if (runner.out) {
-        mkdirSync(runner.out, { recursive: true });
-        writeFileSync(path.join(runner.out, `${name}.txt`), result.output);
-      }
-      resolve(result);
     });
   });
 }
 
-async function mustSucceed(runner: Runner, name: string, cwd: string, args: string[], quiet = false) {
-  const result = await runStep(runner, name, cwd, args, { quiet });
+function runStep(
+  runner: Runner,
+  name: string,
+  cwd: string,
+  cliArgs: string[],
+  options: { quiet?: boolean; program?: boolean } = {},
+): Promise<StepResult> {
+  const started = performance.now();
+  const command = `pulumi ${cliArgs.join(" ")}`;
+  if (!options.quiet) runner.log(`rehearse: ${name}: ${command}`);
+  const chunks: Buffer[] = [];
+  // No language host next to the CLI: this command's program is served in-process (--client).
+  const hosted =
+    options.program && !runner.cli.languageHost
+      ? startProgramHost(runner.env, cwd, (chunk) => chunks.push(chunk))
+      : undefined;
+  return (hosted ?? Promise.resolve(undefined)).then(
+    (host) =>
+      new Promise<StepResult>((resolve, reject) => {
+        const args = host ? [...cliArgs, `--client=127.0.0.1:${host.port}`] : cliArgs;
+        const child = spawn(runner.cli.pulumi, args, {
+          cwd,
+          env: runner.env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        const stdout: Buffer[] = [];
+        child.stdout.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          stdout.push(chunk);
+        });
+        child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
+        const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+        child.on("error", (error) => {
+          clearTimeout(timer);
+          void host?.stop();
+          reject(error);
+        });
+        child.on("close", async (code) => {
+          clearTimeout(timer);
+          await host?.stop();
+          const result: StepResult = {
+            name,
+            command,
+            code,
+            output: Buffer.concat(chunks).toString("utf8"),
+            stdout: Buffer.concat(stdout).toString("utf8"),
+            seconds: (performance.now() - started) / 1000,
+          };
+          if (!options.quiet) {
+            runner.steps.push(result);
+            runner.log(`rehearse: ${name}: exit ${code} in ${result.seconds.toFixed(1)} s`);
+          }
+          if (runner.out) {
+            mkdirSync(runner.out, { recursive: true });
+            writeFileSync(path.join(runner.out, `${name}.txt`), result.output);
+          }
+          resolve(result);
+        });
+      }),
+  );
+}
+
+async function mustSucceed(
+  runner: Runner,
+  name: string,
+  cwd: string,
+  args: string[],
+  options: { quiet?: boolean; program?: boolean } = {},
+) {
+  const result = await runStep(runner, name, cwd, args, options);
   if (result.code !== 0) throw new StepFailure(`${name} failed (exit ${result.code})`, result);
   return result;
 }
@@ -294,8 +399,15 @@ export function rehearsalEnv(cli: PulumiCli, tmp: string, root: string): NodeJS.
     process.env.TWINCLOUD_REHEARSE_PROVIDERS ?? path.join(root, "tools/rehearse/providers/bin");
   return {
     ...env,
-    // Stub providers first, then the CLI's own directory (its language host), then the rest.
-    PATH: [providers, cli.binDir, env.PATH ?? ""].join(path.delimiter),
+    // Stub providers first; then, when the CLI has no language host next to it, the rehearsal's policy-pack host
+    // (tools/rehearse/bin/pulumi-language-nodejs, RunPlugin only); then the CLI's own directory (its language
+    // host, when it has one), then the rest.
+    PATH: [
+      providers,
+      ...(cli.languageHost ? [] : [path.join(root, "tools/rehearse/bin")]),
+      cli.binDir,
+      env.PATH ?? "",
+    ].join(path.delimiter),
     PULUMI_HOME: path.join(tmp, "home"),
     PULUMI_BACKEND_URL: pathToFileURL(path.join(tmp, "state")).href,
     PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
@@ -342,7 +454,7 @@ async function initStack(runner: Runner, project: string, options: RehearseOptio
       "config-secret",
       project,
       ["config", "set", "--secret", key, `rehearsal-secret-${key.split(":").pop()}`, ...COMMON],
-      true,
+      { quiet: true },
     );
   }
 }
@@ -372,7 +484,9 @@ async function upgradeFrom(runner: Runner, options: RehearseOptions, tmp: string
     const baseSetup = stackSetup(stackFile, options.stack, options.cloud);
     for (const line of baseSetup.assumptions) runner.log(`assumption (${ref}): ${line}`);
     await initStack(runner, baseProject, options, baseSetup);
-    await mustSucceed(runner, "base-up", baseProject, ["up", "--yes", "--skip-preview", ...COMMON]);
+    await mustSucceed(runner, "base-up", baseProject, ["up", "--yes", "--skip-preview", ...COMMON], {
+      program: true,
+    });
     // The stack's passphrase salt lives in its stack file: carry it to the current tree's copy.
     const baseFile = parseYaml(
       readFileSync(path.join(baseProject, `Pulumi.${options.stack}.yaml`), "utf8"),
@@ -389,11 +503,21 @@ async function upgradeFrom(runner: Runner, options: RehearseOptions, tmp: string
   }
 }
 
+/** One line on how the program and the policy pack run with this CLI. */
+export function programMode(cli: PulumiCli): string {
+  return cli.languageHost
+    ? `under the Node.js language host next to the CLI (${cli.languageHost}), as \`pulumi up\` runs it`
+    : "served in-process by the Node.js SDK's language runtime (--client; no pulumi-language-nodejs next to the CLI); " +
+        "policy pack through tools/rehearse/bin/pulumi-language-nodejs (RunPlugin only)";
+}
+
 export interface Summary {
   stack: string;
   cloud: string;
   environment: string;
   cli: string;
+  /** How the program ran: under the language host next to the CLI, or served in-process (--client). */
+  program: string;
   assumptions: string[];
   steps: { name: string; seconds: number; code: number | null }[];
   previewResources: string[];
@@ -417,29 +541,36 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
     ...(options.out ? { out: options.out } : {}),
   };
   log(`rehearse: pulumi ${cli.version} (${cli.source}: ${cli.pulumi}); state in ${tmp}`);
+  log(`rehearse: program: ${programMode(cli)}`);
   try {
     const setup = stackSetup(options.root, options.stack, options.cloud);
     for (const line of setup.assumptions) log(`assumption: ${line}`);
     if (options.cloud) log(`override: ${PROJECT}:cloud = ${options.cloud} (--cloud)`);
     const project = projectFarm(options.root, path.join(tmp, "project"));
     mkdirSync(path.join(tmp, "state"), { recursive: true });
-    await mustSucceed(runner, "login", project, ["login", runner.env.PULUMI_BACKEND_URL!, ...COMMON], true);
+    await mustSucceed(runner, "login", project, ["login", runner.env.PULUMI_BACKEND_URL!, ...COMMON], {
+      quiet: true,
+    });
 
     let upgrade: Summary["upgrade"];
     if (options.upgradeFrom) {
       const salt = await upgradeFrom(runner, options, tmp, project);
       writeStackFile(project, options.stack, setup.config, salt ? { encryptionsalt: salt } : {});
-      await mustSucceed(runner, "select", project, ["stack", "select", options.stack, ...COMMON], true);
+      await mustSucceed(runner, "select", project, ["stack", "select", options.stack, ...COMMON], {
+        quiet: true,
+      });
       for (const key of setup.secrets) {
         await mustSucceed(
           runner,
           "config-secret",
           project,
           ["config", "set", "--secret", key, `rehearsal-secret-${key.split(":").pop()}`, ...COMMON],
-          true,
+          { quiet: true },
         );
       }
-      const result = await runStep(runner, "upgrade-preview", project, ["preview", "--json", ...COMMON]);
+      const result = await runStep(runner, "upgrade-preview", project, ["preview", "--json", ...COMMON], {
+        program: true,
+      });
       let steps: PreviewStep[];
       try {
         steps = (JSON.parse(result.stdout) as { steps?: PreviewStep[] }).steps ?? [];
@@ -476,19 +607,20 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
     }
 
     const policy = policyArgs(options.root, options.stack, setup.environment);
-    const preview = await mustSucceed(runner, "preview", project, [
+    const preview = await mustSucceed(
+      runner,
       "preview",
-      "--diff",
-      ...policy,
-      ...COMMON,
-    ]);
-    const up = await mustSucceed(runner, "up", project, [
+      project,
+      ["preview", "--diff", ...policy, ...COMMON],
+      { program: true },
+    );
+    const up = await mustSucceed(
+      runner,
       "up",
-      "--yes",
-      "--skip-preview",
-      ...policy,
-      ...COMMON,
-    ]);
+      project,
+      ["up", "--yes", "--skip-preview", ...policy, ...COMMON],
+      { program: true },
+    );
     // A fresh stack: the update must create what the preview planned (a program that registers fewer
     // resources on a second run, or an update that stops early without an error, shows up here).
     const planned = countOf(resourceSummary(preview.output), "to create");
@@ -496,25 +628,27 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
     if (!options.upgradeFrom && planned !== created) {
       throw new StepFailure(`up created ${created} resources, the preview planned ${planned}`, up);
     }
-    await mustSucceed(runner, "no-change-preview", project, [
-      "preview",
-      "--expect-no-changes",
-      "--diff",
-      ...COMMON,
-    ]);
+    await mustSucceed(
+      runner,
+      "no-change-preview",
+      project,
+      ["preview", "--expect-no-changes", "--diff", ...COMMON],
+      { program: true },
+    );
     const exportState = async () => {
-      const exported = await mustSucceed(runner, "export", project, ["stack", "export"], true);
+      const exported = await mustSucceed(runner, "export", project, ["stack", "export"], { quiet: true });
       return (JSON.parse(exported.stdout) as { deployment?: Deployment }).deployment ?? {};
     };
     const deployment = await exportState();
     let destroyed: Summary["destroy"];
     if (setup.environment === "prod") {
-      const destroy = await runStep(runner, "destroy-refused", project, [
-        "destroy",
-        "--yes",
-        "--skip-preview",
-        ...COMMON,
-      ]);
+      const destroy = await runStep(
+        runner,
+        "destroy-refused",
+        project,
+        ["destroy", "--yes", "--skip-preview", ...COMMON],
+        { program: true },
+      );
       if (destroy.code === 0) {
         throw new StepFailure("prod: pulumi destroy succeeded, but protect must refuse it", destroy);
       }
@@ -535,6 +669,7 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
       cloud: setup.cloud,
       environment: setup.environment,
       cli: `${cli.version} (${cli.source})`,
+      program: programMode(cli),
       assumptions: setup.assumptions,
       steps: runner.steps.map((step) => ({ name: step.name, seconds: step.seconds, code: step.code })),
       previewResources: resourceSummary(preview.output),
@@ -563,6 +698,7 @@ export async function rehearse(options: RehearseOptions, log = (line: string) =>
 export function renderSummary(summary: Summary): string {
   const lines = [`rehearsal of ${summary.stack} (${summary.cloud}, tier ${summary.environment}): OK`];
   lines.push(`  pulumi ${summary.cli}`);
+  lines.push(`  program: ${summary.program}`);
   for (const assumption of summary.assumptions) lines.push(`  assumption: ${assumption}`);
   lines.push("  steps:");
   for (const step of summary.steps) {
