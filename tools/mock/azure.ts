@@ -6,20 +6,13 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { type AcrTokenExchange, setAcrTokenExchange } from "../../infra/azure/acr-token.js";
-// The engine rehearsal's stub providers name Azure resources from the same inputs (one table for both).
-import { AZURE_NAME_INPUTS } from "../rehearse/providers/clouds.js";
+// The engine rehearsal's stub providers answer for the same subscription and name Azure resources from the
+// same inputs: one table for both.
+import { AZURE, AZURE_NAME_INPUTS } from "../rehearse/providers/clouds.js";
 import type { InvokeHandler } from "./run.js";
 
-export const MOCK_AZURE = {
-  subscriptionId: "00000000-1111-2222-3333-444444444444",
-  tenantId: "99999999-8888-7777-6666-555555555555",
-  /** Object id of the identity running `pulumi up`. */
-  deployerObjectId: "abababab-cdcd-efef-0101-232323232323",
-  deployerClientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-  location: "westeurope",
-  environmentDomain: "kindocean-1a2b3c4d.westeurope.azurecontainerapps.io",
-  armAccessToken: "mock-arm-access-token",
-} as const;
+/** The rehearsal stubs' subscription, tenant, deployer and domains (one set for the mocks and the stubs). */
+export const MOCK_AZURE = { ...AZURE, armAccessToken: "mock-arm-access-token" } as const;
 
 /** What the registry's `/oauth2/exchange` would answer for `loginServer` (no network in mock runs). */
 export function mockAcrRefreshToken(loginServer: string): string {
