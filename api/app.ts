@@ -7,6 +7,7 @@ import type { Database } from "./db/database.js";
 import { TaskRepository } from "./db/tasks.js";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import type { AppEnv } from "./http/node.js";
+import { OPENAPI_DOCUMENT, OPENAPI_PATH, registerOpenApiComponents } from "./http/openapi.js";
 import { createLifecycle, type Lifecycle } from "./lifecycle.js";
 import { apiKeyAuth, requireScope } from "./middleware/auth.js";
 import { compression } from "./middleware/compression.js";
@@ -77,15 +78,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.route("/", tasksRouter({ tasks: new TaskRepository(db), metrics }));
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "twincloud task API",
-      version: "1.0.0",
-      description:
-        "Errors are RFC 9457 application/problem+json. PATCH and DELETE require If-Match (428 without it, 412 when stale).",
-    },
-  });
+  registerOpenApiComponents(app.openAPIRegistry);
+  app.doc31(OPENAPI_PATH, OPENAPI_DOCUMENT);
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "twincloud API" }));
 
   app.notFound(notFoundHandler(() => app.routes));

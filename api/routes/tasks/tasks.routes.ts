@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { makeProblem, ProblemSchema } from "../../http/problem.js";
+import { linkRefs, problemResponses, successHeaders } from "../../http/openapi.js";
 import {
   CreateHeadersSchema,
   CreateTaskSchema,
@@ -11,14 +11,6 @@ import {
   UpdateTaskSchema,
 } from "./tasks.schemas.js";
 
-const problemContent = { "application/problem+json": { schema: ProblemSchema } } as const;
-const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      { description: makeProblem(status as 400).title, content: problemContent },
-    ]),
-  );
 const security = [{ bearerAuth: [] }];
 
 /** The bearer scheme the routes' `security` refers to. */
@@ -31,38 +23,56 @@ export const bearerAuth = {
 export const list = createRoute({
   method: "get",
   path: "/v1/tasks",
+  operationId: "listTasks",
   tags: ["tasks"],
   summary: "List tasks (cursor-paginated, oldest first)",
+  description:
+    "Tasks in creation order, `limit` per page (1-100, default 20), optionally only one `status`. Pass " +
+    "`nextCursor` as `cursor` for the next page: keyset pagination, so tasks created while you page never make " +
+    "you see one twice or miss one. A cursor this API did not issue is a 400. Needs the read scope.",
   security,
   request: { query: ListQuerySchema },
   responses: {
-    200: { description: "A page of tasks", content: { "application/json": { schema: TaskListSchema } } },
-    ...errorResponses(400, 401, 403, 429, 503),
+    200: {
+      description: "A page of tasks; `nextCursor` is null on the last page",
+      headers: successHeaders(),
+      content: { "application/json": { schema: TaskListSchema } },
+    },
+    ...problemResponses(400, 401, 403, 429, 500, 503),
   },
 });
 
 export const get = createRoute({
   method: "get",
   path: "/v1/tasks/{id}",
+  operationId: "getTask",
   tags: ["tasks"],
   summary: "Get a task",
+  description:
+    "The task, with its version as a strong `ETag` (send it in `If-Match` to update or delete). Needs the read scope.",
   security,
   request: { params: IdParamSchema },
   responses: {
     200: {
       description: "The task; ETag carries its version",
-      headers: { ETag: { schema: { type: "string" } } },
+      headers: successHeaders("ETag"),
+      links: linkRefs("UpdateTask", "DeleteTask"),
       content: { "application/json": { schema: TaskSchema } },
     },
-    ...errorResponses(400, 401, 403, 404, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 429, 500, 503),
   },
 });
 
 export const create = createRoute({
   method: "post",
   path: "/v1/tasks",
+  operationId: "createTask",
   tags: ["tasks"],
   summary: "Create a task (retry-safe with Idempotency-Key)",
+  description:
+    "Creates a task from a JSON body (unknown fields are refused). With `Idempotency-Key`, a retry with the same " +
+    "key and body within 24 h returns the original response (with `Idempotent-Replayed: true`) and creates " +
+    "nothing; the same key with another body is a 422. Needs the write scope.",
   security,
   request: {
     headers: CreateHeadersSchema,
@@ -71,18 +81,24 @@ export const create = createRoute({
   responses: {
     201: {
       description: "Created (or the original response, replayed, with Idempotent-Replayed: true)",
-      headers: { ETag: { schema: { type: "string" } }, Location: { schema: { type: "string" } } },
+      headers: successHeaders("ETag", "Location", "Idempotent-Replayed"),
+      links: linkRefs("GetTask", "UpdateTask", "DeleteTask"),
       content: { "application/json": { schema: TaskSchema } },
     },
-    ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 422, 429, 500, 503),
   },
 });
 
 export const update = createRoute({
   method: "patch",
   path: "/v1/tasks/{id}",
+  operationId: "updateTask",
   tags: ["tasks"],
   summary: "Update a task (If-Match required)",
+  description:
+    "Changes the fields present in the JSON body (at least one; null clears `description` or `dueDate`). " +
+    "`If-Match` is required: without it 428, with a version that is no longer current 412 (nothing changed), " +
+    "`*` skips the check. Of concurrent updates carrying the same ETag exactly one succeeds. Needs the write scope.",
   security,
   request: {
     params: IdParamSchema,
@@ -92,22 +108,27 @@ export const update = createRoute({
   responses: {
     200: {
       description: "The updated task with its new ETag",
-      headers: { ETag: { schema: { type: "string" } } },
+      headers: successHeaders("ETag"),
+      links: linkRefs("GetTask", "UpdateTask", "DeleteTask"),
       content: { "application/json": { schema: TaskSchema } },
     },
-    ...errorResponses(400, 401, 403, 404, 412, 413, 415, 428, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 412, 413, 415, 428, 429, 500, 503),
   },
 });
 
 export const remove = createRoute({
   method: "delete",
   path: "/v1/tasks/{id}",
+  operationId: "deleteTask",
   tags: ["tasks"],
   summary: "Delete a task (If-Match required)",
+  description:
+    "Deletes the task. `If-Match` is required: without it 428, with a version that is no longer current 412 " +
+    "(nothing deleted), `*` skips the check. Needs the write scope.",
   security,
   request: { params: IdParamSchema, headers: IfMatchHeadersSchema },
   responses: {
-    204: { description: "Deleted" },
-    ...errorResponses(400, 401, 403, 404, 412, 428, 429, 503),
+    204: { description: "Deleted", headers: successHeaders() },
+    ...problemResponses(400, 401, 403, 404, 412, 428, 429, 500, 503),
   },
 });
