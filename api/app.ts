@@ -13,6 +13,7 @@ import { apiKeyAuth, requireScope } from "./middleware/auth.js";
 import { compression } from "./middleware/compression.js";
 import { cors } from "./middleware/cors.js";
 import { rateLimitByClientIp, rateLimitByKey, SlidingWindowRateLimiter } from "./middleware/rate-limit.js";
+import { negotiation } from "./middleware/negotiation.js";
 import { requestContext } from "./middleware/request-context.js";
 import { requestLimits } from "./middleware/request-limits.js";
 import type { Logger } from "./observability/logger.js";
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const readyTimeoutMs = Math.min(2_000, config.DATABASE_CONNECT_TIMEOUT_MS);
   app.route("/", healthRouter({ db, lifecycle, readyTimeoutMs }));
 
-  // /v1: the client IP's budget before any key lookup, the key, its budget, its scope, then the
+  // /v1: the client IP's budget before any key lookup, the key, its budget, its scope, Accept (406), then the
   // deadline and the body limit around the handler.
   app.use(
     "/v1/*",
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
     rateLimitByKey({ limiter, metrics }),
     requireScope(),
+    negotiation(),
     requestLimits({ timeoutMs: config.REQUEST_TIMEOUT_MS, maxBodyBytes: config.BODY_LIMIT_BYTES }),
   );
   app.route("/", tasksRouter({ tasks: new TaskRepository(db), metrics }));

@@ -10,6 +10,8 @@ import type { Context } from "hono";
 export interface NodeBindings {
   incoming?: {
     socket?: { remoteAddress?: string };
+    /** True once the whole request message (body included) has been received. */
+    complete?: boolean;
     headers: Record<string, string | string[] | undefined>;
   };
   outgoing?: { setHeader(name: string, value: string): unknown; headersSent: boolean };

@@ -33,6 +33,7 @@ const TYPES = {
   404: ["not-found", "Not Found"],
   405: ["method-not-allowed", "Method Not Allowed"],
   406: ["not-acceptable", "Not Acceptable"],
+  408: ["request-timeout", "Request Timeout"],
   409: ["conflict", "Conflict"],
   412: ["precondition-failed", "Precondition Failed"],
   413: ["payload-too-large", "Content Too Large"],

@@ -136,20 +136,96 @@ export function compileRequestValidator<C extends Context>(
   const bodySchema = jsonSchema;
   return async (c) => {
     for (const step of steps) step(c);
+    const contentEncoding = readHeader(c, "content-encoding");
+    if (contentEncoding !== undefined && !isIdentity(contentEncoding)) throw unsupportedContentEncoding();
     const contentType = readHeader(c, "content-type");
     let value: unknown = {};
     if (contentType) {
       if (!JSON_CONTENT_TYPE.test(contentType)) throw unsupportedMediaType();
-      try {
-        value = await c.req.json();
-      } catch {
-        throw new HTTPException(400, { message: "Malformed JSON in request body" });
-      }
+      value = parseJsonBody(await receiveBody(c));
     } else if (await hasBody(c, readHeader)) {
       throw unsupportedMediaType();
     }
     check(c, "json", bodySchema, value);
   };
+}
+
+/** `Content-Encoding` values that leave the body as sent: none but identity (RFC 9110 §8.4.1). */
+function isIdentity(header: string): boolean {
+  for (const coding of header.split(",")) {
+    const name = coding.trim().toLowerCase();
+    if (name !== "" && name !== "identity") return false;
+  }
+  return true;
+}
+
+/** RFC 9110 §15.5.16: a content coding the server does not decode is a 415 naming what it accepts. */
+const unsupportedContentEncoding = () =>
+  problem(415, {
+    slug: "unsupported-content-encoding",
+    title: "Unsupported Content-Encoding",
+    detail: "Send the body without a content coding (Content-Encoding: identity or none).",
+    headers: { "Accept-Encoding": "identity" },
+  });
+
+const malformedBody = (detail: string) =>
+  problem(400, { slug: "malformed-body", title: "Malformed request body", detail });
+
+/** Strict UTF-8: invalid sequences throw instead of becoming U+FFFD (RFC 8259 §8.1: JSON text is UTF-8). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+/** A JSON escape of a UTF-16 surrogate (\uD800-\uDFFF): only then can a parsed string hold a lone one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The body's bytes → its JSON value, refusing (400 `malformed-body`) invalid UTF-8, invalid JSON, and strings
+ * (values or names) with an escaped lone surrogate (`"\ud800"`: not Unicode text, RFC 8259 §8.2; PostgreSQL
+ * would have stored U+FFFD instead). `c.req.json()` decodes leniently, replacing both with U+FFFD.
+ */
+function parseJsonBody(bytes: ArrayBuffer): unknown {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw malformedBody("The request body is not valid UTF-8.");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw malformedBody("The request body is not valid JSON.");
+  }
+  if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
+    throw malformedBody(
+      'The request body has a string with an unpaired surrogate escape (e.g. "\\ud800"), which is not Unicode text.',
+    );
+  }
+  return value;
+}
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === "string") return !value.isWellFormed();
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  for (const [key, item] of Object.entries(value)) {
+    if (!key.isWellFormed() || hasLoneSurrogate(item)) return true;
+  }
+  return false;
+}
+
+/**
+ * Reads the whole body, flagging the context (`receivingBody`) while it waits for the client: the request
+ * deadline (middleware/request-limits.ts) then answers 408, a client fault, instead of 503.
+ */
+async function receiveBody(c: Context): Promise<ArrayBuffer> {
+  c.set("receivingBody", true);
+  try {
+    return await c.req.arrayBuffer();
+  } catch {
+    // The client went away or sent a broken chunked body: nothing usable arrived.
+    throw malformedBody("The request body could not be read completely.");
+  } finally {
+    c.set("receivingBody", false);
+  }
 }
 
 /** A body without a Content-Type is refused (415) unless it is empty. */

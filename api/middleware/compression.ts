@@ -1,6 +1,7 @@
 import { promisify } from "node:util";
 import { brotliCompress, gzip as gzipCallback, constants as zlibConstants } from "node:zlib";
 import type { Context, MiddlewareHandler } from "hono";
+import { chooseCoding } from "../http/negotiation.js";
 import { type AppEnv, requestHeader } from "../http/node.js";
 
 const COMPRESSION_THRESHOLD_BYTES = 2048;
@@ -10,8 +11,11 @@ const brotli = promisify(brotliCompress);
 const BROTLI_OPTIONS = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } };
 
 /**
- * br (preferred) or gzip for JSON/text responses of at least 2 KB (long task lists, the OpenAPI document)
- * when the client asks. Responses carrying an ETag are left alone so the strong validators used by If-Match
+ * br or gzip for JSON/text responses of at least 2 KB (long task lists, the OpenAPI document) when the
+ * client's Accept-Encoding gives it a weight above 0 (RFC 9110 §12.5.3, api/http/negotiation.ts: the higher
+ * weight wins, br on a tie, `gzip;q=0` is never gzip); below 2 KB too when the client excludes identity
+ * (`identity;q=0`, `*;q=0`) and accepts br or gzip. With no acceptable coding the response stays identity (the
+ * server may disregard the header, RFC 9110 §12.5.3). Responses carrying an ETag are left alone so the strong validators used by If-Match
  * stay byte-exact. Hand-written: `hono/compress` has no brotli, no size threshold without a Content-Length,
  * and compresses ETag responses, weakening their tag to W/ (which If-Match's strong comparison never matches).
  *
@@ -32,12 +36,12 @@ async function compress(c: Context<AppEnv>): Promise<void> {
   const type = res.headers.get("content-type") ?? "";
   if (!/json|text|javascript/.test(type) || res.headers.has("content-encoding") || res.headers.has("etag"))
     return;
-  const encoding = /\bbr\b/.test(accept) ? "br" : /\bgzip\b/.test(accept) ? "gzip" : undefined;
+  const { coding: encoding, required } = chooseCoding(accept);
   if (!encoding || !res.body) return;
   const body = Buffer.from(await res.arrayBuffer());
   const headers = new Headers(res.headers);
   headers.append("Vary", "Accept-Encoding");
-  if (body.length < COMPRESSION_THRESHOLD_BYTES) {
+  if (body.length < COMPRESSION_THRESHOLD_BYTES && !required) {
     headers.set("content-length", String(body.length));
     c.res = undefined as never; // Hono merges the previous response's headers into a new one otherwise.
     c.res = new Response(body, { status: res.status, headers });
