@@ -73,6 +73,12 @@ export const HEADERS = {
     required: false,
     schema: { type: "string" as const, enum: ["true"] },
   },
+  "Accept-Encoding": {
+    description:
+      "identity: the only request content coding the API reads (on `unsupported-content-encoding`).",
+    required: false,
+    schema: { type: "string" as const },
+  },
   "WWW-Authenticate": {
     description: 'Bearer realm="twincloud", with error="invalid_token" when a key was sent but is not valid.',
     required: true,
@@ -106,7 +112,8 @@ export const PROBLEM_RESPONSES = {
     name: "BadRequest",
     description:
       "The request is invalid: `validation-error` lists every bad field in `errors` (body, query, path or header), " +
-      "`malformed-body` when the body is not JSON, an invalid `cursor`.",
+      "`malformed-body` when the body is not JSON in UTF-8 (invalid JSON, invalid UTF-8, or an escaped lone " +
+      'surrogate such as `"\\ud800"`), `invalid-cursor` for a `cursor` this API did not issue.',
   },
   401: {
     name: "Unauthorized",
@@ -115,6 +122,17 @@ export const PROBLEM_RESPONSES = {
   },
   403: { name: "Forbidden", description: "The API key lacks the scope: read for GET, write otherwise." },
   404: { name: "NotFound", description: "No task with this id." },
+  406: {
+    name: "NotAcceptable",
+    description:
+      "The Accept header gives neither application/json nor application/problem+json a weight above 0 " +
+      "(RFC 9110: no Accept, `*/*` and `application/*` are fine).",
+  },
+  408: {
+    name: "RequestTimeout",
+    description:
+      "`body-timeout`: the request body did not arrive before the request deadline; the API closes the connection.",
+  },
   412: {
     name: "PreconditionFailed",
     description:
@@ -124,7 +142,13 @@ export const PROBLEM_RESPONSES = {
     name: "ContentTooLarge",
     description: "The request body is larger than the API accepts (64 KiB by default).",
   },
-  415: { name: "UnsupportedMediaType", description: "The request body is not application/json." },
+  415: {
+    name: "UnsupportedMediaType",
+    description:
+      "`unsupported-media-type`: the request body is not application/json; `unsupported-content-encoding`: it has " +
+      "a Content-Encoding other than identity (the answer then carries `Accept-Encoding: identity`).",
+    headers: ["Accept-Encoding"],
+  },
   422: {
     name: "UnprocessableContent",
     description: "`idempotency-key-reused`: this Idempotency-Key was used with a different body.",

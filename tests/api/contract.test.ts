@@ -7,6 +7,7 @@
  * an outage: resilience.test.ts and timeouts.test.ts cause those) is reached by at least one request here, so
  * the document promises nothing the API never does.
  */
+import { connect } from "node:net";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -258,6 +259,43 @@ describe("every operation answers as documented", () => {
     expect(seen.filter((s) => s.status === 429)).toHaveLength(5);
   });
 
+  it("every operation: 406 when Accept excludes JSON; bodies: 415 for a Content-Encoding, 408 when too slow", async () => {
+    const { body, etag } = await createTask(api);
+    const path = `/v1/tasks/${body.id}`;
+    const accept = { accept: "text/html" };
+    await call("listTasks", "/v1/tasks", { headers: accept });
+    await call("getTask", path, { headers: accept });
+    await call("createTask", "/v1/tasks", { method: "POST", json: { title: "x" }, headers: accept });
+    await call("updateTask", path, {
+      method: "PATCH",
+      json: { title: "x" },
+      headers: { ...accept, "If-Match": etag },
+    });
+    await call("deleteTask", path, { method: "DELETE", headers: { ...accept, "If-Match": etag } });
+    const gzip = { "content-encoding": "gzip" };
+    await call("createTask", "/v1/tasks", { method: "POST", json: { title: "x" }, headers: gzip });
+    await call("updateTask", path, {
+      method: "PATCH",
+      json: { title: "x" },
+      headers: { ...gzip, "If-Match": etag },
+    });
+
+    const slow = await startTestApi({ env: { REQUEST_TIMEOUT_MS: "500" } });
+    try {
+      for (const [operationId, method, url] of [
+        ["createTask", "POST", "/v1/tasks"],
+        ["updateTask", "PATCH", path],
+      ] as const) {
+        const head =
+          `${method} ${url} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${slow.keys.rw}\r\n` +
+          `If-Match: *\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"title":`;
+        await conforms(operationId, await rawExchange(slow.url, head));
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("reaches every documented status of every operation (but 500 and 503)", () => {
     for (const [operationId, operation] of operations) {
       const documented = Object.keys(operation.responses)
@@ -271,3 +309,37 @@ describe("every operation answers as documented", () => {
     }
   });
 });
+
+/** Sends `request` on a raw socket and never finishes its body; the answer (HTTP/1.1, one response) as a Response. */
+function rawExchange(baseUrl: string, request: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(baseUrl);
+    const socket = connect(Number(url.port), url.hostname);
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const split = text.indexOf("\r\n\r\n");
+      const [statusLine = "", ...lines] = text.slice(0, split).split("\r\n");
+      const headers = new Headers();
+      for (const line of lines)
+        headers.append(line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim());
+      let body = text.slice(split + 4);
+      if (headers.get("transfer-encoding") === "chunked") {
+        let decoded = "";
+        for (let rest = body; ; ) {
+          const eol = rest.indexOf("\r\n");
+          const size = Number.parseInt(rest.slice(0, eol), 16);
+          if (!size) break;
+          decoded += rest.slice(eol + 2, eol + 2 + size);
+          rest = rest.slice(eol + 4 + size);
+        }
+        body = decoded;
+      }
+      headers.delete("transfer-encoding");
+      resolve(new Response(body, { status: Number(statusLine.split(" ")[1]), headers }));
+    });
+    socket.write(request);
+  });
+}

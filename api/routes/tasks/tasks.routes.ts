@@ -38,7 +38,7 @@ export const list = createRoute({
       headers: successHeaders(),
       content: { "application/json": { schema: TaskListSchema } },
     },
-    ...problemResponses(400, 401, 403, 429, 500, 503),
+    ...problemResponses(400, 401, 403, 406, 429, 500, 503),
   },
 });
 
@@ -59,7 +59,7 @@ export const get = createRoute({
       links: linkRefs("UpdateTask", "DeleteTask"),
       content: { "application/json": { schema: TaskSchema } },
     },
-    ...problemResponses(400, 401, 403, 404, 429, 500, 503),
+    ...problemResponses(400, 401, 403, 404, 406, 429, 500, 503),
   },
 });
 
@@ -85,7 +85,7 @@ export const create = createRoute({
       links: linkRefs("GetTask", "UpdateTask", "DeleteTask"),
       content: { "application/json": { schema: TaskSchema } },
     },
-    ...problemResponses(400, 401, 403, 413, 415, 422, 429, 500, 503),
+    ...problemResponses(400, 401, 403, 406, 408, 413, 415, 422, 429, 500, 503),
   },
 });
 
@@ -112,7 +112,7 @@ export const update = createRoute({
       links: linkRefs("GetTask", "UpdateTask", "DeleteTask"),
       content: { "application/json": { schema: TaskSchema } },
     },
-    ...problemResponses(400, 401, 403, 404, 412, 413, 415, 428, 429, 500, 503),
+    ...problemResponses(400, 401, 403, 404, 406, 408, 412, 413, 415, 428, 429, 500, 503),
   },
 });
 
@@ -129,6 +129,6 @@ export const remove = createRoute({
   request: { params: IdParamSchema, headers: IfMatchHeadersSchema },
   responses: {
     204: { description: "Deleted", headers: successHeaders() },
-    ...problemResponses(400, 401, 403, 404, 412, 428, 429, 500, 503),
+    ...problemResponses(400, 401, 403, 404, 406, 412, 428, 429, 500, 503),
   },
 });
