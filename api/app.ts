@@ -16,6 +16,7 @@ import { rateLimitByClientIp, rateLimitByKey, SlidingWindowRateLimiter } from ".
 import { negotiation } from "./middleware/negotiation.js";
 import { requestContext } from "./middleware/request-context.js";
 import { requestLimits } from "./middleware/request-limits.js";
+import type { ErrorTracker } from "./observability/error-tracking.js";
 import type { Logger } from "./observability/logger.js";
 import type { Metrics } from "./observability/metrics.js";
 import { healthRouter } from "./routes/health/health.index.js";
@@ -45,6 +46,8 @@ export interface AppDeps {
    * itself never imports OpenTelemetry. It must set the `traceId` variable.
    */
   tracing?: MiddlewareHandler;
+  /** From `startErrorTracking()` (only when SENTRY_DSN is set): 5xx answers are reported to it. */
+  errors?: ErrorTracker;
 }
 
 /** The API as a Hono app: pure (no listener), testable with `app.request()`. */
@@ -56,7 +59,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
   // Every request, outermost first. Each layer costs one promise; the order is the behaviour.
-  app.use("*", requestContext({ logger, metrics, lifecycle, tracing: deps.tracing !== undefined }));
+  app.use(
+    "*",
+    requestContext({ logger, metrics, lifecycle, tracing: deps.tracing !== undefined, errors: deps.errors }),
+  );
   app.use("*", compression());
   if (deps.tracing) app.use("*", deps.tracing);
   if (config.CORS_ORIGINS.length > 0) app.use("*", cors(config.CORS_ORIGINS));

@@ -25,7 +25,12 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Environment variables that carry secrets: cloud programs must inject them from a secret store. */
-export const SECRET_ENV_VARS = ["DATABASE_PASSWORD", "DATABASE_URL", "BOOTSTRAP_API_KEY"] as const;
+export const SECRET_ENV_VARS = [
+  "DATABASE_PASSWORD",
+  "DATABASE_URL",
+  "BOOTSTRAP_API_KEY",
+  "SENTRY_DSN",
+] as const;
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
 const positiveInt = (fallback: number, max: number) =>
@@ -89,6 +94,29 @@ export const apiEnvironmentSchema = z
 
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
     OTEL_SERVICE_NAME: z.string().min(1).default("twincloud-api"),
+
+    /** Enables error tracking (Sentry): 5xx answers and fatal errors, scrubbed (observability/error-tracking.ts). */
+    SENTRY_DSN: z
+      .url({
+        protocol: /^https?$/,
+        message: "expected a Sentry DSN: https://<public key>@<host>/<project id>",
+      })
+      .refine((value) => {
+        const url = new URL(value);
+        return url.username !== "" && /\/[^/]+$/.test(url.pathname);
+      }, "expected a Sentry DSN: https://<public key>@<host>/<project id>")
+      .optional(),
+    /** The release events are filed under: the deployed image, e.g. `twincloud-api@sha256:<64 hex>`. */
+    SENTRY_RELEASE: z
+      .string()
+      .regex(/^[^\s/\\]{1,200}$/, "expected at most 200 characters without whitespace or slashes")
+      .refine((value) => value !== "." && value !== "..", "expected a release name, not . or ..")
+      .optional(),
+    /** The environment events are filed under (the stack: dev, staging, prod); default NODE_ENV. */
+    SENTRY_ENVIRONMENT: z
+      .string()
+      .regex(/^[^\s/]{1,64}$/, "expected at most 64 characters without whitespace or slashes")
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL) return;

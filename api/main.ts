@@ -1,12 +1,16 @@
 /**
- * Production entry (`node dist/api/main.js`): load configuration, start tracing when configured, start
- * the API, and stop gracefully on SIGTERM/SIGINT (exit 0), or exit 1 on bad configuration or a failed
- * start-up.
+ * Production entry (`node dist/api/main.js`): load configuration, start tracing and error tracking when
+ * configured, start the API, and stop gracefully on SIGTERM/SIGINT (exit 0), or exit 1 on bad configuration
+ * or a failed start-up. Queued error-tracking events are flushed (bounded) before any exit.
  */
 import { type ApiConfig, ConfigError, loadConfig } from "./config.js";
+import { startErrorTracking } from "./observability/error-tracking.js";
 import { createLogger, flushLogger } from "./observability/logger.js";
 import { startTracing } from "./observability/tracing.js";
 import { startServer } from "./server.js";
+
+/** How long an exit waits for queued error-tracking events (inside ECS's 30 s stop timeout with the drain). */
+const ERROR_FLUSH_TIMEOUT_MS = 2_000;
 
 async function main(): Promise<void> {
   let config: ApiConfig;
@@ -20,10 +24,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  const errorTracker = await startErrorTracking(config);
+  let exiting = false;
   const fatal = (message: string) => (error: unknown) => {
     logger.fatal({ err: error }, message);
     flushLogger(logger);
-    process.exit(1);
+    if (!errorTracker) process.exit(1);
+    if (exiting) return;
+    exiting = true;
+    errorTracker.reportFatal(error, message);
+    // Bounded: the event is sent within 2 s or dropped; the timer is the backstop.
+    setTimeout(() => process.exit(1), ERROR_FLUSH_TIMEOUT_MS + 500);
+    void errorTracker.close(ERROR_FLUSH_TIMEOUT_MS).finally(() => process.exit(1));
   };
   process.on("uncaughtException", fatal("uncaught exception"));
   process.on("unhandledRejection", fatal("unhandled rejection"));
@@ -31,12 +43,13 @@ async function main(): Promise<void> {
   const tracing = await startTracing(config);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, { logger, ...(tracing ? { tracing } : {}) });
+    server = await startServer(config, { logger, ...(tracing ? { tracing } : {}), errorTracker });
   } catch (error) {
     const code = (error as { code?: string }).code;
     logger.fatal({ code, message: code ? undefined : (error as Error).message }, "start-up failed");
     flushLogger(logger);
     await tracing?.shutdown();
+    await errorTracker?.close(ERROR_FLUSH_TIMEOUT_MS);
     process.exit(1);
   }
 
@@ -44,6 +57,7 @@ async function main(): Promise<void> {
     server
       .shutdown(signal)
       .then(() => tracing?.shutdown())
+      .then(() => errorTracker?.close(ERROR_FLUSH_TIMEOUT_MS))
       .then(
         () => process.exit(0),
         (error: unknown) => fatal("shutdown failed")(error),

@@ -13,6 +13,7 @@ import { purgeExpiredIdempotencyKeys } from "./db/idempotency.js";
 import { migrate } from "./db/migrate.js";
 import { createLiveProbe } from "./http/live-probe.js";
 import { createLifecycle, type Lifecycle } from "./lifecycle.js";
+import type { ErrorTracker } from "./observability/error-tracking.js";
 import { createLogger, flushLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import type { Tracing } from "./observability/tracing.js";
@@ -25,6 +26,8 @@ export interface StartServerOptions {
   startupDatabaseWaitMs?: number;
   /** From startTracing(): adds a server span per request. */
   tracing?: Tracing;
+  /** From startErrorTracking(): 5xx answers are reported to it (the caller flushes and closes it). */
+  errorTracker?: ErrorTracker;
   /** Override PORT / METRICS_PORT (0 = any free port; tests). */
   port?: number;
   metricsPort?: number;
@@ -132,6 +135,7 @@ export async function startServer(
     lifecycle,
     keys,
     tracing: options.tracing?.middleware,
+    errors: options.errorTracker,
   });
 
   const headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1_000;

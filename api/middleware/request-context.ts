@@ -4,6 +4,7 @@ import { HEALTH_PATHS } from "../config.js";
 import { type AppEnv, presetHeaders, requestHeader } from "../http/node.js";
 import { routeLabel } from "../http/route.js";
 import type { Lifecycle } from "../lifecycle.js";
+import type { ErrorTracker } from "../observability/error-tracking.js";
 import type { Logger } from "../observability/logger.js";
 import { type Metrics, observeRequest } from "../observability/metrics.js";
 
@@ -54,8 +55,10 @@ export function requestContext(deps: {
   lifecycle: Lifecycle;
   /** True when a tracing middleware sets `traceId` from its server span. */
   tracing: boolean;
+  /** From startErrorTracking() (only when SENTRY_DSN is set): gets every 5xx answer but the probes' 503s. */
+  errors?: ErrorTracker;
 }): MiddlewareHandler<AppEnv> {
-  const { logger, metrics, lifecycle, tracing } = deps;
+  const { logger, metrics, lifecycle, tracing, errors } = deps;
   return async function requestContext(c, next) {
     const start = performance.now();
     const requestId = requestIdFrom(requestHeader(c, "x-request-id"));
@@ -103,6 +106,16 @@ export function requestContext(deps: {
           },
           "request",
         );
+      }
+      if (status >= 500 && errors !== undefined && !(status === 503 && HEALTH_ROUTES.has(route))) {
+        errors.report({
+          error: c.error,
+          requestId,
+          traceId: traceId ?? c.get("traceId"),
+          method,
+          route,
+          status,
+        });
       }
     }
   };

@@ -51,7 +51,11 @@ export async function startTracing(
       span.setAttribute("http.request.method", c.req.method);
       span.setAttribute("http.route", route);
       span.setAttribute("http.response.status_code", c.res.status);
-      if (c.res.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      if (c.res.status >= 500) {
+        // Hono's onError answered: the exception is on the context, not thrown through this middleware.
+        if (c.error) span.recordException(c.error);
+        span.setStatus({ code: api.SpanStatusCode.ERROR, ...(c.error ? { message: c.error.name } : {}) });
+      }
       span.end();
     }
   };

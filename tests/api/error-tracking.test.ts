@@ -1,0 +1,337 @@
+/**
+ * Error tracking end to end: the production entry (api/main.ts) runs with SENTRY_DSN pointing at a fake
+ * Sentry ingest on 127.0.0.1 that records every envelope. An internal error is made deterministically by
+ * renaming the tasks table under the running API (no test hook in the API). What arrives must name the
+ * request id, the route pattern and the release, and hold no credential, header, query value, body or
+ * secret environment value; 4xx answers send nothing; the queue is flushed on SIGTERM.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer } from "node:net";
+import { gunzipSync } from "node:zlib";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../api/config.js";
+import { scrubEvent, secretValues } from "../../api/observability/error-tracking.js";
+import { createTestDatabase, serverUrl, withDatabase } from "./helpers.js";
+
+const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => boolean, what: string, attempts = 300) {
+  for (let i = 0; i < attempts; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface Received {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Records whatever is POSTed to it (Sentry envelopes, OTLP/HTTP JSON), gunzipping when asked to. */
+async function startRecorder(): Promise<{ server: Server; port: number; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => chunks.push(d));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      const body = (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
+      received.push({ path: req.url ?? "", headers: req.headers, body });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return { server, port: (server.address() as { port: number }).port, received };
+}
+
+/** A Sentry envelope: a header line, then (item header, payload) line pairs. */
+function envelopeItems(body: string): { type: string; payload: Record<string, unknown> }[] {
+  const lines = body.split("\n").filter((line) => line.length > 0);
+  const items: { type: string; payload: Record<string, unknown> }[] = [];
+  for (let i = 1; i + 1 < lines.length; i += 2) {
+    items.push({ type: JSON.parse(lines[i]!).type, payload: JSON.parse(lines[i + 1]!) });
+  }
+  return items;
+}
+
+type SentryEvent = {
+  release?: string;
+  environment?: string;
+  transaction?: string;
+  level?: string;
+  tags?: Record<string, string>;
+  request?: unknown;
+  user?: unknown;
+  exception?: { values: { type: string; value: string }[] };
+  message?: unknown;
+};
+
+describe("error tracking (Sentry) through api/main.ts", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let role: string;
+  let password: string;
+  let databaseUrl: string;
+  let admin: postgres.Sql;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A role with a long random password owns the database, so "no secret env value" is a real check
+    // (the shared test server's password is the word "postgres", which every stack trace path contains).
+    role = `r_${randomBytes(6).toString("hex")}`;
+    password = randomBytes(24).toString("base64url");
+    const root = postgres(db.url, { max: 1, onnotice: () => {} });
+    await root.unsafe(`create role ${role} login password '${password}'`);
+    await root.unsafe(`alter database ${db.name} owner to ${role}`);
+    await root.end({ timeout: 5 });
+    const url = new URL(withDatabase(serverUrl(), db.name));
+    url.username = role;
+    url.password = password;
+    databaseUrl = url.toString();
+    admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await admin?.end({ timeout: 5 });
+    await db?.drop();
+    const root = postgres(serverUrl(), { max: 1, onnotice: () => {} });
+    await root.unsafe(`drop role if exists ${role}`).catch(() => undefined);
+    await root.end({ timeout: 5 });
+  });
+
+  it("sends 5xx with request id, route pattern and release, scrubbed; nothing for 4xx; flushes on SIGTERM", async () => {
+    const ingest = await startRecorder();
+    const collector = await startRecorder();
+    let child: ChildProcess | undefined;
+    try {
+      const [port, metricsPort] = [await freePort(), await freePort()];
+      const key = `tc_${randomBytes(32).toString("base64url")}`;
+      const dsn = `http://0123456789abcdef0123456789abcdef@127.0.0.1:${ingest.port}/42`;
+      const release = `twincloud-api@sha256:${"ab".repeat(32)}`;
+      let stdout = "";
+      child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOST: "127.0.0.1",
+          PORT: String(port),
+          METRICS_PORT: String(metricsPort),
+          DATABASE_URL: databaseUrl,
+          DATABASE_SSL: "disable",
+          BOOTSTRAP_API_KEY: key,
+          LOG_LEVEL: "info",
+          SENTRY_DSN: dsn,
+          SENTRY_RELEASE: release,
+          SENTRY_ENVIRONMENT: "test-stack",
+          // Tracing stays as it is with Sentry on: the OpenTelemetry SDK is the only tracer provider.
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
+          OTEL_SERVICE_NAME: "twincloud-test",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout!.on("data", (d) => {
+        stdout += d;
+      });
+      const exit = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+      await waitFor(() => stdout.includes('"msg":"listening"'), "listening");
+      const base = `http://127.0.0.1:${port}`;
+      const auth = { authorization: `Bearer ${key}` };
+
+      // 4xx answers: nothing is sent.
+      expect((await fetch(`${base}/v1/tasks`)).status).toBe(401);
+      expect(
+        (await fetch(`${base}/v1/tasks`, { headers: { authorization: "Bearer tc_wrong" } })).status,
+      ).toBe(401);
+      expect((await fetch(`${base}/no/such/path`)).status).toBe(404);
+      expect((await fetch(`${base}/v1/tasks/${randomUUID()}`, { headers: auth })).status).toBe(404);
+      const invalid = await fetch(`${base}/v1/tasks`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ title: "" }),
+      });
+      expect(invalid.status).toBeGreaterThanOrEqual(400);
+      expect(invalid.status).toBeLessThan(500);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+
+      // An internal error: the table the task routes use disappears under the running API.
+      await admin.unsafe("alter table tasks rename to tasks_moved_away");
+      const id = randomUUID();
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const get = await fetch(`${base}/v1/tasks/${id}?token=query-secret-value&limit=3`, {
+        headers: {
+          ...auth,
+          cookie: "session=cookie-secret-value",
+          "x-api-key": "header-secret-value",
+          "x-request-id": "sentry-get-500",
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        },
+      });
+      expect(get.status).toBe(500);
+      expect(get.headers.get("x-request-id")).toBe("sentry-get-500");
+      const post = await fetch(`${base}/v1/tasks`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json", "x-request-id": "sentry-post-500" },
+        body: JSON.stringify({ title: "body-secret-title", description: "body-secret-description" }),
+      });
+      expect(post.status).toBe(500);
+      await admin.unsafe("alter table tasks_moved_away rename to tasks");
+
+      // SIGTERM right away: the graceful stop flushes what is queued before exiting 0.
+      child.kill("SIGTERM");
+      expect(await exit).toBe(0);
+
+      expect(ingest.received.length).toBeGreaterThan(0);
+      for (const r of ingest.received) expect(r.path).toMatch(/^\/api\/42\/envelope\//);
+      const items = ingest.received.flatMap((r) => envelopeItems(r.body));
+      const events = items.filter((item) => item.type === "event").map((item) => item.payload as SentryEvent);
+      // Exactly the two 500s: none of the 4xx (nor the readiness 200) was reported.
+      expect(events.map((e) => e.tags?.request_id).sort()).toEqual(["sentry-get-500", "sentry-post-500"]);
+
+      const byId = (requestId: string) => events.find((e) => e.tags?.request_id === requestId)!;
+      const getEvent = byId("sentry-get-500");
+      expect(getEvent.tags).toMatchObject({
+        route: "/v1/tasks/:id",
+        method: "GET",
+        status: "500",
+        trace_id: traceId,
+      });
+      expect(getEvent.transaction).toBe("GET /v1/tasks/:id");
+      expect(getEvent.release).toBe(release);
+      expect(getEvent.environment).toBe("test-stack");
+      expect(getEvent.level).toBe("error");
+      expect(getEvent.exception?.values.at(-1)?.value).toMatch(/tasks/);
+      expect(getEvent.request).toBeUndefined();
+      expect(getEvent.user).toBeUndefined();
+      expect(byId("sentry-post-500").tags).toMatchObject({
+        route: "/v1/tasks",
+        method: "POST",
+        status: "500",
+      });
+      expect(byId("sentry-post-500").release).toBe(release);
+
+      // Nothing secret or request-specific anywhere in what was sent, headers of the ingest calls included.
+      const sent = ingest.received
+        .map((r) => `${JSON.stringify(r.headers)}\n${r.path}\n${r.body}`)
+        .join("\n");
+      for (const forbidden of [
+        key,
+        key.slice(3, 20),
+        password,
+        databaseUrl,
+        dsn,
+        "query-secret-value",
+        "cookie-secret-value",
+        "header-secret-value",
+        "body-secret-title",
+        "body-secret-description",
+        id,
+      ]) {
+        expect(sent, forbidden).not.toContain(forbidden);
+      }
+      expect(sent.toLowerCase()).not.toContain("bearer");
+      expect(sent.toLowerCase()).not.toContain("cookie");
+      expect(sent).not.toMatch(/"authorization"|x-api-key/i);
+
+      // The traces still go through OpenTelemetry, the 500's span carrying the exception.
+      const exported = collector.received
+        .filter((r) => r.path === "/v1/traces")
+        .map((r) => r.body)
+        .join("\n");
+      expect(exported).toContain("GET /v1/tasks/:id");
+      expect(exported.toLowerCase()).toContain(traceId);
+      expect(exported).toContain("exception.type");
+      expect(exported).toContain("exception.stacktrace");
+    } finally {
+      if (child && child.exitCode === null) child.kill("SIGKILL");
+      ingest.server.close();
+      collector.server.close();
+    }
+  });
+});
+
+describe("scrubEvent (beforeSend)", () => {
+  const config = loadConfig({
+    DATABASE_URL: "postgres://app:s3cr3t-db-password@db.internal:5432/app",
+    BOOTSTRAP_API_KEY: `tc_${"k".repeat(43)}`,
+    SENTRY_DSN: "https://publickey123@o1.ingest.sentry.io/42",
+  });
+
+  it("drops request, user, breadcrumbs, extra, unknown tags and contexts, and local variables", () => {
+    const event = scrubEvent(
+      {
+        message: "boom",
+        request: { url: "https://api/v1/tasks/1?x=1", headers: { authorization: "Bearer x" }, data: "{}" },
+        user: { ip_address: "10.0.0.1" },
+        breadcrumbs: [{ message: "GET /v1/tasks?token=x" }],
+        extra: { body: { title: "t" } },
+        tags: { request_id: "r1", route: "/v1/tasks/:id", header: "x" },
+        contexts: { runtime: { name: "node" }, headers: { cookie: "c" } },
+        exception: {
+          values: [
+            { type: "Error", value: "x", stacktrace: { frames: [{ filename: "a.js", vars: { key: "v" } }] } },
+          ],
+        },
+      },
+      secretValues(config),
+    );
+    expect(event.request).toBeUndefined();
+    expect(event.user).toBeUndefined();
+    expect(event.breadcrumbs).toBeUndefined();
+    expect(event.extra).toBeUndefined();
+    expect(event.tags).toEqual({ request_id: "r1", route: "/v1/tasks/:id" });
+    expect(Object.keys(event.contexts ?? {})).toEqual(["runtime"]);
+    expect(event.exception?.values?.[0]?.stacktrace?.frames?.[0]).toEqual({ filename: "a.js" });
+  });
+
+  it("redacts secret values and credential-shaped strings in every remaining string", () => {
+    const message = [
+      "connect to postgres://app:s3cr3t-db-password@db.internal:5432/app failed",
+      "or to postgres://reader:other-pass-123@replica.internal:5432/app",
+      "password was s3cr3t-db-password",
+      `key tc_${"k".repeat(43)} and another tc_abcdefghijklmnop`,
+      "header Authorization: Bearer abc.def.ghi and Basic dXNlcjpwYXNz",
+      "url https://x.example/cb?token=t0k3n&code=c0d3",
+      'json {"password":"p4ss","api_key":"ak-1","secret"="sss"}',
+      "dsn https://publickey123@o1.ingest.sentry.io/42",
+    ].join("\n");
+    const event = scrubEvent(
+      { exception: { values: [{ type: "Error", value: message }] }, tags: { route: "/v1/tasks/:id" } },
+      secretValues(config),
+    );
+    const value = event.exception?.values?.[0]?.value ?? "";
+    for (const leaked of [
+      "s3cr3t-db-password",
+      "k".repeat(43),
+      "abcdefghijklmnop",
+      "abc.def.ghi",
+      "dXNlcjpwYXNz",
+      "t0k3n",
+      "c0d3",
+      "p4ss",
+      "ak-1",
+      "sss",
+      "publickey123",
+      "other-pass-123",
+      "postgres://app:",
+    ]) {
+      expect(value, leaked).not.toContain(leaked);
+    }
+    expect(value).toContain("postgres://[redacted]@replica.internal:5432/app");
+    expect(value).toContain("?token=[redacted]&code=[redacted]");
+    expect(event.tags?.route).toBe("/v1/tasks/:id");
+  });
+});
