@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { ApiKeyVerifier } from "./auth/verifier.js";
@@ -12,13 +11,15 @@ import { createLifecycle, type Lifecycle } from "./lifecycle.js";
 import { apiKeyAuth, requireScope } from "./middleware/auth.js";
 import { compression } from "./middleware/compression.js";
 import { cors } from "./middleware/cors.js";
-import { rateLimitByClientIp, rateLimitByKey, SlidingWindowRateLimiter } from "./middleware/rate-limit.js";
+import { databaseDeadline } from "./middleware/database-deadline.js";
 import { negotiation } from "./middleware/negotiation.js";
+import { rateLimitByClientIp, rateLimitByKey, SlidingWindowRateLimiter } from "./middleware/rate-limit.js";
 import { requestContext } from "./middleware/request-context.js";
 import { requestLimits } from "./middleware/request-limits.js";
 import type { ErrorTracker } from "./observability/error-tracking.js";
 import type { Logger } from "./observability/logger.js";
 import type { Metrics } from "./observability/metrics.js";
+import { docsRouter } from "./routes/docs/docs.index.js";
 import { healthRouter } from "./routes/health/health.index.js";
 import { tasksRouter } from "./routes/tasks/tasks.index.js";
 
@@ -82,13 +83,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     rateLimitByKey({ limiter, metrics }),
     requireScope(),
     negotiation(),
+    databaseDeadline({ db, timeoutMs: config.REQUEST_TIMEOUT_MS }),
     requestLimits({ timeoutMs: config.REQUEST_TIMEOUT_MS, maxBodyBytes: config.BODY_LIMIT_BYTES }),
   );
   app.route("/", tasksRouter({ tasks: new TaskRepository(db), metrics }));
 
   registerOpenApiComponents(app.openAPIRegistry);
   app.doc31(OPENAPI_PATH, OPENAPI_DOCUMENT);
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "twincloud API" }));
+  app.route("/", docsRouter());
 
   app.notFound(notFoundHandler(() => app.routes));
   app.onError(errorHandler(logger));

@@ -11,6 +11,7 @@ import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
 import { Database } from "./db/database.js";
 import { purgeExpiredIdempotencyKeys } from "./db/idempotency.js";
 import { migrate } from "./db/migrate.js";
+import { adapterErrorResponse, clientErrorHandler, rejectMissingHost } from "./http/client-error.js";
 import { createLiveProbe } from "./http/live-probe.js";
 import { createLifecycle, type Lifecycle } from "./lifecycle.js";
 import type { ErrorTracker } from "./observability/error-tracking.js";
@@ -102,7 +103,11 @@ export async function startServer(
   const logger = options.logger ?? createLogger(config);
   const metrics = createMetrics();
   const sql = createSql(config);
-  const db = new Database(sql, config.DATABASE_POOL_MAX, metrics);
+  const db = new Database(sql, config.DATABASE_POOL_MAX, metrics, {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    operationTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  });
   const lifecycle = createLifecycle();
 
   try {
@@ -146,7 +151,12 @@ export async function startServer(
     corsEnabled: config.CORS_ORIGINS.length > 0,
     tracing: options.tracing !== undefined,
   });
-  const honoListener = getRequestListener(app.fetch);
+  // An HTTP/1.0 request may omit Host (a readiness probe often does): the adapter then uses this one.
+  // Requests it still cannot build (a bad Host or target) get a problem, not its empty 400.
+  const honoListener = getRequestListener(app.fetch, {
+    hostname: "localhost",
+    errorHandler: adapterErrorResponse,
+  });
   // The liveness probe is answered ahead of Hono (see createLiveProbe); everything else goes to the app.
   // Created without listening: listen() below turns errors (EADDRINUSE) into a rejected start-up.
   const server = createServer(
@@ -155,11 +165,16 @@ export async function startServer(
       keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
       headersTimeout,
       requestTimeout: headersTimeout + config.REQUEST_TIMEOUT_MS,
+      // HTTP/1.1 without Host is answered by rejectMissingHost (with a body), not by Node (without one).
+      requireHostHeader: false,
     },
     (req, res) => {
-      if (!liveProbe(req, res)) void honoListener(req, res);
+      if (!liveProbe(req, res) && !rejectMissingHost(req, res)) void honoListener(req, res);
     },
   );
+
+  // Malformed requests, oversized headers, timeouts: a problem body and a request id, not Node's empty answer.
+  server.on("clientError", clientErrorHandler(logger));
 
   const metricsServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     if ((req.method === "GET" || req.method === "HEAD") && req.url?.split("?")[0] === "/metrics") {

@@ -37,9 +37,8 @@ export function runIdempotent<T>(
   work: (tx: TransactionSql) => Promise<{ value: T; response: RecordedResponse }>,
 ): Promise<IdempotentOutcome<T>> {
   const { apiKeyId, key, requestHash } = claim;
-  return db.run(operation, (sql) =>
-    sql.begin(async (tx): Promise<IdempotentOutcome<T>> => {
-      const claimed = await tx`
+  return db.write(operation, async (tx): Promise<IdempotentOutcome<T>> => {
+    const claimed = await tx`
         insert into idempotency_keys (api_key_id, key, request_hash, status_code, response_body)
         values (${apiKeyId}, ${key}, ${requestHash}, 0, '')
         on conflict (api_key_id, key) do update
@@ -47,36 +46,35 @@ export function runIdempotent<T>(
               etag = null, location = null, created_at = now()
           where idempotency_keys.created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
         returning 1`;
-      if (claimed.length === 0) {
-        const [existing] = await tx<
-          {
-            request_hash: string;
-            status_code: number;
-            response_body: string;
-            etag: string | null;
-            location: string | null;
-          }[]
-        >`select request_hash, status_code, response_body, etag, location from idempotency_keys
+    if (claimed.length === 0) {
+      const [existing] = await tx<
+        {
+          request_hash: string;
+          status_code: number;
+          response_body: string;
+          etag: string | null;
+          location: string | null;
+        }[]
+      >`select request_hash, status_code, response_body, etag, location from idempotency_keys
           where api_key_id = ${apiKeyId} and key = ${key}`;
-        if (!existing || existing.request_hash !== requestHash) return { kind: "mismatch" };
-        return {
-          kind: "replay",
-          response: {
-            status: existing.status_code,
-            body: existing.response_body,
-            etag: existing.etag,
-            location: existing.location,
-          },
-        };
-      }
-      const { value, response } = await work(tx);
-      await tx`
+      if (!existing || existing.request_hash !== requestHash) return { kind: "mismatch" };
+      return {
+        kind: "replay",
+        response: {
+          status: existing.status_code,
+          body: existing.response_body,
+          etag: existing.etag,
+          location: existing.location,
+        },
+      };
+    }
+    const { value, response } = await work(tx);
+    await tx`
         update idempotency_keys set status_code = ${response.status}, response_body = ${response.body},
           etag = ${response.etag}, location = ${response.location}
         where api_key_id = ${apiKeyId} and key = ${key}`;
-      return { kind: "created", value, response };
-    }),
-  ) as Promise<IdempotentOutcome<T>>;
+    return { kind: "created", value, response };
+  });
 }
 
 /** Expired records are already ignored by the claim; purging them only keeps the table small. */

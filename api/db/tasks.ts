@@ -111,7 +111,7 @@ export class TaskRepository {
   }
 
   async create(task: NewTask): Promise<TaskRow> {
-    const rows = await this.db.run("task_create", (sql) => TaskRepository.#insert(sql, task));
+    const rows = await this.db.write("task_create", (tx) => TaskRepository.#insert(tx, task));
     return rows[0]!;
   }
 
@@ -137,7 +137,7 @@ export class TaskRepository {
     patch: TaskPatch,
     expectedVersion: Precondition,
   ): Promise<MutationResult<TaskRow & { previous_status: TaskStatus }>> {
-    return this.db.run("task_update", async (sql) => {
+    return this.db.write("task_update", async (sql) => {
       const set: Record<string, string | null> = {};
       if (patch.title !== undefined) set.title = patch.title;
       if (patch.description !== undefined) set.description = patch.description;
@@ -163,7 +163,7 @@ export class TaskRepository {
   }
 
   delete(id: string, expectedVersion: Precondition): Promise<MutationResult<null>> {
-    return this.db.run("task_delete", async (sql) => {
+    return this.db.write("task_delete", async (sql) => {
       const versionFilter =
         expectedVersion === undefined ? sql`` : sql`and version = any(${expectedVersion}::int[])`;
       const rows = await sql`delete from tasks where id = ${id} ${versionFilter} returning id`;

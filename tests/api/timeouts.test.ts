@@ -45,14 +45,22 @@ describe("timeouts", () => {
     expect(row).toEqual({ title: "locked", version: 1 });
   });
 
-  it("a request beyond REQUEST_TIMEOUT_MS is a 503 request-timeout", async () => {
+  it("a write beyond REQUEST_TIMEOUT_MS is a 503 before the deadline and never commits afterwards", async () => {
     const api = quickRequests;
     const { body } = await createTask(api, { title: "slow" });
     await withRowLock(api, body.id, async () => {
+      const started = performance.now();
       const res = await api.fetch(`/v1/tasks/${body.id}`, { method: "DELETE", headers: { "If-Match": "*" } });
       const problem = await expectProblem(res, 503);
-      expect(problem.type).toContain("request-timeout");
+      // The database deadline ends the write just before the request's own deadline (500 ms).
+      expect(problem.type).toContain("database-busy");
+      expect(performance.now() - started).toBeLessThan(1_500);
     });
+    // The lock is gone: a DELETE the driver still held must not run now (it did before: answered 503, then
+    // deleted the row once the lock was released).
+    await new Promise((r) => setTimeout(r, 300));
+    const [row] = await api.sql`select title from tasks where id = ${body.id}`;
+    expect(row).toEqual({ title: "slow" });
     // The API stays healthy afterwards.
     expect((await api.fetch("/health/ready", { key: null })).status).toBe(200);
   });
