@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
+/** Where `npm start` keeps its embedded PostgreSQL: `.data` (git-ignored), or LOCAL_DATA_DIR (tests). */
+export const LOCAL_DATA_DIR = resolve(process.env.LOCAL_DATA_DIR ?? ".data");
+
 /** Written by `npm start` (api/local.ts) while its embedded PostgreSQL runs. */
-export const LOCAL_DATABASE_URL_FILE = resolve(".data", "local-database-url");
+export const LOCAL_DATABASE_URL_FILE = resolve(LOCAL_DATA_DIR, "local-database-url");
 
 /**
  * For the CLIs during local development: with neither DATABASE_URL nor DATABASE_HOST set, use the
