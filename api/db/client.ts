@@ -47,8 +47,9 @@ export function createSql(config: DatabaseConfig, options: DatabaseOptions = {})
     onnotice: () => {},
     connection: {
       application_name: options.applicationName ?? "twincloud-api",
-      // The text format db/timestamps.ts parses, whatever the server's default.
+      // The text format db/timestamps.ts parses, whatever the server's defaults (UTC: its fast path).
       DateStyle: "ISO, MDY",
+      TimeZone: "UTC",
       statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
       // Never leave a connection holding locks in an abandoned transaction.
       idle_in_transaction_session_timeout: Math.max(config.DATABASE_STATEMENT_TIMEOUT_MS * 2, 10_000),

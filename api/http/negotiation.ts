@@ -82,6 +82,8 @@ export function acceptsJson(header: string | undefined): boolean {
   // The common values, without parsing.
   if (header === "application/json" || header === "*/*" || header === "application/problem+json") return true;
   if (header.trim() === "") return true;
+  // Without weights every listed range has q=1: a full wildcard accepts (`application/json, text/plain, */*`).
+  if (header.includes("*/*") && !/q\s*=/i.test(header)) return true;
   const ranges = parseAccept(header);
   return (
     acceptWeight(ranges, "application", "json") > 0 || acceptWeight(ranges, "application", "problem+json") > 0
@@ -89,6 +91,9 @@ export function acceptsJson(header: string | undefined): boolean {
 }
 
 export type Coding = "br" | "gzip";
+const BR = { coding: "br", required: false } as const;
+const GZIP = { coding: "gzip", required: false } as const;
+const NONE = { coding: undefined, required: false } as const;
 
 /**
  * The content coding to answer with per `Accept-Encoding` (RFC 9110 §12.5.3): br or gzip, whichever has the
@@ -97,6 +102,17 @@ export type Coding = "br" | "gzip";
  * the API would normally send uncompressed (below the size threshold) is compressed too.
  */
 export function chooseCoding(header: string): { coding: Coding | undefined; required: boolean } {
+  if (!header.includes(";")) {
+    // No weights (`gzip, deflate, br`, what most clients send): every listed coding has q=1.
+    let br = false;
+    let gzip = false;
+    for (const member of header.split(",")) {
+      const coding = member.trim().toLowerCase();
+      if (coding === "br" || coding === "*") br = true;
+      else if (coding === "gzip" || coding === "x-gzip") gzip = true;
+    }
+    return br ? BR : gzip ? GZIP : NONE;
+  }
   const weights = new Map<string, number>();
   for (const member of header.split(",")) {
     const [name = "", ...params] = member.split(";");
