@@ -12,8 +12,8 @@ import { createServer } from "node:net";
 import { gunzipSync } from "node:zlib";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../api/config.js";
-import { scrubEvent, secretValues } from "../../api/observability/error-tracking.js";
+import { ConfigError, loadConfig } from "../../api/config.js";
+import { scrubEvent, secretValues, startErrorTracking } from "../../api/observability/error-tracking.js";
 import { createTestDatabase, serverUrl, withDatabase } from "./helpers.js";
 
 const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
@@ -260,6 +260,48 @@ describe("error tracking (Sentry) through api/main.ts", () => {
       ingest.server.close();
       collector.server.close();
     }
+  });
+});
+
+describe("error tracking configuration", () => {
+  const base = { DATABASE_URL: "postgres://u:p@h/db" };
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...env });
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it("is off without SENTRY_DSN: no client, nothing loaded", async () => {
+    expect(await startErrorTracking(loadConfig(base))).toBeUndefined();
+  });
+
+  it("takes a DSN URL with a public key and a project id, and never echoes it", () => {
+    expect(loadConfig({ ...base, SENTRY_DSN: "https://abc123@o1.ingest.sentry.io/42" }).SENTRY_DSN).toBe(
+      "https://abc123@o1.ingest.sentry.io/42",
+    );
+    for (const bad of [
+      "not-a-dsn-value",
+      "https://o1.ingest.sentry.io/42",
+      "https://abc123@o1.ingest.sentry.io/",
+      "ftp://abc123@host/1",
+    ]) {
+      const found = problems({ SENTRY_DSN: bad });
+      expect(found, bad).toEqual([expect.stringMatching(/^SENTRY_DSN: /)]);
+      expect(found.join("\n")).not.toContain(bad);
+    }
+  });
+
+  it("takes a release without whitespace or slashes (the image digest, not the image reference)", () => {
+    const release = `twincloud-api@sha256:${"0".repeat(64)}`;
+    expect(loadConfig({ ...base, SENTRY_RELEASE: release }).SENTRY_RELEASE).toBe(release);
+    expect(
+      problems({ SENTRY_RELEASE: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:00" }),
+    ).toHaveLength(1);
+    expect(problems({ SENTRY_ENVIRONMENT: "prod eu" })).toHaveLength(1);
   });
 });
 
