@@ -179,6 +179,7 @@ export function buildCloudPlan(input: BuildCloudPlanInput): CloudPlan {
       ...(r.parent ? { parent: r.parent } : {}),
       custom: r.custom ?? true,
       protect: r.opts?.protect ?? false,
+      ...(r.opts?.aliases && r.opts.aliases.length > 0 ? { aliases: r.opts.aliases } : {}),
       props,
       key: keyProperties(r.type, props, r.state),
       computed,

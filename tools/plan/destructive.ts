@@ -89,9 +89,21 @@ export interface DestructiveChange {
 const isStateful = (r: PlanResource) => r.protect || r.type in STATEFUL_KINDS;
 const kindOf = (r: PlanResource) => STATEFUL_KINDS[r.type] ?? "protected resource";
 /** `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>` → the qualified type (parents included). */
-const qualifiedType = (urn: string) => urn.split("::")[2];
+// The mock monitor puts the stack's type in front of its direct children's (the engine does not): drop it.
+const qualifiedType = (urn: string) => urn.split("::")[2]?.replace(/^pulumi:pulumi:Stack\$/, "");
 const touches = (change: PropertyChange, path: string) =>
   change.path === path || change.path.startsWith(`${path}.`);
+
+/** Whether one of the resource's aliases names its old place: the engine then keeps the deployed resource. */
+function keepsQualifiedType(r: PlanResource, old: string): boolean {
+  return (r.aliases ?? []).some((alias) => {
+    if ("urn" in alias) return qualifiedType(alias.urn) === old;
+    if (alias.name !== undefined && alias.name !== r.name) return false;
+    const type = alias.type ?? r.type;
+    if (alias.noParent) return old === type;
+    return alias.parentUrn !== undefined && old === `${qualifiedType(alias.parentUrn)}$${type}`;
+  });
+}
 
 function replacementCauses(r: PlanResource, changes: PropertyChange[]): PropertyChange[] {
   if (r.type.startsWith("azure-native:")) {
@@ -162,7 +174,7 @@ export function destructiveChanges(
     const old = beforeById.get(id(now));
     if (!old || !(isStateful(old) || isStateful(now))) continue;
     const [a, b] = [qualifiedType(old.urn), qualifiedType(now.urn)];
-    if (a && b && a !== b) {
+    if (a && b && a !== b && !keepsQualifiedType(now, a)) {
       entry(
         "replace",
         now,

@@ -6,6 +6,7 @@
  * validation, no diff against real state; values the cloud computes show as `<computed>`.
  */
 import { CLOUDS, type Cloud } from "../../infra/spec/constants.js";
+import type { CapturedAlias } from "../mock/run.js";
 
 export const PLAN_VERSION = 1;
 export const COMPUTED = "<computed>";
@@ -26,8 +27,11 @@ export interface CapturedLike {
   state: Record<string, unknown>;
   custom?: boolean;
   parent?: string;
-  opts?: { protect?: boolean };
+  opts?: { protect?: boolean; aliases?: PlanAlias[] };
 }
+
+/** An alias as the mock runner captured it (tools/mock/run.ts). */
+export type PlanAlias = CapturedAlias;
 
 export interface PolicyViolationLike {
   policyName: string;
@@ -67,6 +71,8 @@ export interface PlanResource {
   key: Record<string, string>;
   /** Attributes the cloud assigns (present in the mocked state only). */
   computed: string[];
+  /** The resource's aliases, when it has any: the URNs it keeps from before a move or a rename. */
+  aliases?: PlanAlias[];
 }
 
 export interface CloudPlan {

@@ -283,6 +283,31 @@ describe("destructive changes in the plan diff", () => {
     ]);
   });
 
+  it("keeps a resource moved under a new parent when an alias names its old place", () => {
+    const moved = (aliases: PlanResource["aliases"]) =>
+      edited("aws", (rs) =>
+        rs.map((r) =>
+          r.type === "aws:rds/instance:Instance"
+            ? {
+                ...r,
+                urn: r.urn
+                  .split("::")
+                  .map((part, n) => (n === 2 ? `twincloud:aws:Database$${part}` : part))
+                  .join("::"),
+                ...(aliases ? { aliases } : {}),
+              }
+            : r,
+        ),
+      );
+    const aws = prod.clouds.find((c) => c.cloud === "aws")!.resources;
+    const database = only(aws, "aws:rds/instance:Instance");
+    const component = only(aws, "twincloud:aws:Service");
+    expect(destructive(moved(undefined)).map((d) => d.action)).toEqual(["replace"]);
+    expect(destructive(moved([{ urn: database.urn }]))).toEqual([]);
+    expect(destructive(moved([{ parentUrn: component.urn }]))).toEqual([]);
+    expect(destructive(moved([{ noParent: true }])).map((d) => d.action)).toEqual(["replace"]);
+  });
+
   it("flags safeguards turned off on stateful resources (protect, deletion protection)", () => {
     const head = edited("aws", (rs) =>
       rs.map((r) =>
