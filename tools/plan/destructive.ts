@@ -4,7 +4,7 @@ import { type CloudPlan, COMPUTED, formatValue, getPath, type PlanResource } fro
 
 /**
  * Resource types whose deletion loses data or something a recovery depends on, by what they are. Any
- * resource created with `protect: true` counts too, whatever its type. (policies/rules/common.ts
+ * resource created with `protect: true` counts too, whatever its type. (policies/rules/common/stateful.ts
  * STATEFUL_TYPES, the types prod must protect, is a subset: a test keeps it so.)
  */
 export const STATEFUL_KINDS: Readonly<Record<string, string>> = {

@@ -275,7 +275,7 @@ describe("diff", () => {
   });
 });
 
-describe("plan-lib on synthetic resources", () => {
+describe("the plan on synthetic resources", () => {
   const stackUrn = "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t";
   const plan = buildPlan({
     stack: "t",
