@@ -346,7 +346,7 @@ describe("auth", () => {
     expect(Object.keys(spec.paths).sort()).toEqual(["/v1/tasks", "/v1/tasks/{id}"]);
     const docs = await api.fetch("/docs", { key: null });
     expect(docs.status).toBe(200);
-    expect(docs.headers.get("content-security-policy")).toContain("https://cdn.jsdelivr.net");
+    expect(docs.headers.get("content-security-policy")).toContain("script-src 'self';");
     expect(await docs.text()).toContain("swagger-ui");
   });
 });
