@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Sql, TransactionSql } from "postgres";
 import type { Metrics } from "../observability/metrics.js";
+import { classifyDatabaseError } from "./client.js";
 
 /** Codes meaning "no connection could be made" (as opposed to an established connection failing). */
 const CONNECT_FAILURES = new Set([
@@ -44,7 +45,8 @@ interface Operation {
 }
 
 export interface DatabaseOptions {
-  /** Fail every operation at once for this long after a failed connect (default 1 s; 0 = off). */
+  /** Fail every operation at once for this long after a failed connect (default 0.5 s: recovery is at most
+   * this much behind PostgreSQL coming back; 0 = off). */
   failFastMs?: number;
   /** DATABASE_CONNECT_TIMEOUT_MS: how long an operation may wait for a connection while connects fail. */
   connectTimeoutMs?: number;
@@ -89,7 +91,7 @@ export class Database {
     private readonly metrics?: Metrics,
     options: DatabaseOptions = {},
   ) {
-    this.#failFastMs = options.failFastMs ?? 1_000;
+    this.#failFastMs = options.failFastMs ?? 500;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 3_000;
     this.#operationTimeoutMs = options.operationTimeoutMs ?? 10_000;
     this.#statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
@@ -131,7 +133,14 @@ export class Database {
           const timeout = String(Math.min(left, this.#statementTimeoutMs));
           // Sent first, pipelined with fn's first statement: no extra round trip.
           const setting = tx`select set_config('statement_timeout', ${timeout}, true)`.execute();
-          const [, result] = await Promise.all([setting, fn(tx)]);
+          const [, result] = await Promise.all([setting, fn(tx)]).catch((error: unknown) => {
+            // The connection is gone (PostgreSQL stopping, a reset): sql.begin would now send ROLLBACK on it,
+            // and postgres.js throws an uncaught TypeError writing to the closed socket (seen in the outage
+            // test). Never settle instead: sql.begin rejects by itself when the connection closes, and the
+            // server has rolled the transaction back.
+            if (classifyDatabaseError(error) === "unavailable") return new Promise<never>(() => {});
+            throw error;
+          });
           // The commit point: nothing between this check and sql.begin issuing COMMIT yields to a timer.
           if (op.abandoned || performance.now() >= op.deadline) {
             throw new DeadlineExceededError("deadline passed before COMMIT");
