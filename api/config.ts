@@ -5,6 +5,7 @@
  * `apiEnvironmentSchema` and the constants below to prove that the containers they define get every
  * variable the API needs, on the ports and health paths it really serves.
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Routes the load balancers and orchestrators probe. */
@@ -53,6 +54,12 @@ const commaList = z
   );
 
 export const DATABASE_SSL_MODES = ["disable", "prefer", "require", "verify-full"] as const;
+/**
+ * How the API proves who it is to PostgreSQL: a password (local, tests), or a short-lived token minted per
+ * connection from the workload's cloud identity (db/credentials.ts): RDS IAM authentication on AWS, Microsoft
+ * Entra ID (managed identity) on Azure. Token modes need no database password anywhere.
+ */
+export const DATABASE_AUTH_MODES = ["password", "aws-iam", "azure-entra"] as const;
 
 /** Raw environment → typed configuration. Every variable is documented in README.md and .env.example. */
 export const apiEnvironmentSchema = z
@@ -73,6 +80,18 @@ export const apiEnvironmentSchema = z
     DATABASE_USER: z.string().min(1).optional(),
     DATABASE_PASSWORD: z.string().min(1).optional(),
     DATABASE_SSL: z.enum(DATABASE_SSL_MODES).default("prefer"),
+    /** PEM file of the CA(s) that sign the server's certificate: required by DATABASE_SSL=verify-full. */
+    DATABASE_CA_FILE: z.string().min(1).optional(),
+    DATABASE_AUTH: z.enum(DATABASE_AUTH_MODES).default("password"),
+    /** aws-iam: the region the RDS token is signed for (ECS sets AWS_REGION in every task). */
+    AWS_REGION: z.string().min(1).optional(),
+    /** azure-entra: client id of the user-assigned managed identity whose token is the password. */
+    AZURE_CLIENT_ID: z.string().min(1).optional(),
+    /**
+     * Apply pending migrations at start-up (local runs and tests). The clouds run them as their own step with
+     * the administrator (`migrate` command of the same image) and start the API with false: its role has no DDL.
+     */
+    MIGRATE_ON_START: booleanFlag(true),
     DATABASE_POOL_MAX: positiveInt(10, 200),
     DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5_000, 600_000),
     DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000, 60_000),
@@ -121,6 +140,37 @@ export const apiEnvironmentSchema = z
       .optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_SSL === "verify-full" && !env.DATABASE_CA_FILE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_CA_FILE"],
+        message:
+          "required when DATABASE_SSL=verify-full (a PEM file of the database server's CA certificates)",
+      });
+    }
+    if (env.DATABASE_AUTH !== "password") {
+      const needed =
+        env.DATABASE_AUTH === "aws-iam"
+          ? (["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "AWS_REGION"] as const)
+          : (["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "AZURE_CLIENT_ID"] as const);
+      for (const key of needed) {
+        if (!env[key])
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `required when DATABASE_AUTH=${env.DATABASE_AUTH}`,
+          });
+      }
+      for (const key of ["DATABASE_PASSWORD", "DATABASE_URL"] as const) {
+        if (env[key])
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `must not be set when DATABASE_AUTH=${env.DATABASE_AUTH} (the password is a token minted per connection)`,
+          });
+      }
+      return;
+    }
     if (env.DATABASE_URL) return;
     for (const key of ["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"] as const) {
       if (!env[key]) {
@@ -156,7 +206,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   for (const [name, value] of Object.entries(rawEnv))
     if (value !== undefined && value !== "") env[name] = value;
   const result = apiEnvironmentSchema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    assertReadableCaFile(result.data);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join(".") || "(environment)";
     const received = issue.path.length > 0 ? env[String(issue.path[0])] : undefined;
@@ -168,7 +221,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   });
   // zod skips object-level refinements when a field already failed: report the database variables too,
   // so one start-up attempt names every problem.
-  if (!env.DATABASE_URL) {
+  if (!env.DATABASE_URL && (env.DATABASE_AUTH ?? "password") === "password") {
     for (const key of ["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"] as const) {
       if (!env[key] && !problems.some((problem) => problem.startsWith(`${key}:`))) {
         problems.push(
@@ -178,4 +231,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     }
   }
   throw new ConfigError(problems);
+}
+
+/** verify-full is only as good as its CA file: refuse to start without a readable one (named in the error). */
+function assertReadableCaFile(config: ApiConfig): void {
+  if (config.DATABASE_SSL !== "verify-full" || !config.DATABASE_CA_FILE) return;
+  try {
+    const text = readFileSync(config.DATABASE_CA_FILE, "utf8");
+    if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate in it");
+  } catch (error) {
+    throw new ConfigError([
+      `DATABASE_CA_FILE: cannot read a PEM CA bundle from ${config.DATABASE_CA_FILE} (${(error as Error).message}); DATABASE_SSL=verify-full needs the database server's CA certificates`,
+    ]);
+  }
 }

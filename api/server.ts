@@ -111,7 +111,8 @@ export async function startServer(
   const lifecycle = createLifecycle();
 
   try {
-    if (options.migrate !== false)
+    // MIGRATE_ON_START=false in the clouds: the migrator ran them; the API's role has no DDL.
+    if (options.migrate ?? config.MIGRATE_ON_START)
       await migrateWithRetry(sql, logger, options.startupDatabaseWaitMs ?? 60_000);
     if (config.BOOTSTRAP_API_KEY) {
       // Logs the key's id and what happened, never the key (nor its prefix).

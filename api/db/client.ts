@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import postgres, { type Sql } from "postgres";
 import type { ApiConfig } from "../config.js";
+import { type CredentialDeps, databasePassword } from "./credentials.js";
 import { TIMESTAMP_TYPES } from "./timestamps.js";
 
 type DatabaseConfig = Pick<
@@ -11,6 +13,10 @@ type DatabaseConfig = Pick<
   | "DATABASE_USER"
   | "DATABASE_PASSWORD"
   | "DATABASE_SSL"
+  | "DATABASE_CA_FILE"
+  | "DATABASE_AUTH"
+  | "AWS_REGION"
+  | "AZURE_CLIENT_ID"
   | "DATABASE_POOL_MAX"
   | "DATABASE_STATEMENT_TIMEOUT_MS"
   | "DATABASE_CONNECT_TIMEOUT_MS"
@@ -20,6 +26,25 @@ export interface DatabaseOptions {
   /** Overrides DATABASE_POOL_MAX (the CLIs use 1 or 2). */
   max?: number;
   applicationName?: string;
+  /** Token sources for DATABASE_AUTH=aws-iam / azure-entra (tests inject fakes). */
+  credentials?: CredentialDeps;
+}
+
+/**
+ * postgres.js `ssl`: verify-full checks the chain against DATABASE_CA_FILE only (the cloud's database CAs,
+ * shipped in the image) and the certificate's name against the host we connect to.
+ */
+function sslOption(config: DatabaseConfig) {
+  if (config.DATABASE_SSL === "disable") return false;
+  if (config.DATABASE_SSL !== "verify-full") return config.DATABASE_SSL;
+  if (!config.DATABASE_CA_FILE) throw new Error("DATABASE_CA_FILE: required when DATABASE_SSL=verify-full");
+  const host =
+    config.DATABASE_HOST ?? (config.DATABASE_URL ? new URL(config.DATABASE_URL).hostname : undefined);
+  return {
+    ca: readFileSync(config.DATABASE_CA_FILE, "utf8"),
+    rejectUnauthorized: true,
+    ...(host ? { servername: host } : {}),
+  };
 }
 
 /**
@@ -29,7 +54,7 @@ export interface DatabaseOptions {
  * server side. Database (database.ts) bounds each operation as a whole.
  */
 export function createSql(config: DatabaseConfig, options: DatabaseOptions = {}): Sql {
-  const ssl = config.DATABASE_SSL === "disable" ? false : config.DATABASE_SSL;
+  const ssl = sslOption(config);
   const common = {
     max: options.max ?? config.DATABASE_POOL_MAX,
     ssl,
@@ -68,7 +93,8 @@ export function createSql(config: DatabaseConfig, options: DatabaseOptions = {})
     port: config.DATABASE_PORT,
     database: config.DATABASE_NAME,
     username: config.DATABASE_USER,
-    password: config.DATABASE_PASSWORD,
+    // A fresh token per connection in the token modes (db/credentials.ts).
+    password: databasePassword(config, options.credentials),
   });
 }
 
