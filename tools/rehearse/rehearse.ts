@@ -332,6 +332,23 @@ function runStep(
           resolve(result);
         });
       }),
+    // The program host did not come up (an import error in the program, say): the step fails with its output.
+    (error: Error) => {
+      chunks.push(Buffer.from(`rehearse: ${error.message}\n`));
+      const result: StepResult = {
+        name,
+        command,
+        code: 1,
+        output: Buffer.concat(chunks).toString("utf8"),
+        stdout: "",
+        seconds: (performance.now() - started) / 1000,
+      };
+      if (!options.quiet) {
+        runner.steps.push(result);
+        runner.log(`rehearse: ${name}: the program host failed in ${result.seconds.toFixed(1)} s`);
+      }
+      return result;
+    },
   );
 }
 
