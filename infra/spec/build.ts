@@ -106,6 +106,12 @@ export interface ServiceSpec {
     databaseConnections: number;
   };
   tracing: { enabled: boolean };
+  /**
+   * The SLO rules evaluated in the cloud: a managed Prometheus fed by a collector in the API's task, the
+   * rules of observability/prometheus/rules.yml with an alert manager routed to the alert topic, and an uptime
+   * check of `url` + the readiness path from outside the network (AWS: docs/observability.md#in-the-clouds).
+   */
+  cloudMetrics: { enabled: boolean };
   operations: { execEnabled: boolean; protectStatefulResources: boolean };
 }
 
@@ -281,6 +287,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
       databaseConnections: 200,
     },
     tracing: { enabled: config.tracing ?? false },
+    cloudMetrics: { enabled: config.cloudMetrics ?? defaults.cloudMetrics },
     operations: {
       execEnabled: defaults.execEnabled,
       protectStatefulResources: defaults.protectStatefulResources,

@@ -77,6 +77,8 @@ export const stackConfigSchema = z
     wafRequestsPerFiveMinutes: intIn(10, 2_000_000_000).optional(),
     corsOrigins: z.string().optional(),
     tracing: flag.optional(),
+    // Managed Prometheus (rules, alert manager), the collector that feeds it and the outside uptime check.
+    cloudMetrics: flag.optional(),
     latencyP95Ms: intIn(10, 60_000).optional(),
     imageDigest: z
       .string()

@@ -26,6 +26,7 @@ export const TIER_DEFAULTS = {
     albDeletionProtection: false,
     execEnabled: true,
     protectStatefulResources: false,
+    cloudMetrics: false,
   },
   staging: {
     minReplicas: 2,
@@ -47,6 +48,7 @@ export const TIER_DEFAULTS = {
     albDeletionProtection: false,
     execEnabled: true,
     protectStatefulResources: false,
+    cloudMetrics: true,
   },
   prod: {
     minReplicas: 2,
@@ -68,5 +70,6 @@ export const TIER_DEFAULTS = {
     albDeletionProtection: true,
     execEnabled: false,
     protectStatefulResources: true,
+    cloudMetrics: true,
   },
 } as const satisfies Record<Tier, Record<string, unknown>>;
