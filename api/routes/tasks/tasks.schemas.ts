@@ -78,7 +78,7 @@ export const UpdateTaskSchema = z
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
     message: "at least one field is required",
   })
-  .openapi("UpdateTask");
+  .openapi("UpdateTask", { minProperties: 1 });
 
 export const TaskListSchema = z
   .object({
@@ -135,6 +135,9 @@ export const IfMatchHeadersSchema = z.object({
     .optional()
     .openapi({
       param: { name: "if-match", in: "header", required: true },
-      description: 'Required: the ETag from a previous response (e.g. "3"), or * to skip the version check.',
+      // Absent or empty, the API answers 428 (the handler's check), not a 400 from this schema.
+      minLength: 1,
+      description:
+        'Required: the ETag from a previous response (e.g. "3"), or * to skip the version check. Absent or empty: 428.',
     }),
 });
