@@ -120,7 +120,17 @@ export class Database {
    * A write, in one transaction that cannot commit after the operation was answered (see the class comment).
    * `fn` runs with `statement_timeout` set to what is left of the deadline.
    */
-  write<T>(operation: string, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  write<T>(
+    operation: string,
+    fn: (tx: TransactionSql) => Promise<T>,
+    options: {
+      /**
+       * false: keep the session's statement_timeout instead of ending it at the deadline (one statement less;
+       * for a write that waits on no lock, e.g. a plain INSERT). The COMMIT guard applies either way.
+       */
+      boundStatements?: boolean;
+    } = {},
+  ): Promise<T> {
     return this.#execute(
       operation,
       (sql, op) =>
@@ -132,7 +142,10 @@ export class Database {
           if (left <= 0) throw new DeadlineExceededError();
           const timeout = String(Math.min(left, this.#statementTimeoutMs));
           // Sent first, pipelined with fn's first statement: no extra round trip.
-          const setting = tx`select set_config('statement_timeout', ${timeout}, true)`.execute();
+          const setting =
+            options.boundStatements === false
+              ? undefined
+              : tx`select set_config('statement_timeout', ${timeout}, true)`.execute();
           const [, result] = await Promise.all([setting, fn(tx)]).catch((error: unknown) => {
             // The connection is gone (PostgreSQL stopping, a reset): sql.begin would now send ROLLBACK on it,
             // and postgres.js throws an uncaught TypeError writing to the closed socket (seen in the outage

@@ -111,7 +111,10 @@ export class TaskRepository {
   }
 
   async create(task: NewTask): Promise<TaskRow> {
-    const rows = await this.db.write("task_create", (tx) => TaskRepository.#insert(tx, task));
+    // A plain INSERT waits on no lock: the deadline guard before COMMIT is enough (no statement_timeout).
+    const rows = await this.db.write("task_create", (tx) => TaskRepository.#insert(tx, task), {
+      boundStatements: false,
+    });
     return rows[0]!;
   }
 
