@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, gzip as gzipCallback, constants as zlibConstants } from "node:zlib";
 import type { Context, Handler } from "hono";
+import { type Coding, chooseCoding } from "../../http/negotiation.js";
 import { type AppEnv, requestHeader } from "../../http/node.js";
 import { OPENAPI_PATH } from "../../http/openapi.js";
 
@@ -70,23 +71,6 @@ const COMPRESSIBLE = /javascript|css/;
 const gzip = promisify(gzipCallback);
 const brotli = promisify(brotliCompress);
 
-type Coding = "br" | "gzip" | "identity";
-
-/** br, else gzip, when Accept-Encoding lists it with a weight above 0; identity otherwise. */
-function preferredCoding(accept: string | undefined): Coding {
-  if (!accept) return "identity";
-  const weights = new Map<string, number>();
-  for (const part of accept.toLowerCase().split(",")) {
-    const [name = "", ...params] = part.split(";").map((s) => s.trim());
-    const q = params.find((p) => p.startsWith("q="));
-    weights.set(name, q ? Number(q.slice(2)) : 1);
-  }
-  const weight = (coding: string) => weights.get(coding) ?? weights.get("*") ?? 0;
-  if (weight("br") > 0) return "br";
-  if (weight("gzip") > 0) return "gzip";
-  return "identity";
-}
-
 /**
  * `/docs` (the page) and `/docs/assets/<build>/<file>` (Swagger UI from swagger-ui-dist, with long cache
  * headers). Files are read on first use and kept in memory with their br and gzip forms, each compressed once:
@@ -94,7 +78,7 @@ function preferredCoding(accept: string | undefined): Coding {
  */
 export function createDocsHandlers() {
   const cache = new Map<string, Promise<Uint8Array>>();
-  const body = (name: string, coding: Coding): Promise<Uint8Array> => {
+  const body = (name: string, coding: Coding | "identity"): Promise<Uint8Array> => {
     const key = `${name}:${coding}`;
     let pending = cache.get(key);
     if (!pending) {
@@ -124,9 +108,9 @@ export function createDocsHandlers() {
     const name = c.req.param("file") ?? "";
     if (c.req.param("build") !== DOCS_BUILD || !Object.hasOwn(ASSETS, name)) return c.notFound();
     const { type } = ASSETS[name]!;
-    const coding = COMPRESSIBLE.test(type)
-      ? preferredCoding(requestHeader(c, "accept-encoding"))
-      : "identity";
+    // The coding the compression middleware would choose (RFC 9110 weights), from the copy compressed once.
+    const accept = COMPRESSIBLE.test(type) ? requestHeader(c, "accept-encoding") : undefined;
+    const coding = (accept && chooseCoding(accept).coding) || "identity";
     const headers: Record<string, string> = { "content-type": type, "cache-control": ASSET_CACHE };
     if (COMPRESSIBLE.test(type)) headers.vary = "Accept-Encoding";
     if (coding !== "identity") headers["content-encoding"] = coding;
