@@ -128,7 +128,9 @@ async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promi
     url,
     stop: async () => {
       rmSync(LOCAL_DATABASE_URL_FILE, { force: true });
-      await pg.stop();
+      // pg.stop() waits for an exit event that never comes when PostgreSQL already exited (a SIGTERM sent to
+      // the whole process group reaches it too): bounded.
+      await Promise.race([pg.stop(), sleep(10_000)]);
     },
   };
 }
