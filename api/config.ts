@@ -83,7 +83,7 @@ export const apiEnvironmentSchema = z
     /** PEM file of the CA(s) that sign the server's certificate: required by DATABASE_SSL=verify-full. */
     DATABASE_CA_FILE: z.string().min(1).optional(),
     DATABASE_AUTH: z.enum(DATABASE_AUTH_MODES).default("password"),
-    /** aws-iam: the region the RDS token is signed for (ECS sets AWS_REGION in every task). */
+    /** aws-iam: the region the RDS token is signed for (the task definition sets it). */
     AWS_REGION: z.string().min(1).optional(),
     /** azure-entra: client id of the user-assigned managed identity whose token is the password. */
     AZURE_CLIENT_ID: z.string().min(1).optional(),

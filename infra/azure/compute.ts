@@ -16,6 +16,13 @@ import type { Network } from "./network.js";
 import { SECRET_SOURCES } from "./secrets.js";
 import { memoryQuantity } from "./sizes.js";
 
+/**
+ * The CA file the API verifies the database server's certificate against (DATABASE_SSL=verify-full): Debian's
+ * ca-certificates bundle in the runtime image (distroless nodejs24-debian13), which holds DigiCert Global Root
+ * G2 and Microsoft RSA Root CA 2017, the roots Azure Database for PostgreSQL's server certificates chain to.
+ */
+export const AZURE_DATABASE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
+
 export interface ComputeArgs extends GroupArgs {
   names: { environment: string; app: string; environmentInfrastructureGroup: string };
   network: Network;
@@ -81,7 +88,12 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
   });
 
   const env = [
-    ...Object.entries(c.environment).map(([name, value]) => ({ name, value })),
+    // Verified TLS: the chain against the image's CA bundle and the certificate's name against DATABASE_HOST.
+    ...Object.entries({
+      ...c.environment,
+      DATABASE_SSL: "verify-full",
+      DATABASE_CA_FILE: AZURE_DATABASE_CA_FILE,
+    }).map(([name, value]) => ({ name, value })),
     { name: "DATABASE_HOST", value: args.databaseHost },
     ...Object.entries(args.revisionEnvironment ?? {}).map(([name, value]) => ({ name, value })),
     ...secretEnv.map((s) => ({ name: s.variable, secretRef: s.name })),

@@ -492,6 +492,9 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     expect(values.DATABASE_HOST).toBe(r.result.outputs.databaseHost);
     expect(parsed.data?.PORT).toBe(DEFAULT_PORT);
+    // Verified TLS against the image's CA bundle (DigiCert Global Root G2, Microsoft RSA Root CA 2017).
+    expect(parsed.data?.DATABASE_SSL).toBe("verify-full");
+    expect(parsed.data?.DATABASE_CA_FILE).toBe("/etc/ssl/certs/ca-certificates.crt");
   });
 
   it("alerts on 5xx, latency, restarts and database CPU/storage, each with a runbook anchor", () => {

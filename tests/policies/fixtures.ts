@@ -246,6 +246,9 @@ export function azureStack(env: Tier = "prod"): EvaluatedResource[] {
               resources: prod ? { cpu: 1, memory: "2Gi" } : { cpu: 0.25, memory: "0.5Gi" },
               env: [
                 { name: "PORT", value: "3000" },
+                { name: "DATABASE_HOST", value: "pg.postgres.database.azure.com" },
+                { name: "DATABASE_SSL", value: "verify-full" },
+                { name: "DATABASE_CA_FILE", value: "/etc/ssl/certs/ca-certificates.crt" },
                 { name: "DATABASE_PASSWORD", secretRef: "database-password" },
               ],
             },

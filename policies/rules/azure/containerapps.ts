@@ -1,4 +1,7 @@
-/** Container Apps: HTTPS-only ingress, registry pulls by managed identity, secrets from Key Vault. */
+/**
+ * Container Apps: HTTPS-only ingress, registry pulls by managed identity, secrets from Key Vault, and verified TLS
+ * to the database.
+ */
 import type { Policies } from "@pulumi/policy";
 import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
 import { secretNameConfig, secretNameRegex } from "../../lib/secrets.js";
@@ -61,4 +64,29 @@ const noPlaintextSecrets = defineResourcePolicy<{ secretNamePattern: string }>({
   },
 });
 
-export const policies: Policies = [noInsecureIngress, registryIdentity, noPlaintextSecrets];
+const databaseTlsVerifyFull = defineResourcePolicy({
+  name: "azure-containerapp-database-tls-verify-full",
+  description:
+    "A container that connects to PostgreSQL verifies the server's certificate and name (DATABASE_SSL=verify-full with a DATABASE_CA_FILE).",
+  types: [azure.app.ContainerApp],
+  validate: (props, _ctx, report) => {
+    for (const container of asArray(props.template?.containers)) {
+      const env = new Map<string, unknown>(
+        asArray(container?.env).map((variable) => [String(variable?.name), variable?.value]),
+      );
+      if (!env.has("DATABASE_HOST") && !env.has("DATABASE_SSL")) continue;
+      if (env.get("DATABASE_SSL") !== "verify-full" || !env.get("DATABASE_CA_FILE")) {
+        report(
+          `Container "${container.name}": set DATABASE_SSL=verify-full and DATABASE_CA_FILE to the image's CA bundle (got DATABASE_SSL=${String(env.get("DATABASE_SSL") ?? "unset")}).`,
+        );
+      }
+    }
+  },
+});
+
+export const policies: Policies = [
+  noInsecureIngress,
+  registryIdentity,
+  noPlaintextSecrets,
+  databaseTlsVerifyFull,
+];

@@ -1,9 +1,32 @@
 // biome-ignore-all lint/suspicious/noAssignInExpressions: the mutation table assigns inside one-line arrow functions.
-/** policies/rules/azure/containerapps.ts: ingress, registry identity, secrets. */
+/** policies/rules/azure/containerapps.ts: ingress, registry identity, secrets, database TLS. */
 import type { Props } from "../../fixtures.js";
 import { blocksEach } from "../mutations.js";
 
+const containerEnv = (p: Props) =>
+  ((((p.template as Props).containers as Props[])[0] as Props).env as Props[]) ?? [];
+
 blocksEach("azure/containerapps", [
+  [
+    "database TLS require (no verification)",
+    "azure",
+    "api",
+    (p) => void (containerEnv(p).find((e) => e.name === "DATABASE_SSL")!.value = "require"),
+    "azure-containerapp-database-tls-verify-full",
+  ],
+  [
+    "database TLS verify-full without a CA file",
+    "azure",
+    "api",
+    (p) => {
+      const env = containerEnv(p);
+      env.splice(
+        env.findIndex((e) => e.name === "DATABASE_CA_FILE"),
+        1,
+      );
+    },
+    "azure-containerapp-database-tls-verify-full",
+  ],
   [
     "insecure ingress",
     "azure",
