@@ -3,6 +3,8 @@
  * never carry the token, and verify-full needs a readable CA file (a start-up error naming the variable).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +113,58 @@ describe("token providers", () => {
       for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
         if (saved[key] === undefined) delete process.env[key];
         else process.env[key] = saved[key];
+      }
+    }
+  });
+
+  it("the managed identity's token: the database scope and client id, cached, refreshed near expiry", async () => {
+    // A stand-in for the Container Apps identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER).
+    const hits: { url: string; header: unknown }[] = [];
+    let lifetimeSeconds = 3600;
+    const endpoint = createServer((req, res) => {
+      hits.push({ url: req.url ?? "", header: req.headers["x-identity-header"] });
+      res.setHeader("content-type", "application/json");
+      res.end(
+        JSON.stringify({
+          access_token: `entra-token-${hits.length}`,
+          expires_on: String(Math.floor(Date.now() / 1000) + lifetimeSeconds),
+          resource: "https://ossrdbms-aad.database.windows.net",
+          token_type: "Bearer",
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
+    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+    process.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/msi/token`;
+    process.env.IDENTITY_HEADER = "identity-header";
+    const azure = (clientId: string) =>
+      databasePassword(
+        loadConfig(tokenEnv({ DATABASE_AUTH: "azure-entra", AZURE_CLIENT_ID: clientId, AWS_REGION: "" })),
+      ) as () => Promise<string>;
+    try {
+      const long = azure("11111111-2222-3333-4444-555555555555");
+      expect(await long()).toBe("entra-token-1");
+      expect(await long()).toBe("entra-token-1"); // cached: one request for two connections
+      expect(hits).toHaveLength(1);
+      const url = new URL(hits[0]!.url, "http://x");
+      expect(url.searchParams.get("resource")).toBe("https://ossrdbms-aad.database.windows.net");
+      expect(url.searchParams.get("client_id")).toBe("11111111-2222-3333-4444-555555555555");
+      expect(hits[0]!.header).toBe("identity-header");
+      // A token about to expire is not reused: the next connection gets a new one.
+      lifetimeSeconds = 60;
+      const short = azure("11111111-2222-3333-4444-666666666666");
+      const first = await short();
+      const second = await short();
+      expect(second).not.toBe(first);
+      expect(hits).toHaveLength(3);
+    } finally {
+      endpoint.close();
+      for (const [key, value] of [
+        ["IDENTITY_ENDPOINT", saved.endpoint],
+        ["IDENTITY_HEADER", saved.header],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
       }
     }
   });
