@@ -202,12 +202,21 @@ function parseJsonBody(bytes: ArrayBuffer): unknown {
   return value;
 }
 
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === "string") return !value.isWellFormed();
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  for (const [key, item] of Object.entries(value)) {
-    if (!key.isWellFormed() || hasLoneSurrogate(item)) return true;
+/** Iterative (a 64 KiB body can nest thousands of arrays deep: recursion would overflow the stack, a 500). */
+function hasLoneSurrogate(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        if (!key.isWellFormed()) return true;
+        pending.push(item);
+      }
+    }
   }
   return false;
 }

@@ -150,6 +150,8 @@ describe("request bodies", () => {
       '{"title":"reversed \\ude00\\ud83d"}',
       '{"title":"in a description","description":"\\uD83D"}',
       '{"title":"in a name","\\udfff":1}',
+      // Nested deeper than a recursive walk could go (still below the 64 KiB body limit).
+      `{"title":"deep","description":${"[".repeat(30_000)}"\\ud800"${"]".repeat(30_000)}}`,
     ];
     for (const body of bad) {
       const res = await api.fetch("/v1/tasks", {
