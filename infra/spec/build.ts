@@ -95,6 +95,11 @@ export interface ServiceSpec {
     username: string;
   };
   logs: { retentionDays: number; level: string };
+  /**
+   * Error tracking (Sentry) when `twincloud:sentryDsn` is set. Only whether it is: the DSN is a Pulumi secret
+   * each cloud reads itself (infra/error-tracking.ts) into its secret store, never a value of this spec.
+   */
+  errorTracking: { enabled: boolean };
   alerts: {
     email?: string;
     latencyP95Ms: number;
@@ -183,6 +188,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
 
   const shutdownTimeoutSeconds = SHUTDOWN_TIMEOUT_MS / 1000;
   const logLevel = config.logLevel ?? defaults.logLevel;
+  const errorTracking = config.sentryDsn !== undefined;
   const corsOrigins = (config.corsOrigins ?? "")
     .split(",")
     .map((o) => o.trim())
@@ -222,8 +228,14 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
         OTEL_SERVICE_NAME: name,
         ...(corsOrigins.length > 0 ? { CORS_ORIGINS: corsOrigins.join(",") } : {}),
+        // SENTRY_RELEASE is the deployed image's digest, which only each cloud knows.
+        ...(errorTracking ? { SENTRY_ENVIRONMENT: context.stack } : {}),
       },
-      secretEnvironment: ["DATABASE_PASSWORD", "BOOTSTRAP_API_KEY"],
+      secretEnvironment: [
+        "DATABASE_PASSWORD",
+        "BOOTSTRAP_API_KEY",
+        ...(errorTracking ? (["SENTRY_DSN"] as const) : []),
+      ],
       shutdownTimeoutSeconds,
       stopTimeoutSeconds: shutdownTimeoutSeconds + 10,
       deregistrationDelaySeconds: shutdownTimeoutSeconds,
@@ -276,6 +288,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
       username: DATABASE.username,
     },
     logs: { retentionDays: logRetentionDays, level: logLevel },
+    errorTracking: { enabled: errorTracking },
     alerts: {
       ...(config.alertEmail ? { email: config.alertEmail } : {}),
       latencyP95Ms: config.latencyP95Ms ?? 200,

@@ -23,6 +23,8 @@ const oneOf = <T extends readonly number[]>(values: T) =>
     message: `expected one of ${values.join(", ")}`,
   });
 
+const SENTRY_DSN_MESSAGE = "expected a Sentry DSN: https://<public key>@<host>/<project id>";
+
 export const stackConfigSchema = z
   .object({
     cloud: z.enum(CLOUDS, { message: `expected one of ${CLOUDS.join(", ")}` }),
@@ -75,6 +77,16 @@ export const stackConfigSchema = z
       .optional(),
     // AWS WAF rate-based rules accept 10 to 2,000,000,000 requests per 5-minute window.
     wafRequestsPerFiveMinutes: intIn(10, 2_000_000_000).optional(),
+    // A Pulumi secret (pulumi config set --secret): validated here like the API does (api/config.ts), then
+    // only whether it is set reaches the spec; each cloud reads the value as a secret (infra/error-tracking.ts).
+    sentryDsn: z
+      .url({ protocol: /^https?$/, message: SENTRY_DSN_MESSAGE })
+      .refine((value) => {
+        if (!URL.canParse(value)) return true;
+        const url = new URL(value);
+        return url.username !== "" && /\/[^/]+$/.test(url.pathname);
+      }, SENTRY_DSN_MESSAGE)
+      .optional(),
     corsOrigins: z.string().optional(),
     tracing: flag.optional(),
     // Managed Prometheus (rules, alert manager), the collector that feeds it and the outside uptime check.

@@ -36,6 +36,11 @@ export interface MockRunOptions {
   stack: string;
   /** Full config keys, e.g. { "twincloud:cloud": "aws", "aws:region": "eu-west-1" }. */
   config: Record<string, string>;
+  /**
+   * Full keys of `config` the CLI would hand over as secrets (`pulumi config set --secret`; it lists them in
+   * PULUMI_CONFIG_SECRET_KEYS), e.g. ["twincloud:sentryDsn"]. The program reads them with `requireSecret`.
+   */
+  secretConfigKeys?: string[];
   /** Extra or overriding invoke handlers by token; any token without a handler throws. */
   invokes?: Record<string, InvokeHandler>;
   /** Run as `pulumi preview` would (outputs unknown, applies skipped). */
@@ -136,7 +141,7 @@ export async function runUnderMocks<TOutputs>(
       },
     };
 
-    pulumi.runtime.setAllConfig(options.config, []);
+    pulumi.runtime.setAllConfig(options.config, options.secretConfigKeys ?? []);
     await pulumi.runtime.setMocks(mocks, project, options.stack, options.preview ?? false);
 
     // Wrap the mock monitor's registerResource to record the resource options the mock API does not pass on.
