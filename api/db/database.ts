@@ -129,8 +129,24 @@ export class Database {
        * for a write that waits on no lock, e.g. a plain INSERT). The COMMIT guard applies either way.
        */
       boundStatements?: boolean;
+      /**
+       * A single statement that waits on no lock (a plain INSERT): sent on its own, auto-committed (one round
+       * trip instead of three) when it cannot outlive its request: PostgreSQL is known reachable (no connect
+       * failure since the last success, so the driver sends it at once instead of queueing it) and the
+       * deadline leaves room for a connect attempt and a whole statement_timeout. Once sent it is never
+       * abandoned: its outcome is the answer. Otherwise it runs as the guarded transaction.
+       */
+      single?: boolean;
     } = {},
   ): Promise<T> {
+    if (options.single) {
+      const now = performance.now();
+      const deadline = this.#deadlines.getStore() ?? now + this.#operationTimeoutMs;
+      const room = this.#connectTimeoutMs + this.#statementTimeoutMs + 500;
+      if (!this.#unreachable(now) && deadline - now >= room) {
+        return this.#execute(operation, (sql) => fn(sql as unknown as TransactionSql), false);
+      }
+    }
     return this.#execute(
       operation,
       (sql, op) =>
@@ -164,7 +180,11 @@ export class Database {
     );
   }
 
-  async #execute<T>(operation: string, fn: (sql: Sql, op: Operation) => Promise<T>): Promise<T> {
+  async #execute<T>(
+    operation: string,
+    fn: (sql: Sql, op: Operation) => Promise<T>,
+    bounded = true,
+  ): Promise<T> {
     if (this.#unreachableUntil !== 0) {
       if (performance.now() < this.#unreachableUntil) {
         this.#observe(operation, "fail_fast", 0);
@@ -183,7 +203,7 @@ export class Database {
     this.#inFlight++;
     let outcome = "ok";
     try {
-      const result = await this.#bounded(fn(this.sql, op), op);
+      const result = await (bounded ? this.#bounded(fn(this.sql, op), op) : fn(this.sql, op));
       this.#lastOkAt = performance.now();
       return result;
     } catch (error) {

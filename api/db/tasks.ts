@@ -111,9 +111,11 @@ export class TaskRepository {
   }
 
   async create(task: NewTask): Promise<TaskRow> {
-    // A plain INSERT waits on no lock: the deadline guard before COMMIT is enough (no statement_timeout).
+    // A plain INSERT waits on no lock: one auto-commit statement when it cannot outlive its request, else
+    // the guarded transaction without the statement_timeout statement (Database.write).
     const rows = await this.db.write("task_create", (tx) => TaskRepository.#insert(tx, task), {
       boundStatements: false,
+      single: true,
     });
     return rows[0]!;
   }
