@@ -15,7 +15,7 @@ import { assumeRolePolicy, createTaskRoles } from "./identity.js";
 import type { Ingress } from "./ingress.js";
 import type { Network } from "./network.js";
 import type { ApiImage } from "./registry.js";
-import type { BootstrapKeySecret } from "./secrets.js";
+import type { BootstrapKeySecret, SentryDsnSecret } from "./secrets.js";
 import { cpuUnits } from "./sizes.js";
 import { tagsFor } from "./tags.js";
 
@@ -33,6 +33,8 @@ export interface ComputeArgs {
   image: ApiImage;
   database: Database;
   bootstrapKey: BootstrapKeySecret;
+  /** With `spec.errorTracking`: the Sentry DSN's secret (infra/aws/secrets.ts). */
+  sentryDsn?: SentryDsnSecret;
 }
 
 export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceOptions): Compute {
@@ -60,7 +62,15 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
     opts,
   );
 
-  const { executionRole, taskRole } = createTaskRoles(spec, image, database, bootstrapKey, logGroup, opts);
+  const { executionRole, taskRole } = createTaskRoles(
+    spec,
+    image,
+    database,
+    bootstrapKey,
+    logGroup,
+    opts,
+    args.sentryDsn,
+  );
   const region = aws.getRegionOutput({}).region;
   const dockerfile = readDockerfile(buildPaths(spec).absolute.context, spec.image.dockerfile);
 
@@ -81,8 +91,13 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
           image.imageDigest,
           database.address,
           database.masterSecretArn,
-          bootstrapKey.arn,
-          bootstrapKey.versionId,
+          // The secrets the task definition names by version (pulumi.all is typed up to eight elements).
+          pulumi.all([
+            bootstrapKey.arn,
+            bootstrapKey.versionId,
+            args.sentryDsn?.arn ?? "",
+            args.sentryDsn?.versionId ?? "",
+          ]),
           logGroup.name,
           region,
         ])
@@ -91,8 +106,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
             imageRef,
             databaseHost,
             databaseSecretArn,
-            bootstrapKeySecretArn,
-            bootstrapKeyVersionId,
+            [bootstrapKeySecretArn, bootstrapKeyVersionId, sentryDsnSecretArn, sentryDsnVersionId],
             logGroupName,
             regionName,
           ]) =>
@@ -106,6 +120,9 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
                 logGroupName,
                 region: regionName,
                 dockerfile,
+                ...(sentryDsnSecretArn
+                  ? { sentryDsn: { secretArn: sentryDsnSecretArn, versionId: sentryDsnVersionId } }
+                  : {}),
               }),
             ),
         ),

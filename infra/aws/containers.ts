@@ -3,6 +3,7 @@
  * tests can check them against the API's own config schema.
  */
 import { BOOTSTRAP_KEY_VERSION_VARIABLE } from "../bootstrap-key.js";
+import { sentryRelease } from "../error-tracking.js";
 import { API_CONTAINER } from "../spec/constants.js";
 import type { ServiceSpec } from "../spec/index.js";
 
@@ -32,6 +33,8 @@ export interface ContainerInputs {
   /** The bootstrap API key's secret and the exact version this task definition reads (infra/aws/secrets.ts). */
   bootstrapKeySecretArn: string;
   bootstrapKeyVersionId: string;
+  /** With `spec.errorTracking`: the Sentry DSN's secret and the version this task definition reads. */
+  sentryDsn?: { secretArn: string; versionId: string };
   logGroupName: string;
   region: string;
   dockerfile: DockerfileFacts;
@@ -57,13 +60,15 @@ export function taskVolumes(spec: ServiceSpec): { name: string }[] {
 /** The plain environment of the API container: the spec's, plus what only the cloud knows. */
 function apiEnvironment(
   spec: ServiceSpec,
-  inputs: Pick<ContainerInputs, "databaseHost" | "bootstrapKeyVersionId">,
+  inputs: Pick<ContainerInputs, "databaseHost" | "bootstrapKeyVersionId" | "image">,
 ): Record<string, string> {
   return {
     ...spec.container.environment,
     DATABASE_HOST: inputs.databaseHost,
     // Not secret: which stored version of the bootstrap key this task definition reads (as on Azure).
     [BOOTSTRAP_KEY_VERSION_VARIABLE]: inputs.bootstrapKeyVersionId,
+    // Error tracking files events under the image the task runs (the spec adds SENTRY_ENVIRONMENT).
+    ...(spec.errorTracking.enabled ? { SENTRY_RELEASE: sentryRelease(inputs.image) } : {}),
     ...(spec.tracing.enabled ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${OTLP_HTTP_PORT}` } : {}),
   };
 }
@@ -81,11 +86,18 @@ function pinnedSecretValueFrom(secretArn: string, versionId: string): string {
  */
 function apiSecrets(
   spec: ServiceSpec,
-  inputs: Pick<ContainerInputs, "databaseSecretArn" | "bootstrapKeySecretArn" | "bootstrapKeyVersionId">,
+  inputs: Pick<
+    ContainerInputs,
+    "databaseSecretArn" | "bootstrapKeySecretArn" | "bootstrapKeyVersionId" | "sentryDsn"
+  >,
 ): KeyValue[] {
   const sources: Record<string, string> = {
     DATABASE_PASSWORD: `${inputs.databaseSecretArn}:password::`,
     BOOTSTRAP_API_KEY: pinnedSecretValueFrom(inputs.bootstrapKeySecretArn, inputs.bootstrapKeyVersionId),
+    // Pinned like the bootstrap key: a new DSN is a new version, a new task definition, new tasks.
+    ...(inputs.sentryDsn
+      ? { SENTRY_DSN: pinnedSecretValueFrom(inputs.sentryDsn.secretArn, inputs.sentryDsn.versionId) }
+      : {}),
   };
   return spec.container.secretEnvironment.map((name) => {
     const value = sources[name];

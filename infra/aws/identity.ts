@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Database } from "./database.js";
 import type { ApiImage } from "./registry.js";
-import type { BootstrapKeySecret } from "./secrets.js";
+import type { BootstrapKeySecret, SentryDsnSecret } from "./secrets.js";
 import { tagsFor } from "./tags.js";
 
 /** Trust policy letting one AWS service principal assume a role. */
@@ -26,6 +26,8 @@ export function createTaskRoles(
   bootstrapKey: BootstrapKeySecret,
   logGroup: aws.cloudwatch.LogGroup,
   opts: pulumi.ComponentResourceOptions,
+  /** With error tracking on: the Sentry DSN's secret, the third one the task definition names. */
+  sentryDsn?: SentryDsnSecret,
 ) {
   const executionRole = new aws.iam.Role(
     `${spec.name}-task-execution`,
@@ -37,7 +39,7 @@ export function createTaskRoles(
     opts,
   );
   // AmazonECSTaskExecutionRolePolicy narrowed to this repository and log group, plus exactly two secrets (the
-  // API's `secrets`). Both are encrypted with the aws/secretsmanager key, usable through Secrets Manager
+  // API's `secrets`; three with error tracking: the Sentry DSN). Both are encrypted with the aws/secretsmanager key, usable through Secrets Manager
   // without a kms:Decrypt grant.
   new aws.iam.RolePolicy(
     `${spec.name}-task-execution`,
@@ -71,6 +73,16 @@ export function createTaskRoles(
             Action: "secretsmanager:GetSecretValue",
             Resource: bootstrapKey.arn,
           },
+          ...(sentryDsn
+            ? [
+                {
+                  Sid: "SentryDsnSecret",
+                  Effect: "Allow",
+                  Action: "secretsmanager:GetSecretValue",
+                  Resource: sentryDsn.arn,
+                },
+              ]
+            : []),
         ],
       }),
     },

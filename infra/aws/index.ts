@@ -12,7 +12,7 @@ import { createIngress } from "./ingress.js";
 import { createMonitoring } from "./monitoring/index.js";
 import { createNetwork } from "./network.js";
 import { createRegistry, type ImageLookup, lookupPushedImage } from "./registry.js";
-import { createBootstrapKeySecret } from "./secrets.js";
+import { createBootstrapKeySecret, createSentryDsnSecret } from "./secrets.js";
 
 export const AWS_COMPONENT_TYPE = `${PROJECT_NAME}:aws:Service`;
 
@@ -44,7 +44,11 @@ export class AwsService extends pulumi.ComponentResource {
     const database = createDatabase(spec, network, children);
     const ingress = createIngress(spec, network, children);
     const bootstrapKey = createBootstrapKeySecret(spec, children);
-    const compute = createCompute({ spec, network, ingress, image, database, bootstrapKey }, children);
+    const sentryDsn = createSentryDsnSecret(spec, children);
+    const compute = createCompute(
+      { spec, network, ingress, image, database, bootstrapKey, ...(sentryDsn ? { sentryDsn } : {}) },
+      children,
+    );
     const monitoring = createMonitoring(
       spec,
       {

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { type BootstrapKey, createBootstrapKey } from "../bootstrap-key.js";
+import { sentryDsn } from "../error-tracking.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { tagsFor } from "./tags.js";
 
@@ -51,4 +52,42 @@ export function createBootstrapKeySecret(
     opts,
   );
   return { ...generated, secret, version, arn: secret.arn, versionId: version.versionId };
+}
+
+export interface SentryDsnSecret {
+  secret: aws.secretsmanager.Secret;
+  version: aws.secretsmanager.SecretVersion;
+  /** The secret's ARN (what IAM grants) and the version the tasks read. */
+  arn: pulumi.Output<string>;
+  versionId: pulumi.Output<string>;
+}
+
+/**
+ * The Sentry DSN (`twincloud:sentryDsn`, a Pulumi secret) when error tracking is on: stored and encrypted like
+ * the bootstrap key, read by the tasks at the version Pulumi wrote (a new DSN changes the task definition).
+ */
+export function createSentryDsnSecret(
+  spec: ServiceSpec,
+  opts: pulumi.ComponentResourceOptions,
+): SentryDsnSecret | undefined {
+  if (!spec.errorTracking.enabled) return undefined;
+  const name = `${spec.name}-sentry-dsn`;
+  const secretName = `${spec.name}/sentry-dsn`;
+  const secret = new aws.secretsmanager.Secret(
+    name,
+    {
+      name: secretName,
+      description: `${spec.name}: the API's Sentry DSN (SENTRY_DSN), from the stack config twincloud:sentryDsn`,
+      // As the bootstrap key: the aws/secretsmanager key, and no recovery window outside prod.
+      recoveryWindowInDays: spec.operations.protectStatefulResources ? 30 : 0,
+      tags: tagsFor(spec, secretName),
+    },
+    opts,
+  );
+  const version = new aws.secretsmanager.SecretVersion(
+    name,
+    { secretId: secret.arn, secretString: sentryDsn() },
+    opts,
+  );
+  return { secret, version, arn: secret.arn, versionId: version.versionId };
 }

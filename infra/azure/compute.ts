@@ -8,6 +8,7 @@ import * as app from "@pulumi/azure-native/app/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { sentryRelease } from "../error-tracking.js";
 import { API_CONTAINER } from "../spec/constants.js";
 import type { GroupArgs } from "./group.js";
 import { createDomainRecords, createManagedCertificate, customDomainsFor } from "./ingress.js";
@@ -96,6 +97,10 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
     }).map(([name, value]) => ({ name, value })),
     { name: "DATABASE_HOST", value: args.databaseHost },
     ...Object.entries(args.revisionEnvironment ?? {}).map(([name, value]) => ({ name, value })),
+    // Error tracking files events under the image the revision runs (the spec adds SENTRY_ENVIRONMENT).
+    ...(spec.errorTracking.enabled
+      ? [{ name: "SENTRY_RELEASE", value: pulumi.output(args.imageDigest).apply(sentryRelease) }]
+      : []),
     ...secretEnv.map((s) => ({ name: s.variable, secretRef: s.name })),
   ];
 

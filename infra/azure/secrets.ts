@@ -18,6 +18,7 @@ import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BOOTSTRAP_KEY_VERSION_VARIABLE, createBootstrapKey } from "../bootstrap-key.js";
+import { sentryDsn } from "../error-tracking.js";
 import type { GroupArgs } from "./group.js";
 import { grantRole } from "./identity.js";
 import { ROLE_DEFINITION_IDS } from "./naming.js";
@@ -30,7 +31,14 @@ import type { Network } from "./network.js";
 export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: string }> = {
   DATABASE_PASSWORD: { vaultSecret: "database-password", appSecret: "database-password" },
   BOOTSTRAP_API_KEY: { vaultSecret: "bootstrap-api-key", appSecret: "bootstrap-api-key" },
+  SENTRY_DSN: { vaultSecret: "sentry-dsn", appSecret: "sentry-dsn" },
 };
+
+/**
+ * Revision-scoped, plain: the Sentry DSN's Key Vault version (a new DSN starts a new revision). Not named
+ * SENTRY_DSN_*: the policy pack takes any variable whose name contains SENTRY_DSN for the secret itself.
+ */
+export const SENTRY_DSN_VERSION_VARIABLE = "SENTRY_CONFIG_VERSION";
 
 export interface SecretsArgs extends GroupArgs {
   vaultName: pulumi.Input<string>;
@@ -157,6 +165,24 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
     return p.secretUriWithVersion;
   });
 
+  // With error tracking on: the Sentry DSN (twincloud:sentryDsn, a Pulumi secret), pinned like the bootstrap key.
+  const sentryUrl = spec.errorTracking.enabled
+    ? new keyvault.Secret(
+        "sentry-dsn-secret",
+        {
+          resourceGroupName,
+          vaultName: vault.name,
+          secretName: (SECRET_SOURCES.SENTRY_DSN as { vaultSecret: string }).vaultSecret,
+          properties: { value: sentryDsn(), contentType: "text/plain" },
+          tags: spec.tags,
+        },
+        opts,
+      ).properties.apply((p) => {
+        if (!p.secretUriWithVersion) throw new Error("Key Vault did not report the Sentry DSN's version");
+        return p.secretUriWithVersion;
+      })
+    : undefined;
+
   const reader = grantRole(
     "api-keyvault-secrets-user",
     {
@@ -177,9 +203,13 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
     secretUrls: {
       DATABASE_PASSWORD: passwordSecret.properties.apply((p) => p.secretUri),
       BOOTSTRAP_API_KEY: bootstrapUrl,
+      ...(sentryUrl ? { SENTRY_DSN: sentryUrl } : {}),
     },
     revisionEnvironment: {
       [BOOTSTRAP_KEY_VERSION_VARIABLE]: bootstrapUrl.apply((url) => url.split("/").pop() ?? ""),
+      ...(sentryUrl
+        ? { [SENTRY_DSN_VERSION_VARIABLE]: sentryUrl.apply((url) => url.split("/").pop() ?? "") }
+        : {}),
     },
     readiness: [reader, endpointDns],
   };
