@@ -2,6 +2,7 @@
  * Database credentials and TLS (issue 14): a token function is called once per new connection, its failures
  * never carry the token, and verify-full needs a readable CA file (a start-up error naming the variable).
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,6 +33,25 @@ const tokenEnv = (extra: Record<string, string> = {}) => ({
 describe("configuration", () => {
   it("refuses verify-full without DATABASE_CA_FILE, naming the variable", () => {
     expect(() => loadConfig(tokenEnv({ DATABASE_SSL: "verify-full" }))).toThrow(/DATABASE_CA_FILE: required/);
+  });
+
+  it("the API process refuses to start: exit 1, the variable named on stderr", async () => {
+    const missing = join(dir, "absent.pem");
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ["--import", "tsx", "api/main.ts"],
+        {
+          env: {
+            PATH: process.env.PATH,
+            ...tokenEnv({ DATABASE_SSL: "verify-full", DATABASE_CA_FILE: missing, LOG_LEVEL: "silent" }),
+          },
+        },
+        (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`DATABASE_CA_FILE: cannot read a PEM CA bundle from ${missing}`);
   });
 
   it("refuses verify-full with an unreadable or non-PEM CA file", () => {
