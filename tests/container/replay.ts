@@ -231,6 +231,9 @@ export async function replayBuild(dockerfile: Dockerfile, options: ReplayOptions
             env: {
               PATH: process.env.PATH ?? "/usr/bin:/bin",
               HOME: process.env.HOME ?? "/root",
+              // The host's TLS trust and proxy settings, as a build would get from the builder's network: a
+              // registry behind a TLS-intercepting proxy is otherwise "self-signed certificate in chain".
+              ...hostNetworkEnv(),
               ...options.runEnv,
               ...result.env,
             },
@@ -271,4 +274,25 @@ export async function replayBuild(dockerfile: Dockerfile, options: ReplayOptions
   if (healthcheck) final.healthcheck = healthcheck;
   if (user) final.user = user;
   return { contextFiles, stages: results, final };
+}
+
+const HOST_NETWORK_ENV = [
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+] as const;
+
+function hostNetworkEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of HOST_NETWORK_ENV) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
 }
