@@ -6,6 +6,7 @@
  * identity that starts the API, and appears in clear in no resource's inputs; SENTRY_RELEASE is the deployed
  * image's digest and SENTRY_ENVIRONMENT the stack; the policy pack finds no mandatory violation.
  */
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../api/config.js";
 import { SENTRY_DSN_VERSION_VARIABLE } from "../../infra/azure/secrets.js";
@@ -16,6 +17,7 @@ import { type ServiceSpec, StackConfigError } from "../../infra/spec/index.js";
 import { evaluatePolicies } from "../../policies/evaluate.js";
 import { fromCaptured } from "../../tools/mock/captured.js";
 import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
+import { readStackConfig } from "../../tools/stacks/stack-file.js";
 import { summary } from "../policies/fixtures.js";
 import { isSecret, plain, specOfConfig, stackConfig, withoutSecrets } from "../support/stacks.js";
 
@@ -101,6 +103,26 @@ describe("the stack config key", () => {
       }
     },
   );
+
+  it("is declared nowhere in Pulumi.yaml (it would be required in every stack) nor set in a shipped stack", () => {
+    expect(readFileSync(new URL("../../Pulumi.yaml", import.meta.url), "utf8")).not.toContain("sentryDsn");
+    for (const stack of ["dev", "staging", "prod"]) {
+      expect(readStackConfig(stack), stack).not.toHaveProperty(DSN_KEY);
+    }
+  });
+
+  it("a preview with the DSN renders on both clouds (image digest unknown)", async () => {
+    for (const cloud of CLOUDS) {
+      const result = await runUnderMocks(program, {
+        stack: "dev",
+        config: { ...stackConfig("dev", cloud), [DSN_KEY]: DSN },
+        secretConfigKeys: [DSN_KEY],
+        preview: true,
+      });
+      const names = result.resources.map((r) => r.name);
+      expect(names, cloud).toContain(cloud === "aws" ? "twincloud-dev-sentry-dsn" : "sentry-dsn-secret");
+    }
+  }, 120_000);
 
   it("the release is the image digest, which the API accepts as SENTRY_RELEASE", () => {
     const digest = `sha256:${"ab".repeat(32)}`;
