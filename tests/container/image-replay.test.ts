@@ -169,8 +169,9 @@ afterAll(async () => {
     await apiExit;
   }
   await db?.stop();
+  // The replayed image's node_modules is tens of thousands of files: removing them takes a while on a busy disk.
   if (work) rmSync(work, { recursive: true, force: true });
-}, 60_000);
+}, 180_000);
 
 describe("the image, replayed from the Dockerfile", () => {
   it("ran the build stage's own commands", () => {
