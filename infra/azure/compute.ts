@@ -7,6 +7,7 @@
 import * as app from "@pulumi/azure-native/app/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
+import type * as types from "@pulumi/azure-native/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { sentryRelease } from "../error-tracking.js";
 import { API_CONTAINER } from "../spec/constants.js";
@@ -37,6 +38,8 @@ export interface ComputeArgs extends GroupArgs {
   revisionEnvironment?: Record<string, pulumi.Input<string>>;
   /** Role grants and DNS records the first revision needs (it pulls and reads secrets on start). */
   dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Containers beside the API in each replica (the metrics collector, monitoring/prometheus.ts). */
+  sidecars?: pulumi.Input<types.input.app.ContainerArgs>[];
 }
 
 export interface Compute {
@@ -161,6 +164,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
               probe("Readiness", c.health.ready),
             ],
           },
+          ...(args.sidecars ?? []),
         ],
         scale: {
           minReplicas: spec.scaling.minReplicas,

@@ -17,6 +17,11 @@ import { createCompute } from "./compute.js";
 import { createDatabase } from "./database.js";
 import { createAppIdentity, grantRole } from "./identity.js";
 import { createAlerts, createDiagnostics, createWorkspace } from "./monitoring/index.js";
+import {
+  collectorContainer,
+  createPrometheusRuleGroups,
+  createPrometheusWorkspace,
+} from "./monitoring/prometheus.js";
 import { ROLE_DEFINITION_IDS, resourceNames, UNIQUE_SUFFIX_LENGTH, uniqueNames } from "./naming.js";
 import { createNetwork } from "./network.js";
 import { checkPinnedImage, createRegistry } from "./registry.js";
@@ -90,6 +95,23 @@ export class AzureService extends pulumi.ComponentResource {
       children,
     );
 
+    // twincloud:cloudMetrics: managed Prometheus fed by a collector sidecar (monitoring/prometheus.ts).
+    const prometheus = spec.cloudMetrics.enabled
+      ? createPrometheusWorkspace(
+          {
+            ...base,
+            names: {
+              workspace: names.prometheusWorkspace,
+              endpoint: names.dataCollectionEndpoint,
+              rule: names.dataCollectionRule,
+            },
+            identity,
+            subscriptionId: client.subscriptionId,
+          },
+          children,
+        )
+      : undefined;
+
     const database = createDatabase(
       { ...base, serverName: unique.databaseServer, password: secrets.databasePassword, network: net },
       children,
@@ -107,7 +129,23 @@ export class AzureService extends pulumi.ComponentResource {
         databaseHost: database.host,
         secretUrls: secrets.secretUrls,
         revisionEnvironment: secrets.revisionEnvironment,
-        dependsOn: [acrPull, ...secrets.readiness, database.database],
+        dependsOn: [
+          acrPull,
+          ...secrets.readiness,
+          database.database,
+          ...(prometheus ? [prometheus.publisher] : []),
+        ],
+        ...(prometheus
+          ? {
+              sidecars: [
+                collectorContainer({
+                  metricsPort: spec.container.metricsPort,
+                  remoteWriteUrl: prometheus.remoteWriteUrl,
+                  identity,
+                }),
+              ],
+            }
+          : {}),
       },
       children,
     );
@@ -139,6 +177,13 @@ export class AzureService extends pulumi.ComponentResource {
     const endpointUrl = pulumi.interpolate`https://${api.fqdn}`;
     const domain = spec.ingress.domain;
     const url = domain ? pulumi.output(`https://${domain.name}`) : endpointUrl;
+
+    if (prometheus) {
+      createPrometheusRuleGroups(
+        { ...base, workspace: prometheus.workspace, actionGroupId: alerts.actionGroup.id },
+        children,
+      );
+    }
     const dashboardUrl = pulumi.interpolate`https://portal.azure.com/#@${client.tenantId}/resource${workspace.id}/logs`;
     this.outputs = {
       cloud: "azure",

@@ -10,6 +10,8 @@ export const ROLE_DEFINITION_IDS = {
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   /** Read secret contents from a vault with RBAC authorization: the app's managed identity. */
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  /** Publish metrics through a data collection rule: the app's collector, on its rule only. */
+  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
 } as const;
 
 export function roleDefinitionId(subscriptionId: string, roleId: string): string {
@@ -49,6 +51,12 @@ export function resourceNames(spec: ServiceSpec) {
     actionGroup: `ag-${hyphenated(spec.name, 60)}`,
     /** Action group short name: at most 12 characters (shown in SMS/email subjects). */
     actionGroupShortName: alphanumeric(spec.name, 12),
+    /** Azure Monitor workspace (managed Prometheus): 4–44 characters. */
+    prometheusWorkspace: `amw-${hyphenated(spec.name, 40)}`,
+    /** Data collection endpoint and rule taking the collector's remote writes: up to 44 / 64 characters. */
+    dataCollectionEndpoint: `dce-${hyphenated(spec.name, 40)}`,
+    dataCollectionRule: `dcr-${hyphenated(spec.name, 60)}`,
+    appInsights: `appi-${hyphenated(spec.name, 60)}`,
     databasePrivateDnsZone: `${hyphenated(spec.name, 60)}.private.postgres.database.azure.com`,
   };
 }

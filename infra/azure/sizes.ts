@@ -28,3 +28,11 @@ export const FLEXIBLE_SERVER_MAX_CONNECTIONS: Record<string, number> = {
 export function memoryQuantity(memoryMiB: number): string {
   return `${Number((memoryMiB / 1024).toFixed(2))}Gi`;
 }
+
+/**
+ * The metrics collector sidecar beside the API in each replica with `twincloud:cloudMetrics`
+ * (monitoring/prometheus.ts): Container Apps bills every container, so it is sized here, once, and the cost
+ * policy accepts exactly this much on top of the API's allowed size (the smallest a container takes in the
+ * Consumption profile's 0.25 vCPU / 0.5 GiB steps).
+ */
+export const COLLECTOR_SIDECAR = { name: "otel-collector", cpu: 0.25, memoryMiB: 512 } as const;

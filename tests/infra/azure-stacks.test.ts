@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
 import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
 import { azureAlerts } from "../../infra/azure/monitoring/alarms.js";
+import { COLLECTOR_CONTAINER } from "../../infra/azure/monitoring/prometheus.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
 import type { StackOutputs } from "../../infra/outputs.js";
@@ -98,10 +99,12 @@ const run = (stack: Stack): StackRun => {
   return r;
 };
 
-/** The container of the API's Container App. */
+/** The container of the API's Container App (first; the metrics collector sidecar with cloudMetrics). */
 function apiContainer(r: StackRun): any {
   const containers = r.props(T.app).template.containers as any[];
-  expect(containers).toHaveLength(1);
+  const collectors = r.spec.cloudMetrics.enabled ? 1 : 0;
+  expect(containers).toHaveLength(1 + collectors);
+  expect(containers.filter((c) => c.name === COLLECTOR_CONTAINER)).toHaveLength(collectors);
   return containers[0];
 }
 
@@ -195,7 +198,13 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       (x) => x.type.startsWith("azure-native:") && !UNTAGGABLE.has(x.type),
     );
     expect(tagged.length).toBeGreaterThan(15);
-    for (const res of tagged) expect(plain(res.props).tags, `${res.type} ${res.name}`).toEqual(expected);
+    for (const res of tagged) {
+      // Availability tests also carry the tag that links them to their Application Insights resource.
+      const tags = Object.fromEntries(
+        Object.entries(plain(res.props).tags ?? {}).filter(([key]) => !key.startsWith("hidden-link:")),
+      );
+      expect(tags, `${res.type} ${res.name}`).toEqual(expected);
+    }
   });
 
   it("keeps logs for the tier's retention, capped daily in dev", () => {
@@ -374,7 +383,8 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     const r = run(stack);
     const principal = String(r.one(T.identity).state.principalId);
     const grants = r.all(T.role).map((x) => plain(x.props));
-    expect(grants).toHaveLength(2);
+    // With cloudMetrics, also Monitoring Metrics Publisher on the data collection rule (azure-cloud-metrics.test.ts).
+    expect(grants).toHaveLength(r.spec.cloudMetrics.enabled ? 3 : 2);
     for (const g of grants)
       expect(g.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const roleOf = (id: string) => String(id).split("/").pop();

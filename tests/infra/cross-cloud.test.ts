@@ -144,7 +144,9 @@ function renderedAzure(result: MockRunResult<StackOutputs>, prefix: string): Ren
       [
         ...all("azure-native:monitor:MetricAlert").map((a) => {
           const p = plain(a.props);
-          return { name: String(p.ruleName), threshold: Number(p.criteria.allOf[0].threshold) };
+          // The availability test's alert counts failed locations (no allOf).
+          const threshold = p.criteria.allOf?.[0]?.threshold ?? p.criteria.failedLocationCount;
+          return { name: String(p.ruleName), threshold: Number(threshold) };
         }),
         ...all("azure-native:monitor:ScheduledQueryRule").map((a) => {
           const p = plain(a.props);

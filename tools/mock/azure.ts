@@ -220,6 +220,43 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
     name,
     id: armId(inputs, `microsoft.insights/scheduledQueryRules/${name}`),
   }),
+  "azure-native:monitor:AzureMonitorWorkspace": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.Monitor/accounts/${name}`),
+    metrics: {
+      internalId: `mac_${mockGuid(`amw-${name}`)}`,
+      prometheusQueryEndpoint: `https://${name}.${location(inputs)}.prometheus.monitor.azure.com`,
+    },
+  }),
+  "azure-native:monitor:DataCollectionEndpoint": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.Insights/dataCollectionEndpoints/${name}`),
+    immutableId: `dce-${mockGuid(`dce-${name}`).replaceAll("-", "")}`,
+    metricsIngestion: { endpoint: `https://${name}.${location(inputs)}-1.metrics.ingest.monitor.azure.com` },
+  }),
+  "azure-native:monitor:DataCollectionRule": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.Insights/dataCollectionRules/${name}`),
+    immutableId: `dcr-${mockGuid(`dcr-${name}`).replaceAll("-", "")}`,
+  }),
+  "azure-native:alertsmanagement:PrometheusRuleGroup": (name, inputs) => ({
+    name,
+    id: armId(inputs, `Microsoft.AlertsManagement/prometheusRuleGroups/${name}`),
+  }),
+  "azure-native:applicationinsights:Component": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `microsoft.insights/components/${name}`),
+    appId: mockGuid(`appi-${name}`),
+    instrumentationKey: mockGuid(`appi-key-${name}`),
+  }),
+  "azure-native:applicationinsights:WebTest": (name, inputs) => ({
+    name,
+    id: armId(inputs, `microsoft.insights/webtests/${name}`),
+  }),
 };
 
 export function mockResourceState(

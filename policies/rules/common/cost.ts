@@ -1,7 +1,7 @@
 /** Both clouds: cost guards on replicas, task sizes and database sizes, per environment. */
 import type { Policies } from "@pulumi/policy";
 import { RDS_INSTANCE_CLASSES as rds } from "../../../infra/aws/sizes.js";
-import { FLEXIBLE_SERVER_SKUS as sku } from "../../../infra/azure/sizes.js";
+import { COLLECTOR_SIDECAR, FLEXIBLE_SERVER_SKUS as sku } from "../../../infra/azure/sizes.js";
 import { TASK_SIZES } from "../../../infra/spec/sizes.js";
 import { forEnv, type PerEnv, type Tier } from "../../lib/environment.js";
 import { defineResourcePolicy } from "../../lib/policy.js";
@@ -123,7 +123,15 @@ const taskSize = defineResourcePolicy<{ taskSizes: PerEnv<TaskSize[]> }>({
       cpu = units === undefined ? undefined : units / 1024;
       memoryMiB = asNumber(props.memory);
     } else {
-      const containers = asArray(props.template?.containers);
+      // The metrics collector sidecar (exactly its fixed size) is accepted on top of the API's size.
+      const containers = asArray(props.template?.containers).filter(
+        (c) =>
+          !(
+            c?.name === COLLECTOR_SIDECAR.name &&
+            asNumber(c?.resources?.cpu) === COLLECTOR_SIDECAR.cpu &&
+            memoryToMiB(c?.resources?.memory) === COLLECTOR_SIDECAR.memoryMiB
+          ),
+      );
       cpu = containers.reduce((sum: number, c) => sum + (asNumber(c?.resources?.cpu) ?? 0), 0);
       memoryMiB = containers.reduce((sum: number, c) => sum + (memoryToMiB(c?.resources?.memory) ?? 0), 0);
       if (containers.length === 0) return;

@@ -252,6 +252,12 @@ export const AZURE_NAME_INPUTS: Record<string, string> = {
   "azure-native:authorization:ManagementLockByScope": "lockName",
   "azure-native:app:ManagedCertificate": "managedCertificateName",
   "azure-native:dns:RecordSet": "relativeRecordSetName",
+  "azure-native:monitor:AzureMonitorWorkspace": "azureMonitorWorkspaceName",
+  "azure-native:monitor:DataCollectionEndpoint": "dataCollectionEndpointName",
+  "azure-native:monitor:DataCollectionRule": "dataCollectionRuleName",
+  "azure-native:alertsmanagement:PrometheusRuleGroup": "ruleGroupName",
+  "azure-native:applicationinsights:Component": "resourceName",
+  "azure-native:applicationinsights:WebTest": "webTestName",
 };
 
 /** AWS: the input that is the resource's physical name, where it is not `name`, and its shape. */

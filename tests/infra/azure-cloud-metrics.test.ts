@@ -1,0 +1,204 @@
+/**
+ * Issue 15, Azure: the SLO rules evaluated in the cloud. Under mocks, per tier: the Azure Monitor workspace, the
+ * data collection endpoint + rule the collector writes through, the identity's one grant on that rule, the
+ * collector sidecar (scrapes localhost:<metrics port>, writes to that rule), the Prometheus rule groups (equal
+ * to the promtool-tested file, alerts to the action group),
+ * each only where `twincloud:cloudMetrics` is on (tier default: off in dev, on in staging and prod).
+ */
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  COLLECTOR_CONFIG_VARIABLE,
+  COLLECTOR_CONTAINER,
+  PROMETHEUS_STREAM,
+  SCRAPE_JOB,
+} from "../../infra/azure/monitoring/prometheus.js";
+import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
+import { program } from "../../infra/program.js";
+import { durationSeconds, isoDuration } from "../../infra/prometheus-rules.js";
+import { METRICS_PORT, type Tier } from "../../infra/spec/index.js";
+import { type CapturedResource, fakeId, runUnderMocks } from "../../tools/mock/run.js";
+import { RULES_FILE } from "../observability/observability-files.js";
+import { stackConfig } from "../support/stacks.js";
+
+type Doc = Record<string, unknown>;
+const T = {
+  workspace: "azure-native:monitor:AzureMonitorWorkspace",
+  endpoint: "azure-native:monitor:DataCollectionEndpoint",
+  rule: "azure-native:monitor:DataCollectionRule",
+  ruleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
+} as const;
+
+const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
+const one = (resources: CapturedResource[], type: string): CapturedResource => {
+  const found = byType(resources, type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+};
+
+interface Run {
+  resources: CapturedResource[];
+  outputs: Doc;
+}
+const runs = new Map<string, Run>();
+async function capture(tier: Tier, extra: Record<string, string> = {}): Promise<Run> {
+  const key = `${tier}:${JSON.stringify(extra)}`;
+  if (!runs.has(key)) {
+    const { resources, outputs } = await runUnderMocks(program, {
+      stack: tier,
+      config: { ...stackConfig(tier, "azure"), ...extra },
+    });
+    runs.set(key, { resources, outputs: outputs as unknown as Doc });
+  }
+  return runs.get(key)!;
+}
+
+interface LocalRule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const localGroups = () =>
+  (parse(readFileSync(RULES_FILE, "utf8")) as { groups: { name: string; rules: LocalRule[] }[] }).groups;
+
+describe("durations as Azure takes them", () => {
+  it("converts Prometheus durations to ISO 8601", () => {
+    expect(isoDuration(durationSeconds("2m"))).toBe("PT2M");
+    expect(isoDuration(durationSeconds("1h"))).toBe("PT1H");
+    expect(isoDuration(durationSeconds("1h30m"))).toBe("PT1H30M");
+    expect(isoDuration(durationSeconds("3d"))).toBe("P3D");
+    expect(isoDuration(durationSeconds("30s"))).toBe("PT30S");
+    expect(() => durationSeconds("2 minutes")).toThrow();
+  });
+});
+
+describe("dev: twincloud:cloudMetrics off by default", () => {
+  it("creates no workspace, collector, rule group or availability test", async () => {
+    const { resources } = await capture("dev");
+    for (const type of Object.values(T)) expect(byType(resources, type), type).toHaveLength(0);
+    const app = one(resources, "azure-native:app:ContainerApp");
+    const containers = (app.props.template as Doc).containers as Doc[];
+    expect(containers.map((c) => c.name)).not.toContain(COLLECTOR_CONTAINER);
+  });
+
+  it("creates them when the stack turns it on", async () => {
+    const { resources } = await capture("dev", { "twincloud:cloudMetrics": "true" });
+    for (const type of [T.workspace, T.endpoint, T.rule]) one(resources, type);
+  });
+});
+
+describe.each(["staging", "prod"] as const)("%s", (tier) => {
+  let run: Run;
+  beforeAll(async () => {
+    run = await capture(tier);
+  }, 120_000);
+
+  it("routes the data collection rule's Prometheus stream to the workspace", () => {
+    const workspace = one(run.resources, T.workspace);
+    const endpoint = one(run.resources, T.endpoint);
+    const rule = one(run.resources, T.rule);
+    expect(rule.props.dataCollectionEndpointId).toBe(fakeId(endpoint));
+    const destinations = rule.props.destinations as { monitoringAccounts: Doc[] };
+    expect(destinations.monitoringAccounts).toEqual([
+      { name: "workspace", accountResourceId: fakeId(workspace) },
+    ]);
+    expect(rule.props.dataFlows).toEqual([{ streams: [PROMETHEUS_STREAM], destinations: ["workspace"] }]);
+  });
+
+  it("grants the app identity exactly Monitoring Metrics Publisher, on the data collection rule only", () => {
+    const rule = one(run.resources, T.rule);
+    const identity = one(run.resources, "azure-native:managedidentity:UserAssignedIdentity");
+    const grants = byType(run.resources, "azure-native:authorization:RoleAssignment").filter((r) =>
+      String(r.props.roleDefinitionId).endsWith(ROLE_DEFINITION_IDS.monitoringMetricsPublisher),
+    );
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.props.scope).toBe(fakeId(rule));
+    expect(grants[0]!.props.principalId).toBe(identity.state.principalId);
+    // No other grant touches the monitoring resources.
+    const monitoringIds = [T.workspace, T.endpoint, T.rule].map((t) => fakeId(one(run.resources, t)));
+    const others = byType(run.resources, "azure-native:authorization:RoleAssignment").filter(
+      (r) => r !== grants[0] && monitoringIds.includes(String(r.props.scope)),
+    );
+    expect(others).toEqual([]);
+  });
+
+  it("runs a collector sidecar that scrapes localhost's metrics port and writes to that rule with the identity", () => {
+    const app = one(run.resources, "azure-native:app:ContainerApp");
+    const containers = (app.props.template as Doc).containers as Doc[];
+    const collector = containers.find((c) => c.name === COLLECTOR_CONTAINER);
+    expect(collector, "collector container").toBeDefined();
+    expect(collector!.args).toEqual([`--config=env:${COLLECTOR_CONFIG_VARIABLE}`]);
+    const env = collector!.env as { name: string; value: string }[];
+    const config = parse(env.find((e) => e.name === COLLECTOR_CONFIG_VARIABLE)!.value) as Doc;
+
+    const scrape = (((config.receivers as Doc).prometheus as Doc).config as Doc).scrape_configs as Doc[];
+    expect(scrape).toHaveLength(1);
+    expect(scrape[0]!.job_name).toBe(SCRAPE_JOB);
+    expect(scrape[0]!.metrics_path).toBe("/metrics");
+    expect(scrape[0]!.static_configs).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the collector's own expansion
+      { targets: [`localhost:${METRICS_PORT}`], labels: { instance: "${env:HOSTNAME}" } },
+    ]);
+
+    const endpoint = one(run.resources, T.endpoint);
+    const rule = one(run.resources, T.rule);
+    const ingest = (endpoint.state.metricsIngestion as { endpoint: string }).endpoint;
+    const exporter = (config.exporters as Doc).prometheusremotewrite as Doc;
+    expect(exporter.endpoint).toBe(
+      `${ingest}/dataCollectionRules/${rule.state.immutableId}/streams/${PROMETHEUS_STREAM}/api/v1/write?api-version=2023-04-24`,
+    );
+    expect(exporter.auth).toEqual({ authenticator: "azureauth" });
+    const identity = one(run.resources, "azure-native:managedidentity:UserAssignedIdentity");
+    expect(((config.extensions as Doc).azureauth as Doc).managed_identity).toEqual({
+      client_id: identity.state.clientId,
+    });
+    expect((((config.service as Doc).pipelines as Doc).metrics as Doc).exporters).toEqual([
+      "prometheusremotewrite",
+    ]);
+    // The API's own container is unchanged: still first, still the only one with ingress probes.
+    expect(containers[0]!.name).not.toBe(COLLECTOR_CONTAINER);
+  });
+
+  it("holds the same recording and alert rules as observability/prometheus/rules.yml, alerts to the action group", () => {
+    const workspace = one(run.resources, T.workspace);
+    const actionGroup = one(run.resources, "azure-native:monitor:ActionGroup");
+    const local = localGroups();
+    const groups = byType(run.resources, T.ruleGroup).sort(
+      (a, b) =>
+        local.findIndex((g) => a.name.endsWith(g.name)) - local.findIndex((g) => b.name.endsWith(g.name)),
+    );
+    expect(groups.map((g) => g.props.ruleGroupName)).toEqual(local.map((g) => `twincloud-${tier}-${g.name}`));
+    for (const [i, group] of groups.entries()) {
+      const expected = local[i]!;
+      expect(group.props.scopes).toEqual([fakeId(workspace)]);
+      const rules = group.props.rules as Doc[];
+      expect(rules).toHaveLength(expected.rules.length);
+      for (const [j, rule] of rules.entries()) {
+        const want = expected.rules[j]!;
+        expect({
+          record: rule.record,
+          alert: rule.alert,
+          expr: rule.expression,
+          for: rule.for,
+          labels: rule.labels,
+          annotations: rule.annotations,
+        }).toEqual({
+          record: want.record,
+          alert: want.alert,
+          expr: want.expr,
+          for: want.for === undefined ? undefined : isoDuration(durationSeconds(want.for)),
+          labels: want.labels,
+          annotations: want.annotations,
+        });
+        if (want.alert) expect(rule.actions).toEqual([{ actionGroupId: fakeId(actionGroup) }]);
+        else expect(rule.actions).toBeUndefined();
+      }
+      // Azure evaluates every 1–15 minutes: the file's 30 s becomes one minute.
+      expect(group.props.interval).toBe("PT1M");
+    }
+  });
+});
