@@ -13,6 +13,7 @@ import type { Database } from "./database.js";
 import { readDockerfile } from "./dockerfile.js";
 import { assumeRolePolicy, createTaskRoles } from "./identity.js";
 import type { Ingress } from "./ingress.js";
+import { grantRemoteWrite, type PrometheusWorkspace } from "./monitoring/prometheus.js";
 import type { Network } from "./network.js";
 import type { ApiImage } from "./registry.js";
 import type { BootstrapKeySecret, SentryDsnSecret } from "./secrets.js";
@@ -35,6 +36,8 @@ export interface ComputeArgs {
   bootstrapKey: BootstrapKeySecret;
   /** With `spec.errorTracking`: the Sentry DSN's secret (infra/aws/secrets.ts). */
   sentryDsn?: SentryDsnSecret;
+  /** With `spec.cloudMetrics`: the collector sidecar remote-writes here, the task role may do exactly that. */
+  prometheus?: PrometheusWorkspace;
 }
 
 export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceOptions): Compute {
@@ -71,6 +74,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
     opts,
     args.sentryDsn,
   );
+  if (args.prometheus) grantRemoteWrite(spec, taskRole, args.prometheus, opts);
   const region = aws.getRegionOutput({}).region;
   const dockerfile = readDockerfile(buildPaths(spec).absolute.context, spec.image.dockerfile);
 
@@ -100,6 +104,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
           ]),
           logGroup.name,
           region,
+          args.prometheus?.remoteWriteUrl ?? "",
         ])
         .apply(
           ([
@@ -109,6 +114,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
             [bootstrapKeySecretArn, bootstrapKeyVersionId, sentryDsnSecretArn, sentryDsnVersionId],
             logGroupName,
             regionName,
+            remoteWriteUrl,
           ]) =>
             JSON.stringify(
               containerDefinitions(spec, {
@@ -123,6 +129,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
                 ...(sentryDsnSecretArn
                   ? { sentryDsn: { secretArn: sentryDsnSecretArn, versionId: sentryDsnVersionId } }
                   : {}),
+                ...(remoteWriteUrl ? { remoteWriteUrl } : {}),
               }),
             ),
         ),

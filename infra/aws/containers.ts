@@ -9,14 +9,17 @@ import type { ServiceSpec } from "../spec/index.js";
 
 export { API_CONTAINER };
 
+import { COLLECTOR_CONFIG_VARIABLE, collectorConfigYaml, OTLP_HTTP_PORT } from "./collector.js";
 import type { DockerfileFacts } from "./dockerfile.js";
 
 const COLLECTOR_CONTAINER = "otel-collector";
 /** Prepares the writable /tmp volume for the non-root API, then exits. */
 const TMP_INIT_CONTAINER = "init-tmp";
-/** Pinned AWS Distro for OpenTelemetry collector (X-Ray exporter with SigV4). */
+/**
+ * Pinned AWS Distro for OpenTelemetry collector (X-Ray exporter, Prometheus receiver, remote write with SigV4):
+ * one sidecar for traces and metrics.
+ */
 export const ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3";
-const OTLP_HTTP_PORT = 4318;
 /** Writable scratch space on an otherwise read-only root filesystem. */
 const TMP_VOLUME = "tmp";
 /**
@@ -38,6 +41,8 @@ export interface ContainerInputs {
   logGroupName: string;
   region: string;
   dockerfile: DockerfileFacts;
+  /** The managed Prometheus workspace's remote-write URL, when `spec.cloudMetrics` is on (infra/aws/monitoring/prometheus.ts). */
+  remoteWriteUrl?: string;
 }
 
 export interface KeyValue {
@@ -183,8 +188,14 @@ export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs)
     mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
     logConfiguration: logConfiguration(TMP_INIT_CONTAINER),
   };
-  if (!spec.tracing.enabled) return [api, tmpInit];
+  const metrics = spec.cloudMetrics.enabled;
+  if (!spec.tracing.enabled && !metrics) return [api, tmpInit];
+  if (metrics && !inputs.remoteWriteUrl) {
+    throw new Error("infra/aws/containers.ts: cloudMetrics is on but no remote-write URL was given");
+  }
 
+  // Tracing only: ADOT's built-in ECS configuration (OTLP in, X-Ray out), as before. With cloud metrics: our
+  // configuration (infra/aws/collector.ts), which carries the traces too when tracing is on: one collector.
   const collector: Record<string, unknown> = {
     name: COLLECTOR_CONTAINER,
     image: ADOT_COLLECTOR_IMAGE,
@@ -193,9 +204,28 @@ export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs)
     privileged: false,
     readonlyRootFilesystem: true,
     linuxParameters: { capabilities: { drop: ["ALL"] } },
-    command: ["--config=/etc/ecs/ecs-default-config.yaml"],
-    portMappings: [{ containerPort: OTLP_HTTP_PORT, hostPort: OTLP_HTTP_PORT, protocol: "tcp" }],
-    environment: [{ name: "AWS_REGION", value: inputs.region }],
+    command: [
+      metrics ? `--config=env:${COLLECTOR_CONFIG_VARIABLE}` : "--config=/etc/ecs/ecs-default-config.yaml",
+    ],
+    ...(spec.tracing.enabled
+      ? { portMappings: [{ containerPort: OTLP_HTTP_PORT, hostPort: OTLP_HTTP_PORT, protocol: "tcp" }] }
+      : {}),
+    environment: [
+      { name: "AWS_REGION", value: inputs.region },
+      ...(metrics && inputs.remoteWriteUrl
+        ? [
+            {
+              name: COLLECTOR_CONFIG_VARIABLE,
+              value: collectorConfigYaml({
+                region: inputs.region,
+                metricsPort: spec.container.metricsPort,
+                remoteWriteUrl: inputs.remoteWriteUrl,
+                tracing: spec.tracing.enabled,
+              }),
+            },
+          ]
+        : []),
+    ],
     memoryReservation: 64,
     logConfiguration: logConfiguration(COLLECTOR_CONTAINER),
   };

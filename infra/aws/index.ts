@@ -10,6 +10,7 @@ import { createCompute } from "./compute.js";
 import { createDatabase } from "./database.js";
 import { createIngress } from "./ingress.js";
 import { createMonitoring } from "./monitoring/index.js";
+import { createPrometheusWorkspace } from "./monitoring/prometheus.js";
 import { createNetwork } from "./network.js";
 import { createRegistry, type ImageLookup, lookupPushedImage } from "./registry.js";
 import { createBootstrapKeySecret, createSentryDsnSecret } from "./secrets.js";
@@ -45,8 +46,19 @@ export class AwsService extends pulumi.ComponentResource {
     const ingress = createIngress(spec, network, children);
     const bootstrapKey = createBootstrapKeySecret(spec, children);
     const sentryDsn = createSentryDsnSecret(spec, children);
+    // The managed Prometheus workspace comes first: the task's collector writes to it (spec.cloudMetrics).
+    const prometheus = spec.cloudMetrics.enabled ? createPrometheusWorkspace(spec, children) : undefined;
     const compute = createCompute(
-      { spec, network, ingress, image, database, bootstrapKey, ...(sentryDsn ? { sentryDsn } : {}) },
+      {
+        spec,
+        network,
+        ingress,
+        image,
+        database,
+        bootstrapKey,
+        ...(sentryDsn ? { sentryDsn } : {}),
+        ...(prometheus ? { prometheus } : {}),
+      },
       children,
     );
     const monitoring = createMonitoring(
@@ -58,6 +70,8 @@ export class AwsService extends pulumi.ComponentResource {
         serviceName: compute.service.name,
         databaseIdentifier: database.instance.identifier,
         databaseArn: database.instance.arn,
+        url: ingress.url,
+        ...(prometheus ? { prometheus } : {}),
       },
       children,
     );

@@ -120,6 +120,7 @@ const UNTAGGABLE = new Set([
   "aws:sns/topicPolicy:TopicPolicy",
   "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
   "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition",
 ]);
 
 const runs = new Map<Stack, StackRun>();
@@ -599,12 +600,16 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
 
   it("copies backups to a second region only in prod", () => {
     const { all, one, spec } = stackRun(stack);
+    // The uptime check's us-east-1 provider (cloud metrics) is not a DR region.
+    const drProviders = all(T.provider).filter((p) => p.name !== `${spec.name}-us-east-1`);
     if (stack !== "prod") {
-      for (const type of [T.backupVault, T.backupPlan, T.backupSelection, T.backupReplication, T.provider])
+      for (const type of [T.backupVault, T.backupPlan, T.backupSelection, T.backupReplication])
         expect(all(type)).toHaveLength(0);
+      expect(drProviders).toHaveLength(0);
       return;
     }
-    const provider = one(T.provider);
+    expect(drProviders).toHaveLength(1);
+    const provider = drProviders[0]!;
     expect(provider.props.region).toBe(spec.database.crossRegionBackup.awsRegion);
     expect(provider.props.region).not.toBe("eu-west-1");
     const vaults = all(T.backupVault);
@@ -683,7 +688,11 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     const rules = all(T.eventRule).filter((r) => r.props.name === `${spec.name}-backup-job-failed`);
     if (!spec.database.crossRegionBackup.enabled) {
       expect(rules).toHaveLength(0);
-      expect(all(T.topicPolicy)).toHaveLength(0);
+      // No topic policy unless a service besides CloudWatch publishes (AMP's alert manager, with cloud metrics).
+      const policies = all(T.topicPolicy);
+      expect(policies).toHaveLength(spec.cloudMetrics.enabled ? 1 : 0);
+      for (const policy of policies)
+        expect(String(policy.props.policy)).not.toContain("events.amazonaws.com");
       return;
     }
     expect(rules).toHaveLength(1);
@@ -694,7 +703,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       "detail-type": ["Backup Job State Change", "Copy Job State Change"],
       detail: { state: ["FAILED", "ABORTED", "EXPIRED"], resourceArn: [one(T.db).state.arn] },
     });
-    const topic = one(T.topic);
+    const topic = one(T.topic, `${spec.name}-alerts`);
     const target = all(T.eventTarget).find((t) => t.props.rule === rule.state.name)!;
     expect(target.props).toMatchObject({ rule: rule.state.name, arn: topic.state.arn });
     expect(String((target.props.inputTransformer as { inputTemplate: string }).inputTemplate)).toMatch(
@@ -726,21 +735,31 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
 
   it("alarms on every failure mode into an SNS topic, each with a runbook anchor", () => {
     const { all, one, spec } = stackRun(stack);
-    const topic = one(T.topic);
+    const topic = one(T.topic, `${spec.name}-alerts`);
     expect(topic.props.kmsMasterKeyId).toBeTruthy();
     // An email subscription exactly when the stack has an alert address (prod must; dev and staging ship without).
-    expect(all(T.subscription).map((s) => s.props)).toEqual(
+    expect(
+      all(T.subscription)
+        .filter((s) => s.props.topic === topic.state.arn)
+        .map((s) => s.props),
+    ).toEqual(
       spec.alerts.email ? [expect.objectContaining({ protocol: "email", endpoint: spec.alerts.email })] : [],
     );
+    // The uptime alarm lives in us-east-1 (Route 53's metrics) and notifies a topic there, same subscriber.
+    const uptimeTopic = all(T.topic).find((t) => t.name === `${spec.name}-uptime-alerts`);
+    expect(uptimeTopic !== undefined).toBe(spec.cloudMetrics.enabled);
     if (spec.environment === "prod") expect(spec.alerts.email).toBeTruthy();
     const alarms = all(T.alarm);
     const expected = awsAlarms(spec);
     expect(alarms.map((a) => a.props.name).sort()).toEqual(expected.map((a) => a.name).sort());
     for (const alarm of alarms) {
       // Alarms about the alert path itself also open an OpsItem (tests/infra/aws-signals.test.ts).
-      const fallback = expected.find((a) => a.name === alarm.props.name)?.opsItemFallback;
+      const definition = expected.find((a) => a.name === alarm.props.name);
+      const target = definition?.metricsRegion ? uptimeTopic : topic;
       expect(alarm.props.alarmActions).toEqual(
-        fallback ? [topic.state.arn, expect.stringMatching(/:opsitem:/)] : [topic.state.arn],
+        definition?.opsItemFallback
+          ? [target?.state.arn, expect.stringMatching(/:opsitem:/)]
+          : [target?.state.arn],
       );
       expect(alarm.props.alarmDescription).toMatch(/docs\/runbook\.md#[a-z0-9-]+$/);
     }

@@ -165,6 +165,7 @@ describe("writable /tmp for the non-root API", () => {
       logGroupName: "/ecs/x/api",
       region: "eu-west-1",
       dockerfile: { user: "65532:65532", healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"] },
+      remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
     }) as Record<string, unknown>[];
     const [api, init] = defs;
     expect(init).toMatchObject({

@@ -205,6 +205,16 @@ export function mockResourceState(
       return { name: physical, arn: arn("states", `stateMachine:${physical}`) };
     case "aws:cloudwatch/eventRule:EventRule":
       return { name: physical, arn: arn("events", `rule/${physical}`) };
+    case "aws:amp/workspace:Workspace": {
+      const h = hex(args.name, 32);
+      const workspaceId = `ws-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      return {
+        arn: arn("aps", `workspace/${workspaceId}`),
+        prometheusEndpoint: `https://aps-workspaces.${region}.amazonaws.com/workspaces/${workspaceId}/`,
+      };
+    }
+    case "aws:amp/ruleGroupNamespace:RuleGroupNamespace":
+      return { arn: arn("aps", `rulegroupsnamespace/${args.name}/${physical}`) };
     case "aws:cloudwatch/dashboard:Dashboard":
       return { dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${inputs.dashboardName}` };
     default:

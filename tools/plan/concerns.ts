@@ -1,4 +1,5 @@
 /** Concerns: the same spec on each cloud, side by side, derived from the resources each cloud declares. */
+import { parse } from "yaml";
 import {
   formatValue,
   getPath,
@@ -19,6 +20,9 @@ export const CONCERNS = [
   "identity",
   "logs",
   "metrics/alerts",
+  "SLO alerting",
+  "uptime checks",
+  "error tracking",
   "registry",
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
@@ -49,6 +53,16 @@ const CONCERN_OF_TYPE: [RegExp, Concern][] = [
   [
     /^aws:cloudwatch\/(logGroup|logStream|logSubscription|queryDefinition)|^aws:s3\/|^azure-native:operationalinsights:|^azure-native:(insights|monitor):DiagnosticSetting/,
     "logs",
+  ],
+  // Managed Prometheus: the workspace, its rules and alert manager (AWS); Azure Monitor workspace, data
+  // collection and Prometheus rule groups (Azure).
+  [
+    /^aws:amp\/|^azure-native:(monitor:(AzureMonitorWorkspace|DataCollection\w*)|insights:DataCollection\w*|alertsmanagement:PrometheusRuleGroup)$/,
+    "SLO alerting",
+  ],
+  [
+    /^aws:(route53\/healthCheck|synthetics\/)|^azure-native:(insights|applicationinsights):WebTest/,
+    "uptime checks",
   ],
   [
     /^aws:(cloudwatch|sns)\/|^azure-native:(insights|portal|dashboard|monitor|alertsmanagement):/,
@@ -116,12 +130,40 @@ function factsOf(resource: PlanResource): Fact[] {
         `WAF web ACL, ${Array.isArray(g("rules")) ? (g("rules") as unknown[]).length : 0} rule(s)`,
       );
       break;
-    case "aws:ecs/taskDefinition:TaskDefinition":
+    case "aws:amp/workspace:Workspace":
+      add(
+        "SLO alerting",
+        `Amazon Managed Service for Prometheus workspace${g("kmsKeyArn") ? ", own KMS key" : ""}`,
+      );
+      break;
+    case "aws:amp/ruleGroupNamespace:RuleGroupNamespace":
+      add("SLO alerting", ruleCounts(g("data")));
+      break;
+    case "aws:amp/alertManagerDefinition:AlertManagerDefinition":
+      add("SLO alerting", "alert manager → SNS alert topic (SigV4)");
+      break;
+    case "aws:route53/healthCheck:HealthCheck":
+      add(
+        "uptime checks",
+        `Route 53 health check ${fmt(g("type"))} ${fmt(g("resourcePath"))} every ${fmt(g("requestInterval"))} s per checker`,
+      );
+      break;
+    case "aws:ecs/taskDefinition:TaskDefinition": {
       add(
         "compute",
         `Fargate task ${fmt(g("cpu"))} CPU units / ${fmt(g("memory"))} MiB, ${fmt(g("runtimePlatform.cpuArchitecture") ?? "X86_64")}`,
       );
+      const containers = ecsContainers(g("containerDefinitions"));
+      const collector = containers.find((c) => /otel-collector/.test(String(c.image)));
+      const config = collector?.environment?.find((e) => e.name === "ADOT_CONFIG")?.value;
+      if (config?.includes("prometheusremotewrite")) {
+        add("SLO alerting", "ADOT collector sidecar scrapes the metrics port → remote write (SigV4)");
+      }
+      if (containers.some((c) => c.secrets?.some((e) => e.name === "SENTRY_DSN"))) {
+        add("error tracking", "Sentry, DSN from Secrets Manager (ECS secrets)");
+      }
       break;
+    }
     case "aws:ecs/service:Service":
       add(
         "compute",
@@ -166,6 +208,13 @@ function factsOf(resource: PlanResource): Fact[] {
       if (Array.isArray(secrets)) {
         const fromVault = secrets.filter((s) => isPlainObject(s) && has(s.keyVaultUrl)).length;
         add("secrets", `${secrets.length} app secret(s), ${fromVault} from Key Vault`);
+      }
+      const containers = g("template.containers");
+      const env = (Array.isArray(containers) ? containers : []).flatMap((c) =>
+        isPlainObject(c) && Array.isArray(c.env) ? (c.env as unknown[]) : [],
+      );
+      if (env.some((e) => isPlainObject(e) && e.name === "SENTRY_DSN")) {
+        add("error tracking", "Sentry, DSN from Key Vault (app secret)");
       }
       break;
     }
@@ -303,6 +352,38 @@ function factsOf(resource: PlanResource): Fact[] {
   return facts;
 }
 
+interface EcsContainer {
+  image?: unknown;
+  environment?: { name: string; value: string }[];
+  secrets?: { name: string }[];
+}
+
+/** The task definition's containers (a JSON string; unknown during a preview). */
+function ecsContainers(value: unknown): EcsContainer[] {
+  if (typeof value !== "string") return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? (parsed as EcsContainer[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `N recording + M alert rules` of a Prometheus rules document. */
+function ruleCounts(data: unknown): string {
+  const rules =
+    typeof data === "string"
+      ? ((parse(data) as { groups?: { rules?: { alert?: string }[] }[] })?.groups ?? []).flatMap(
+          (group) => group.rules ?? [],
+        )
+      : [];
+  const alerts = rules.filter((rule) => rule.alert).length;
+  return `rules of observability/prometheus/rules.yml: ${rules.length - alerts} recording, ${alerts} alerting`;
+}
+
+/** Concerns a stack may leave out (a tier or a cloud without them): an empty cell says so. */
+const OPTIONAL_CONCERNS: readonly Concern[] = ["SLO alerting", "uptime checks", "error tracking"];
+
 /** Human names for the type tokens, e.g. `aws:ecs/service:Service` → `ecs Service`. */
 export function shortType(type: string): string {
   const [provider = "", module = "", kind = ""] = type.split(":");
@@ -333,6 +414,10 @@ export function concernTable(plan: Plan): ConcernTable {
         const cell = table[fact.concern][cloud.cloud]!;
         if (!cell.facts.includes(fact.text)) cell.facts.push(fact.text);
       }
+    }
+    for (const concern of OPTIONAL_CONCERNS) {
+      const cell = table[concern][cloud.cloud]!;
+      if (cell.facts.length === 0 && cell.resources.length === 0) cell.facts.push("none in this stack");
     }
   }
   return table;

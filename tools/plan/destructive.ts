@@ -18,6 +18,7 @@ export const STATEFUL_KINDS: Readonly<Record<string, string>> = {
   "aws:s3/bucketV2:BucketV2": "bucket",
   "aws:cloudwatch/logGroup:LogGroup": "log group",
   "aws:sns/topic:Topic": "alert topic (its subscriptions must be confirmed again)",
+  "aws:amp/workspace:Workspace": "metrics workspace (the SLO history)",
   "azure-native:resources:ResourceGroup": "resource group (everything in it goes too)",
   "azure-native:dbforpostgresql:Server": "database",
   "azure-native:dbforpostgresql:Database": "database",

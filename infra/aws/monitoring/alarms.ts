@@ -13,7 +13,8 @@ export type AlarmTarget =
   | "service"
   | "database"
   | "eventRule"
-  | "stateMachine";
+  | "stateMachine"
+  | "healthCheck";
 
 export interface SingleMetric {
   kind: "metric";
@@ -64,6 +65,11 @@ export interface AlarmDefinition {
    * that cannot publish to the topic), whose notification through that same topic may not arrive.
    */
   opsItemFallback?: boolean;
+  /**
+   * Created in this region instead of the stack's, notifying a topic there: for metrics AWS publishes in one
+   * region only (Route 53 health checks: us-east-1; monitoring/uptime.ts).
+   */
+  metricsRegion?: "us-east-1";
   query: SingleMetric | MetricMath;
 }
 
@@ -281,6 +287,32 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
         },
       }),
     ),
+    // The outside uptime check (monitoring/uptime.ts): Route 53's checkers find url + /health/ready failing.
+    ...(spec.cloudMetrics.enabled
+      ? [
+          alarm({
+            id: UPTIME_CHECK_FAILED_ID,
+            summary: `The outside uptime check (Route 53, several regions) finds the API's ${spec.container.health.ready} failing for 2 minutes`,
+            threshold: 1,
+            comparisonOperator: "LessThanThreshold",
+            periodSeconds: 60,
+            evaluationPeriods: 2,
+            datapointsToAlarm: 2,
+            // Route 53 publishes HealthCheckStatus every minute while the check exists: no data is a broken
+            // check, which pages as INSUFFICIENT_DATA (not at creation: CloudWatch acts on state changes).
+            treatMissingData: "missing",
+            pageOnInsufficientData: true,
+            metricsRegion: "us-east-1",
+            query: {
+              kind: "metric",
+              namespace: "AWS/Route53",
+              metricName: "HealthCheckStatus",
+              statistic: "Minimum",
+              target: "healthCheck",
+            },
+          }),
+        ]
+      : []),
     // The workflow the rotation rule starts retries for ~15 minutes, then fails with nobody told.
     alarm({
       id: `${REDEPLOY_ON_ROTATION_ID}-failed`,
@@ -303,6 +335,8 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
   ];
 }
 
+/** Runbook anchor of the outside uptime check's alarm (monitoring/uptime.ts). */
+export const UPTIME_CHECK_FAILED_ID = "api-uptime-check-failed";
 /** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
 export const BACKUP_JOB_FAILED_ID = "backup-job-failed";
 /** Id of the rotation redeploy (rule and workflow `<project>-<stack>-<id>`, created in compute.ts). */

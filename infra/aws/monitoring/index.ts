@@ -9,6 +9,13 @@ import { RUNBOOK_PATH, type ServiceSpec } from "../../spec/index.js";
 import { tagsFor } from "../tags.js";
 import { type AlarmTarget, awsAlarms, BACKUP_JOB_FAILED_ID } from "./alarms.js";
 import { dashboardBody } from "./dashboard.js";
+import {
+  apsServicePrincipal,
+  createPrometheusAlerting,
+  type PrometheusWorkspace,
+  topicStatementForPrometheus,
+} from "./prometheus.js";
+import { createUptimeCheck, type UptimeCheck } from "./uptime.js";
 
 export type { AlarmDefinition, AlarmTarget, EventRuleDefinition } from "./alarms.js";
 export { awsAlarms, awsEventRules } from "./alarms.js";
@@ -21,6 +28,12 @@ export interface MonitoredResources {
   databaseIdentifier: pulumi.Input<string>;
   /** The RDS instance's ARN: AWS Backup job events name it as `detail.resourceArn`. */
   databaseArn: pulumi.Input<string>;
+  /** The stack's public URL: the outside uptime check probes it (with `spec.cloudMetrics`). */
+  url: pulumi.Input<string>;
+  /** The managed Prometheus workspace (with `spec.cloudMetrics`): its rules and alert manager page here. */
+  prometheus?: PrometheusWorkspace;
+  /** Set by createMonitoring once the uptime check exists: its alarm's `HealthCheckId`. */
+  healthCheckId?: pulumi.Input<string>;
 }
 
 function dimensionsFor(
@@ -46,6 +59,9 @@ function dimensionsFor(
       return {
         StateMachineArn: pulumi.interpolate`arn:aws:states:${where.region}:${where.accountId}:stateMachine:${resourceName}`,
       };
+    case "healthCheck":
+      if (!r.healthCheckId) throw new Error("a healthCheck alarm needs the uptime check");
+      return { HealthCheckId: r.healthCheckId };
   }
 }
 
@@ -65,19 +81,30 @@ export function createMonitoring(
 
   // AWS Backup runs only where the spec asks for cross-region copies (prod): its job failures page too.
   const backupsWatched = spec.database.crossRegionBackup.enabled;
+  const prometheus = resources.prometheus;
 
   // Who encrypts with the topic's key when publishing. Confused-deputy conditions where the service sends
   // them: the SNS developer guide ("Managing Amazon SNS encryption keys and costs") says adding
   // aws:SourceAccount, aws:SourceArn and aws:SourceOrgID to a KMS key policy "is not supported for
   // EventBridge-to-encrypted topics": EventBridge's statement has no condition (with one, every event is
   // dropped, visible only as FailedInvocations). The topic policy still lets only our rule publish.
-  const publishers: { sid: string; service: string; condition?: Record<string, unknown> }[] = [
+  // AMP's alert manager: the statement its user guide gives for an encrypted topic, without conditions (the
+  // topic policy names the workspace).
+  const publishers: { sid: string; service: pulumi.Input<string>; condition?: Record<string, unknown> }[] = [
     {
       sid: "CloudWatchAlarmsPublish",
       service: "cloudwatch.amazonaws.com",
       condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
     },
     ...(backupsWatched ? [{ sid: "EventBridgePublish", service: "events.amazonaws.com" }] : []),
+    ...(prometheus
+      ? [
+          {
+            sid: "PrometheusAlertManagerPublish",
+            service: region.apply(apsServicePrincipal),
+          },
+        ]
+      : []),
   ];
   // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: use our own key.
   const key = new aws.kms.Key(
@@ -121,7 +148,33 @@ export function createMonitoring(
     },
     opts,
   );
-  if (backupsWatched) watchBackupJobs(spec, topic, resources.databaseArn, caller.accountId, opts);
+  const backupRule = backupsWatched ? watchBackupJobs(spec, topic, resources.databaseArn, opts) : undefined;
+  if (backupRule || prometheus) {
+    topicPolicy(spec, topic, caller.accountId, opts, [
+      ...(backupRule
+        ? [
+            {
+              // EventBridge does send aws:SourceArn (the rule) with sns:Publish; only its KMS calls lack it.
+              Sid: "BackupJobFailures",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: topic.arn,
+              Condition: { ArnEquals: { "aws:SourceArn": backupRule.arn } },
+            },
+          ]
+        : []),
+      ...(prometheus ? [topicStatementForPrometheus(prometheus, topic.arn, caller.accountId, region)] : []),
+    ]);
+  }
+  if (prometheus) createPrometheusAlerting(spec, prometheus, topic, opts);
+  const uptime: UptimeCheck | undefined = spec.cloudMetrics.enabled
+    ? createUptimeCheck(spec, resources.url, opts)
+    : undefined;
+  const monitored: MonitoredResources = {
+    ...resources,
+    ...(uptime ? { healthCheckId: uptime.healthCheck.id } : {}),
+  };
   if (spec.alerts.email) {
     new aws.sns.TopicSubscription(
       `${spec.name}-alerts-email`,
@@ -138,7 +191,8 @@ export function createMonitoring(
   // neither the topic nor its key (CloudWatch creates its AWSServiceRoleForCloudWatchAlarms_ActionSSM role).
   const opsItem = pulumi.interpolate`arn:aws:ssm:${region}:${caller.accountId}:opsitem:2#CATEGORY=Availability`;
   const where = { region, accountId: caller.accountId };
-  const alarms = awsAlarms(spec).map((def) => {
+  const definitions = awsAlarms(spec);
+  const alarms = definitions.map((def) => {
     const query = def.query;
     const metricArgs =
       query.kind === "metric"
@@ -146,7 +200,7 @@ export function createMonitoring(
             namespace: query.namespace,
             metricName: query.metricName,
             period: def.periodSeconds,
-            dimensions: dimensionsFor(query.target, resources, where, query.resourceName),
+            dimensions: dimensionsFor(query.target, monitored, where, query.resourceName),
             ...(query.extendedStatistic
               ? { extendedStatistic: query.extendedStatistic }
               : { statistic: query.statistic ?? "Average" }),
@@ -162,11 +216,15 @@ export function createMonitoring(
                   metricName: m.metricName,
                   stat: m.stat,
                   period: def.periodSeconds,
-                  dimensions: dimensionsFor(m.target, resources, where),
+                  dimensions: dimensionsFor(m.target, monitored, where),
                 },
               })),
             ],
           };
+    // An alarm on a metric published in one region only is created there and notifies the topic there.
+    if (def.metricsRegion && !uptime) throw new Error(`${def.id}: no provider for ${def.metricsRegion}`);
+    const [target, alarmOpts] =
+      def.metricsRegion && uptime ? [uptime.topic, { ...opts, provider: uptime.provider }] : [topic, opts];
     return new aws.cloudwatch.MetricAlarm(
       def.name,
       {
@@ -178,15 +236,17 @@ export function createMonitoring(
         datapointsToAlarm: def.datapointsToAlarm,
         treatMissingData: def.treatMissingData,
         actionsEnabled: true,
-        alarmActions: def.opsItemFallback ? [topic.arn, opsItem] : [topic.arn],
-        okActions: [topic.arn],
-        ...(def.pageOnInsufficientData ? { insufficientDataActions: [topic.arn] } : {}),
+        alarmActions: def.opsItemFallback ? [target.arn, opsItem] : [target.arn],
+        okActions: [target.arn],
+        ...(def.pageOnInsufficientData ? { insufficientDataActions: [target.arn] } : {}),
         ...metricArgs,
         tags: tagsFor(spec, def.name),
       },
-      opts,
+      alarmOpts,
     );
   });
+  // The dashboard's alarm widget shows the stack region's alarms.
+  const regionalAlarms = alarms.filter((_, i) => !definitions[i]?.metricsRegion);
 
   const dashboardName = `${spec.name}-api`;
   new aws.cloudwatch.Dashboard(
@@ -201,7 +261,7 @@ export function createMonitoring(
           resources.clusterName,
           resources.serviceName,
           resources.databaseIdentifier,
-          pulumi.all(alarms.map((alarm) => alarm.arn)),
+          pulumi.all(regionalAlarms.map((alarm) => alarm.arn)),
         ])
         .apply(([regionName, lb, tg, cluster, service, db, alarmArns]) =>
           JSON.stringify(
@@ -218,17 +278,14 @@ export function createMonitoring(
 /**
  * AWS Backup reports job outcomes as EventBridge events, not metrics, so no alarm can watch them: a rule
  * matches a failed, aborted or expired backup or cross-region copy of this stack's database and publishes a
- * readable message to the alert topic. The topic policy keeps what AWS grants by default (the account's own
- * principals, which is how CloudWatch alarms publish), lets only this rule publish besides, and refuses
- * anything over plain HTTP.
+ * readable message to the alert topic (allowed by the topic policy, `topicPolicy`).
  */
 function watchBackupJobs(
   spec: ServiceSpec,
   topic: aws.sns.Topic,
   databaseArn: pulumi.Input<string>,
-  accountId: pulumi.Input<string>,
   opts: pulumi.ComponentResourceOptions,
-): void {
+): aws.cloudwatch.EventRule {
   const name = `${spec.name}-${BACKUP_JOB_FAILED_ID}`;
   const runbook = `${RUNBOOK_PATH}#${BACKUP_JOB_FAILED_ID}`;
   const rule = new aws.cloudwatch.EventRule(
@@ -259,6 +316,21 @@ function watchBackupJobs(
     },
     opts,
   );
+  return rule;
+}
+
+/**
+ * The alert topic's policy, where a service besides CloudWatch publishes (the backup rule, AMP's alert
+ * manager): it keeps what AWS grants by default (the account's own principals, which is how CloudWatch alarms
+ * publish), lets exactly those services publish besides, and refuses anything over plain HTTP.
+ */
+function topicPolicy(
+  spec: ServiceSpec,
+  topic: aws.sns.Topic,
+  accountId: pulumi.Input<string>,
+  opts: pulumi.ComponentResourceOptions,
+  servicePublishers: Record<string, unknown>[],
+): void {
   new aws.sns.TopicPolicy(
     `${spec.name}-alerts`,
     {
@@ -283,15 +355,7 @@ function watchBackupJobs(
             Resource: topic.arn,
             Condition: { StringEquals: { "AWS:SourceOwner": accountId } },
           },
-          {
-            // EventBridge does send aws:SourceArn (the rule) with sns:Publish; only its KMS calls lack it.
-            Sid: "BackupJobFailures",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sns:Publish",
-            Resource: topic.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
-          },
+          ...servicePublishers,
           {
             Sid: "DenyPlainHttp",
             Effect: "Deny",

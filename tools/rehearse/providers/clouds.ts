@@ -596,6 +596,24 @@ function awsState(ctx: ProviderContext, a: CreateArgs): CreatedState {
     case "aws:cloudwatch/eventRule:EventRule":
       out = { name: physical, arn: arn("events", `rule/${physical}`) };
       break;
+    case "aws:amp/workspace:Workspace":
+      id = `ws-${guid(n)}`;
+      out = {
+        arn: arn("aps", `workspace/${id}`),
+        prometheusEndpoint: `https://aps-workspaces.${region}.amazonaws.com/workspaces/${id}/`,
+      };
+      break;
+    case "aws:amp/ruleGroupNamespace:RuleGroupNamespace":
+      id = arn("aps", `rulegroupsnamespace/${str(inputs.workspaceId)}/${str(inputs.name, physical)}`);
+      out = { arn: id };
+      break;
+    case "aws:amp/alertManagerDefinition:AlertManagerDefinition":
+      id = str(inputs.workspaceId);
+      break;
+    case "aws:route53/healthCheck:HealthCheck":
+      id = guid(n);
+      out = { arn: `arn:aws:route53:::healthcheck/${id}` };
+      break;
     case "aws:cloudwatch/eventTarget:EventTarget":
       id = `${str(inputs.rule)}-${str(inputs.targetId, h(8))}`;
       out = { targetId: str(inputs.targetId, `terraform-${h(26)}`) };

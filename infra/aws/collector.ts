@@ -1,0 +1,93 @@
+/**
+ * The ADOT collector's configuration when it remote-writes the API's metrics to Amazon Managed Service for
+ * Prometheus (and, with tracing on, also carries the traces: one collector serves both). Pure data, passed to
+ * the collector as an environment variable (`--config=env:...`, the collector's env confmap provider), so the
+ * task definition stays the only artefact and no file or SSM parameter has to exist first.
+ */
+import { stringify } from "yaml";
+
+/** The environment variable holding the collector's configuration (YAML). */
+export const COLLECTOR_CONFIG_VARIABLE = "ADOT_CONFIG";
+/** The Prometheus job name: the rules select it (`up{job="twincloud-api"}`), as the local Prometheus does. */
+export const SCRAPE_JOB = "twincloud-api";
+/** OTLP/HTTP, where the API sends its traces when tracing is on. */
+export const OTLP_HTTP_PORT = 4318;
+
+export interface CollectorConfigInputs {
+  region: string;
+  metricsPort: number;
+  /** The workspace's remote-write URL (`<prometheusEndpoint>api/v1/remote_write`). */
+  remoteWriteUrl: string;
+  /** Also receive the API's traces over OTLP and export them to X-Ray. */
+  tracing: boolean;
+}
+
+/** The workspace's remote-write URL from its `prometheusEndpoint` (which ends with a slash). */
+export function remoteWriteUrl(prometheusEndpoint: string): string {
+  return `${prometheusEndpoint.replace(/\/+$/, "")}/api/v1/remote_write`;
+}
+
+/**
+ * Scrape the API's metrics port on localhost (same task, awsvpc) every 15 s, name each series' `instance` after
+ * the ECS task id (every task scrapes `localhost:<port>`: without it, the replicas' series would collide and
+ * the per-instance rules could not tell them apart), and remote-write with SigV4 as the task role.
+ * No `$` anywhere: the collector expands `${...}` in its configuration.
+ */
+export function collectorConfig(inputs: CollectorConfigInputs): Record<string, unknown> {
+  const metricsPipeline = {
+    receivers: ["prometheus"],
+    processors: ["memory_limiter", "resourcedetection", "resource", "batch"],
+    exporters: ["prometheusremotewrite"],
+  };
+  const tracesPipeline = {
+    receivers: ["otlp"],
+    processors: ["memory_limiter", "batch"],
+    exporters: ["awsxray"],
+  };
+  return {
+    extensions: { sigv4auth: { region: inputs.region, service: "aps" } },
+    receivers: {
+      prometheus: {
+        config: {
+          scrape_configs: [
+            {
+              job_name: SCRAPE_JOB,
+              metrics_path: "/metrics",
+              scrape_interval: "15s",
+              scrape_timeout: "10s",
+              static_configs: [{ targets: [`localhost:${inputs.metricsPort}`] }],
+            },
+          ],
+        },
+      },
+      ...(inputs.tracing
+        ? { otlp: { protocols: { http: { endpoint: `127.0.0.1:${OTLP_HTTP_PORT}` } } } }
+        : {}),
+    },
+    processors: {
+      memory_limiter: { check_interval: "1s", limit_mib: 100, spike_limit_mib: 20 },
+      resourcedetection: { detectors: ["ecs"], timeout: "5s", override: false },
+      resource: {
+        attributes: [{ key: "service.instance.id", from_attribute: "aws.ecs.task.id", action: "upsert" }],
+      },
+      batch: {},
+    },
+    exporters: {
+      prometheusremotewrite: {
+        endpoint: inputs.remoteWriteUrl,
+        auth: { authenticator: "sigv4auth" },
+        // The API's own labels only (job, instance, method, route, status ...), as the local Prometheus sees them.
+        resource_to_telemetry_conversion: { enabled: false },
+      },
+      ...(inputs.tracing ? { awsxray: { region: inputs.region } } : {}),
+    },
+    service: {
+      extensions: ["sigv4auth"],
+      pipelines: { metrics: metricsPipeline, ...(inputs.tracing ? { traces: tracesPipeline } : {}) },
+    },
+  };
+}
+
+export function collectorConfigYaml(inputs: CollectorConfigInputs): string {
+  return stringify(collectorConfig(inputs));
+}
