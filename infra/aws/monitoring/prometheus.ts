@@ -2,25 +2,17 @@
  * Amazon Managed Service for Prometheus (when `spec.cloudMetrics` is on): a KMS-encrypted workspace that the
  * ADOT collector in the API's task remote-writes to (infra/aws/collector.ts), the task role's one permission
  * on it, a rule groups namespace holding observability/prometheus/rules.yml unchanged (the file promtool
- * tests; read when the program runs, so there is one source), and an alert manager that publishes to the
- * stack's alert topic. The topic's and its key's policy statements for AMP are built here and added by
- * monitoring/index.ts, which owns the topic.
+ * tests; read when the program runs by infra/prometheus-rules.ts, one source for both clouds), and an alert
+ * manager that publishes to the stack's alert topic. The topic's and its key's policy statements for AMP are
+ * built here and added by monitoring/index.ts, which owns the topic.
  */
-import { readFileSync } from "node:fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { PROJECT_ROOT } from "../../build-context.js";
+import { prometheusRulesText } from "../../prometheus-rules.js";
 import type { ServiceSpec } from "../../spec/index.js";
 import { remoteWriteUrl } from "../collector.js";
 import { tagsFor } from "../tags.js";
-
-/** The Prometheus rules every environment evaluates: the local Prometheus, promtool's tests, and AMP. */
-export const PROMETHEUS_RULES_PATH = "observability/prometheus/rules.yml";
-
-export function prometheusRules(): string {
-  return readFileSync(`${PROJECT_ROOT}${PROMETHEUS_RULES_PATH}`, "utf8");
-}
 
 export interface PrometheusWorkspace {
   workspace: aws.amp.Workspace;
@@ -171,7 +163,8 @@ export function createPrometheusAlerting(
     {
       name: `${spec.name}-slo-rules`,
       workspaceId: prometheus.workspace.id,
-      data: prometheusRules(),
+      // AMP takes the rules file's text unchanged.
+      data: prometheusRulesText(),
       tags: tagsFor(spec, `${spec.name}-slo-rules`),
     },
     opts,
