@@ -22,6 +22,7 @@ import {
   createPrometheusRuleGroups,
   createPrometheusWorkspace,
 } from "./monitoring/prometheus.js";
+import { createUptimeCheck } from "./monitoring/uptime.js";
 import { ROLE_DEFINITION_IDS, resourceNames, UNIQUE_SUFFIX_LENGTH, uniqueNames } from "./naming.js";
 import { createNetwork } from "./network.js";
 import { checkPinnedImage, createRegistry } from "./registry.js";
@@ -181,6 +182,10 @@ export class AzureService extends pulumi.ComponentResource {
     if (prometheus) {
       createPrometheusRuleGroups(
         { ...base, workspace: prometheus.workspace, actionGroupId: alerts.actionGroup.id },
+        children,
+      );
+      createUptimeCheck(
+        { ...base, name: names.appInsights, workspace, url, actionGroupId: alerts.actionGroup.id },
         children,
       );
     }

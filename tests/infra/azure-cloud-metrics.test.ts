@@ -2,18 +2,23 @@
  * Issue 15, Azure: the SLO rules evaluated in the cloud. Under mocks, per tier: the Azure Monitor workspace, the
  * data collection endpoint + rule the collector writes through, the identity's one grant on that rule, the
  * collector sidecar (scrapes localhost:<metrics port>, writes to that rule), the Prometheus rule groups (equal
- * to the promtool-tested file, alerts to the action group),
+ * to the promtool-tested file, alerts to the action group) and the outside availability test with its alert,
  * each only where `twincloud:cloudMetrics` is on (tier default: off in dev, on in staging and prod).
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { HEALTH_PATHS } from "../../api/config.js";
 import {
   COLLECTOR_CONFIG_VARIABLE,
   COLLECTOR_CONTAINER,
   PROMETHEUS_STREAM,
   SCRAPE_JOB,
 } from "../../infra/azure/monitoring/prometheus.js";
+import {
+  AVAILABILITY_TEST_FREQUENCY_SECONDS,
+  UPTIME_CHECK_FAILED_ID,
+} from "../../infra/azure/monitoring/uptime.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { program } from "../../infra/program.js";
 import { durationSeconds, isoDuration } from "../../infra/prometheus-rules.js";
@@ -28,6 +33,8 @@ const T = {
   endpoint: "azure-native:monitor:DataCollectionEndpoint",
   rule: "azure-native:monitor:DataCollectionRule",
   ruleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
+  component: "azure-native:applicationinsights:Component",
+  webTest: "azure-native:applicationinsights:WebTest",
 } as const;
 
 const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
@@ -87,7 +94,7 @@ describe("dev: twincloud:cloudMetrics off by default", () => {
 
   it("creates them when the stack turns it on", async () => {
     const { resources } = await capture("dev", { "twincloud:cloudMetrics": "true" });
-    for (const type of [T.workspace, T.endpoint, T.rule]) one(resources, type);
+    for (const type of [T.workspace, T.endpoint, T.rule, T.component, T.webTest]) one(resources, type);
   });
 });
 
@@ -200,5 +207,30 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
       // Azure evaluates every 1–15 minutes: the file's 30 s becomes one minute.
       expect(group.props.interval).toBe("PT1M");
     }
+  });
+
+  it("probes url + /health/ready from outside every 300 s per location and alerts the action group", () => {
+    const test = one(run.resources, T.webTest);
+    const component = one(run.resources, T.component);
+    const workspace = one(run.resources, "azure-native:operationalinsights:Workspace");
+    expect(component.props.workspaceResourceId).toBe(fakeId(workspace));
+    expect(test.props.webTestKind).toBe("standard");
+    expect(test.props.frequency).toBe(AVAILABILITY_TEST_FREQUENCY_SECONDS);
+    expect((test.props.locations as Doc[]).length).toBeGreaterThanOrEqual(5);
+    expect((test.props.request as Doc).requestUrl).toBe(`${run.outputs.url}${HEALTH_PATHS.ready}`);
+    expect((test.props.tags as Record<string, string>)[`hidden-link:${fakeId(component)}`]).toBe("Resource");
+
+    const actionGroup = one(run.resources, "azure-native:monitor:ActionGroup");
+    const alert = byType(run.resources, "azure-native:monitor:MetricAlert").find(
+      (a) => a.props.ruleName === `twincloud-${tier}-${UPTIME_CHECK_FAILED_ID}`,
+    );
+    expect(alert, "availability alert").toBeDefined();
+    expect(alert!.props.criteria).toMatchObject({
+      odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
+      webTestId: fakeId(test),
+      componentId: fakeId(component),
+    });
+    expect(alert!.props.actions).toEqual([{ actionGroupId: fakeId(actionGroup) }]);
+    expect(String(alert!.props.description)).toContain(`docs/runbook.md#${UPTIME_CHECK_FAILED_ID}`);
   });
 });

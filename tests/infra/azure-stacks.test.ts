@@ -10,6 +10,7 @@ import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } fro
 import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
 import { azureAlerts } from "../../infra/azure/monitoring/alarms.js";
 import { COLLECTOR_CONTAINER } from "../../infra/azure/monitoring/prometheus.js";
+import { UPTIME_CHECK_FAILED_ID } from "../../infra/azure/monitoring/uptime.js";
 import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
 import type { StackOutputs } from "../../infra/outputs.js";
@@ -517,7 +518,11 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     );
     if (r.spec.environment === "prod") expect(email).toBeTruthy();
     expect(group.groupShortName.length).toBeLessThanOrEqual(12);
-    const metric = r.all(T.metricAlert).map((x) => plain(x.props));
+    // The availability test's alert (cloudMetrics) is checked in azure-cloud-metrics.test.ts.
+    const uptimeName = `${r.spec.name}-${UPTIME_CHECK_FAILED_ID}`;
+    const allMetric = r.all(T.metricAlert).map((x) => plain(x.props));
+    const metric = allMetric.filter((a) => a.ruleName !== uptimeName);
+    expect(allMetric.length - metric.length).toBe(r.spec.cloudMetrics.enabled ? 1 : 0);
     const log = r.all(T.queryRule).map((x) => plain(x.props));
     const expected = azureAlerts(r.spec);
     expect([...metric, ...log].map((a) => a.ruleName).sort()).toEqual(expected.map((a) => a.name).sort());

@@ -79,6 +79,12 @@ const EMBEDDABLE = /^(arn:|https?:\/\/|\/subscriptions\/)|-id$/;
 function makeSanitizer(computedValues: Set<string>) {
   // Long computed values may be embedded (an ARN inside a policy document, an ID inside a URL).
   const embeddable = [...computedValues].filter((v) => v.length >= 8 && EMBEDDABLE.test(v));
+  // A key may embed a computed value too (Azure's `hidden-link:<component id>` tag of an availability test).
+  const sanitizeKey = (key: string): string => {
+    if (computedValues.has(key)) return COMPUTED;
+    const inside = embeddable.find((v) => key.includes(v));
+    return inside ? key.split(inside).join(COMPUTED) : key;
+  };
   const sanitize = (value: unknown, key = ""): unknown => {
     if (isSecret(value)) return SECRET;
     if (value === undefined || value === null) return value;
@@ -99,7 +105,7 @@ function makeSanitizer(computedValues: Set<string>) {
       }
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) out[k] = sanitize(v, k);
+        if (v !== undefined) out[sanitizeKey(k)] = sanitize(v, k);
       }
       return out;
     }
