@@ -221,6 +221,21 @@ describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => 
     });
   });
 
+  it("alarms when AMP cannot deliver alert notifications (the alert path itself: OpsCenter too)", () => {
+    const alarm = byType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
+      (a) => a.props.name === `twincloud-${tier}-prometheus-alerts-undelivered`,
+    );
+    expect(alarm?.props).toMatchObject({
+      namespace: "AWS/Prometheus",
+      metricName: "AlertManagerNotificationsFailed",
+      dimensions: { Workspace: `twincloud-${tier}-prometheus-id` },
+      threshold: 0,
+      treatMissingData: "notBreaching",
+    });
+    expect(alarm?.props.alarmActions).toEqual([topicArn, expect.stringMatching(/:opsitem:/)]);
+    expect(String(alarm?.props.alarmDescription)).toContain("docs/runbook.md#prometheus-alerts-undelivered");
+  });
+
   it("checks url + /health/ready from outside, alarmed in us-east-1 to a topic with the same subscriber", () => {
     const check = one(resources, "aws:route53/healthCheck:HealthCheck");
     expect(check.props).toMatchObject({

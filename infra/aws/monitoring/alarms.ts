@@ -14,7 +14,8 @@ export type AlarmTarget =
   | "database"
   | "eventRule"
   | "stateMachine"
-  | "healthCheck";
+  | "healthCheck"
+  | "prometheusWorkspace";
 
 export interface SingleMetric {
   kind: "metric";
@@ -313,6 +314,30 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
           }),
         ]
       : []),
+    // AMP's alert manager could not publish to the topic (policy, key, throttling): the SLO alerts are lost.
+    ...(spec.cloudMetrics.enabled
+      ? [
+          alarm({
+            id: PROMETHEUS_ALERTS_UNDELIVERED_ID,
+            summary: `Amazon Managed Service for Prometheus failed to deliver alert notifications to the alert topic: SLO and burn-rate alerts of ${spec.name} are not reaching anyone`,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            periodSeconds: 300,
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            // Published only when a notification fails: no data is the healthy case.
+            treatMissingData: "notBreaching",
+            opsItemFallback: true,
+            query: {
+              kind: "metric",
+              namespace: "AWS/Prometheus",
+              metricName: "AlertManagerNotificationsFailed",
+              statistic: "Sum",
+              target: "prometheusWorkspace",
+            },
+          }),
+        ]
+      : []),
     // The workflow the rotation rule starts retries for ~15 minutes, then fails with nobody told.
     alarm({
       id: `${REDEPLOY_ON_ROTATION_ID}-failed`,
@@ -335,6 +360,8 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
   ];
 }
 
+/** Runbook anchor of the alarm on AMP's alert manager failing to publish (monitoring/prometheus.ts). */
+export const PROMETHEUS_ALERTS_UNDELIVERED_ID = "prometheus-alerts-undelivered";
 /** Runbook anchor of the outside uptime check's alarm (monitoring/uptime.ts). */
 export const UPTIME_CHECK_FAILED_ID = "api-uptime-check-failed";
 /** Runbook anchor (and rule id) of the AWS Backup job failure notification. */

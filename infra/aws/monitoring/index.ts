@@ -62,6 +62,9 @@ function dimensionsFor(
     case "healthCheck":
       if (!r.healthCheckId) throw new Error("a healthCheck alarm needs the uptime check");
       return { HealthCheckId: r.healthCheckId };
+    case "prometheusWorkspace":
+      if (!r.prometheus) throw new Error("a prometheusWorkspace alarm needs the workspace");
+      return { Workspace: r.prometheus.workspace.id };
   }
 }
 
