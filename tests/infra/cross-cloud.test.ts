@@ -192,7 +192,13 @@ describe.each(STACKS)("stack %s on AWS and on Azure", (stack) => {
       expect(r.secretEnvNames).toEqual(["BOOTSTRAP_API_KEY", "DATABASE_PASSWORD"]);
       expect(Object.keys(r.alertThresholds).sort()).toEqual([...SHARED_ALERTS].sort());
     }
-    expect(azure).toEqual(aws);
+    // Known, documented divergence (issue 14, docs/database-identity.md): Azure verifies the server's
+    // certificate (DATABASE_SSL=verify-full with Debian's CA bundle); AWS still uses `require` because the RDS
+    // CA bundle is in no registry package. Remove this when AWS verifies too.
+    const ONLY_ON_AZURE = ["DATABASE_CA_FILE"];
+    expect(aws.envNames.filter((n) => ONLY_ON_AZURE.includes(n))).toEqual([]);
+    expect(azure.envNames.filter((n) => ONLY_ON_AZURE.includes(n))).toEqual(ONLY_ON_AZURE);
+    expect({ ...azure, envNames: azure.envNames.filter((n) => !ONLY_ON_AZURE.includes(n)) }).toEqual(aws);
   });
 
   it("serves the API contract's port and readiness path on both", () => {
