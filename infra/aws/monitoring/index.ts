@@ -9,6 +9,7 @@ import { RUNBOOK_PATH, type ServiceSpec } from "../../spec/index.js";
 import { tagsFor } from "../tags.js";
 import { type AlarmTarget, awsAlarms, BACKUP_JOB_FAILED_ID } from "./alarms.js";
 import { dashboardBody } from "./dashboard.js";
+import { accountKey } from "./kms.js";
 import {
   apsServicePrincipal,
   createPrometheusAlerting,
@@ -110,34 +111,23 @@ export function createMonitoring(
       : []),
   ];
   // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: use our own key.
-  const key = new aws.kms.Key(
+  const key = accountKey(
+    spec,
     `${spec.name}-alerts`,
     {
       description: `Encrypts the ${spec.name} alert topic`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministration",
-            Effect: "Allow",
-            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${caller.accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          // The services that publish to the topic encrypt with this key.
-          ...publishers.map(({ sid, service, condition }) => ({
-            Sid: sid,
-            Effect: "Allow",
-            Principal: { Service: service },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resource: "*",
-            ...(condition ? { Condition: condition } : {}),
-          })),
-        ],
-      }),
-      tags: tagsFor(spec, `${spec.name}-alerts`),
+      accountId: caller.accountId,
+      statements: [
+        // The services that publish to the topic encrypt with this key.
+        ...publishers.map(({ sid, service, condition }) => ({
+          Sid: sid,
+          Effect: "Allow",
+          Principal: { Service: service },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          ...(condition ? { Condition: condition } : {}),
+        })),
+      ],
     },
     opts,
   );

@@ -13,6 +13,7 @@ import { prometheusRulesText } from "../../prometheus-rules.js";
 import type { ServiceSpec } from "../../spec/index.js";
 import { remoteWriteUrl } from "../collector.js";
 import { tagsFor } from "../tags.js";
+import { accountKey } from "./kms.js";
 
 export interface PrometheusWorkspace {
   workspace: aws.amp.Workspace;
@@ -48,38 +49,27 @@ export function createPrometheusWorkspace(
   const name = `${spec.name}-prometheus`;
   // The key policy AMP's user guide gives for a customer managed key ("Encryption at rest"): AMP creates its
   // grants through the service, for callers of this account only.
-  const key = new aws.kms.Key(
+  const key = accountKey(
+    spec,
     name,
     {
       description: `Encrypts the ${spec.name} Prometheus workspace`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministration",
-            Effect: "Allow",
-            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${caller.accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          {
-            Sid: "PrometheusWorkspace",
-            Effect: "Allow",
-            Principal: { AWS: "*" },
-            Action: ["kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"],
-            Resource: "*",
-            Condition: {
-              StringEquals: {
-                "kms:ViaService": pulumi.interpolate`aps.${region}.amazonaws.com`,
-                "kms:CallerAccount": caller.accountId,
-              },
+      accountId: caller.accountId,
+      statements: [
+        {
+          Sid: "PrometheusWorkspace",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: ["kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: "*",
+          Condition: {
+            StringEquals: {
+              "kms:ViaService": pulumi.interpolate`aps.${region}.amazonaws.com`,
+              "kms:CallerAccount": caller.accountId,
             },
           },
-        ],
-      }),
-      tags: tagsFor(spec, name),
+        },
+      ],
     },
     opts,
   );

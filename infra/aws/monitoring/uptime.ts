@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../spec/index.js";
 import { tagsFor } from "../tags.js";
+import { accountKey } from "./kms.js";
 
 /** Where Route 53 health check metrics (and so their alarms) live. */
 export const HEALTH_CHECK_METRICS_REGION = "us-east-1";
@@ -67,33 +68,22 @@ export function createUptimeCheck(
   );
   const regional = { ...opts, provider };
   const caller = aws.getCallerIdentityOutput({}, { provider });
-  const key = new aws.kms.Key(
+  const key = accountKey(
+    spec,
     `${spec.name}-uptime-alerts`,
     {
       description: `Encrypts the ${spec.name} uptime alert topic (us-east-1)`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministration",
-            Effect: "Allow",
-            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${caller.accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          {
-            Sid: "CloudWatchAlarmsPublish",
-            Effect: "Allow",
-            Principal: { Service: "cloudwatch.amazonaws.com" },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
-          },
-        ],
-      }),
-      tags: tagsFor(spec, `${spec.name}-uptime-alerts`),
+      accountId: caller.accountId,
+      statements: [
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": caller.accountId } },
+        },
+      ],
     },
     regional,
   );
