@@ -16,6 +16,22 @@
  */
 
 /** Inputs whose change replaces the resource, by type token (beyond the generic rules below). */
+/** RandomPassword and RandomString take the same inputs; a change to any of them makes a new value. */
+const RANDOM_STRING_INPUTS = [
+  "length",
+  "lower",
+  "minLower",
+  "minNumeric",
+  "minSpecial",
+  "minUpper",
+  "number",
+  "numeric",
+  "overrideSpecial",
+  "special",
+  "upper",
+  "keepers",
+];
+
 export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   // --- AWS, stateful
   "aws:rds/instance:Instance": [
@@ -170,34 +186,8 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "random:index/randomUuid:RandomUuid": ["keepers"],
   "random:index/randomInteger:RandomInteger": ["min", "max", "seed", "keepers"],
   "random:index/randomPet:RandomPet": ["length", "prefix", "separator", "keepers"],
-  "random:index/randomPassword:RandomPassword": [
-    "length",
-    "lower",
-    "minLower",
-    "minNumeric",
-    "minSpecial",
-    "minUpper",
-    "number",
-    "numeric",
-    "overrideSpecial",
-    "special",
-    "upper",
-    "keepers",
-  ],
-  "random:index/randomString:RandomString": [
-    "length",
-    "lower",
-    "minLower",
-    "minNumeric",
-    "minSpecial",
-    "minUpper",
-    "number",
-    "numeric",
-    "overrideSpecial",
-    "special",
-    "upper",
-    "keepers",
-  ],
+  "random:index/randomPassword:RandomPassword": RANDOM_STRING_INPUTS,
+  "random:index/randomString:RandomString": RANDOM_STRING_INPUTS,
 };
 
 /**
