@@ -10,6 +10,7 @@ import {
   APP_PORT,
   type Cloud,
   DATABASE,
+  MIGRATOR_COMMAND,
   HEALTH_PATHS,
   METRICS_PORT,
   PROJECT_NAME,
@@ -53,6 +54,20 @@ export interface ServiceSpec {
     /** How long the load balancer keeps a deregistering replica: equal to the drain. */
     deregistrationDelaySeconds: number;
   };
+  /**
+   * The one-off migration step each deploy runs before new API replicas start (AWS: an ECS task of the same
+   * image run by the pipeline; Azure: a Container Apps Job): migrations and the API role's grants, as the
+   * database administrator. How the administrator authenticates is the cloud's (docs/database-identity.md).
+   */
+  migration: {
+    command: readonly string[];
+    /** Plain, non-secret environment (host and credentials are added by each cloud). */
+    environment: Record<string, string>;
+    cpu: number;
+    memoryMiB: number;
+    /** The pipeline stops waiting (and fails the deploy) after this long. */
+    timeoutSeconds: number;
+  };
   scaling: {
     minReplicas: number;
     maxReplicas: number;
@@ -92,7 +107,12 @@ export interface ServiceSpec {
     crossRegionBackup: { enabled: boolean; awsRegion: string };
     port: number;
     name: string;
+    /** The administrator: the migrator's user only. */
     username: string;
+    /** The API's least-privilege role (no DDL, no role changes): what the API connects as. */
+    apiRole: string;
+    /** TLS towards the database in the cloud: the server's certificate chain and name are verified. */
+    tls: "verify-full";
   };
   logs: { retentionDays: number; level: string };
   /**
@@ -222,8 +242,12 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
         LOG_LEVEL: logLevel,
         DATABASE_PORT: String(DATABASE.port),
         DATABASE_NAME: DATABASE.name,
-        DATABASE_USER: DATABASE.username,
-        DATABASE_SSL: "require",
+        // The least-privilege role, never the administrator; the cloud adds how it authenticates
+        // (DATABASE_AUTH: a token per connection, no password) and the CA file verify-full checks against.
+        DATABASE_USER: DATABASE.apiRole,
+        DATABASE_SSL: "verify-full",
+        // Migrations run in their own step before new replicas start (migration, below).
+        MIGRATE_ON_START: "false",
         TRUST_PROXY: "true",
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
         OTEL_SERVICE_NAME: name,
@@ -232,13 +256,27 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
         ...(errorTracking ? { SENTRY_ENVIRONMENT: context.stack } : {}),
       },
       secretEnvironment: [
-        "DATABASE_PASSWORD",
         "BOOTSTRAP_API_KEY",
         ...(errorTracking ? (["SENTRY_DSN"] as const) : []),
       ],
       shutdownTimeoutSeconds,
       stopTimeoutSeconds: shutdownTimeoutSeconds + 10,
       deregistrationDelaySeconds: shutdownTimeoutSeconds,
+    },
+    migration: {
+      command: MIGRATOR_COMMAND,
+      environment: {
+        NODE_ENV: "production",
+        LOG_LEVEL: logLevel,
+        DATABASE_PORT: String(DATABASE.port),
+        DATABASE_NAME: DATABASE.name,
+        DATABASE_USER: DATABASE.username,
+        DATABASE_SSL: "verify-full",
+        DATABASE_API_ROLE: DATABASE.apiRole,
+      },
+      cpu: 256,
+      memoryMiB: 512,
+      timeoutSeconds: 600,
     },
     scaling: {
       minReplicas,
@@ -286,6 +324,8 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
       port: DATABASE.port,
       name: DATABASE.name,
       username: DATABASE.username,
+      apiRole: DATABASE.apiRole,
+      tls: "verify-full",
     },
     logs: { retentionDays: logRetentionDays, level: logLevel },
     errorTracking: { enabled: errorTracking },

@@ -23,10 +23,19 @@ export type Tier = (typeof TIERS)[number];
 /** The API container's name in the ECS task definition and the Container App (what log queries filter on). */
 export const API_CONTAINER = "api";
 
-/** The PostgreSQL database, engine and role the API uses, the same on RDS and Flexible Server. */
+/**
+ * The PostgreSQL database and engine, the same on RDS and Flexible Server, and its two identities
+ * (docs/database-identity.md): `username` is the administrator (RDS master user / Flexible Server admin login),
+ * used only by the migrator (its name stays: RDS replaces the instance when the master user name changes);
+ * `apiRole` is the least-privilege role the API connects as, created and granted by the migrator.
+ */
 export const DATABASE = {
   engineVersion: "17",
   port: 5432,
   name: "twincloud",
   username: "twincloud_app",
+  apiRole: "twincloud_api",
 } as const;
+
+/** The migrator's command in the API image (node is the image's ENTRYPOINT): migrations, then the API role. */
+export const MIGRATOR_COMMAND = ["dist/api/cli/migrate.js"] as const;

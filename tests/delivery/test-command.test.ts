@@ -11,7 +11,7 @@ const scripts = (
     scripts: Record<string, string>;
   }
 ).scripts;
-const steps = scripts.test.split("&&").map((step) => step.trim());
+const steps = (scripts.test ?? "").split("&&").map((step) => step.trim());
 
 describe("npm test", () => {
   it("ends with vitest, so its summary of files and tests closes the run", () => {
