@@ -10,9 +10,9 @@ import {
   APP_PORT,
   type Cloud,
   DATABASE,
-  MIGRATOR_COMMAND,
   HEALTH_PATHS,
   METRICS_PORT,
+  MIGRATOR_COMMAND,
   PROJECT_NAME,
   SHUTDOWN_TIMEOUT_MS,
   TIERS,
@@ -255,10 +255,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
         // SENTRY_RELEASE is the deployed image's digest, which only each cloud knows.
         ...(errorTracking ? { SENTRY_ENVIRONMENT: context.stack } : {}),
       },
-      secretEnvironment: [
-        "BOOTSTRAP_API_KEY",
-        ...(errorTracking ? (["SENTRY_DSN"] as const) : []),
-      ],
+      secretEnvironment: ["BOOTSTRAP_API_KEY", ...(errorTracking ? (["SENTRY_DSN"] as const) : [])],
       shutdownTimeoutSeconds,
       stopTimeoutSeconds: shutdownTimeoutSeconds + 10,
       deregistrationDelaySeconds: shutdownTimeoutSeconds,
