@@ -1,5 +1,26 @@
 import type * as pulumi from "@pulumi/pulumi";
 
+/** What the deploy pipeline runs between the targeted and the full `pulumi up` (docs/database-identity.md). */
+export type MigrationTarget =
+  | {
+      cloud: "aws";
+      /** ECS cluster name (`aws ecs run-task --cluster`). */
+      cluster: string;
+      /** The migrator's task definition, by ARN with its revision. */
+      taskDefinitionArn: string;
+      /** The migrator's container in that task definition, whose exit code the pipeline checks. */
+      containerName: string;
+      /** Private subnets and security groups of the task's awsvpc network configuration. */
+      subnetIds: string[];
+      securityGroupIds: string[];
+    }
+  | {
+      cloud: "azure";
+      /** `az containerapp job start -n <jobName> -g <resourceGroup>`. */
+      resourceGroup: string;
+      jobName: string;
+    };
+
 /** Stack outputs, the same names on both clouds. */
 export interface StackOutputs {
   cloud: string;
@@ -26,4 +47,9 @@ export interface StackOutputs {
    * (docs/deploy-aws.md#the-bootstrap-api-key).
    */
   bootstrapApiKey: pulumi.Output<string>;
+  /**
+   * The migrator the deploy pipeline runs (and waits on) between its targeted and its full `pulumi up`
+   * (docs/database-identity.md#the-deploy-pipeline).
+   */
+  migration: pulumi.Output<MigrationTarget>;
 }

@@ -86,6 +86,15 @@ export class AwsService extends pulumi.ComponentResource {
       alertTarget: monitoring.topic.arn,
       dashboardUrl: monitoring.dashboardUrl,
       bootstrapApiKey: bootstrapKey.key,
+      // PLACEHOLDER until the migrator task definition lands (issue 14, next commits).
+      migration: pulumi.output({
+        cloud: "aws" as const,
+        cluster: compute.cluster.name,
+        taskDefinitionArn: "",
+        containerName: "migrate",
+        subnetIds: [] as string[],
+        securityGroupIds: [] as string[],
+      }),
     };
     this.registerOutputs({ url: this.outputs.url, imageDigest: this.outputs.imageDigest });
   }

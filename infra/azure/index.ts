@@ -200,6 +200,9 @@ export class AzureService extends pulumi.ComponentResource {
       alertTarget: alerts.actionGroup.id,
       dashboardUrl,
       bootstrapApiKey: secrets.bootstrapApiKey,
+      // PLACEHOLDER for the Azure engineer (issue 14): point this at the migrator's app.Job (its name and the
+      // resource group) once it exists; `jobName: ""` makes the pipeline's phase 2 fail loudly until then.
+      migration: pulumi.output({ cloud: "azure" as const, resourceGroup: resourceGroupName, jobName: "" }),
     };
     this.registerOutputs({ url, imageDigest: registry.imageDigest });
   }
