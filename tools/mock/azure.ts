@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { type AcrTokenExchange, setAcrTokenExchange } from "../../infra/azure/acr-token.js";
 // The engine rehearsal's stub providers answer for the same subscription and name Azure resources from the
 // same inputs: one table for both.
-import { AZURE, AZURE_NAME_INPUTS } from "../rehearse/providers/clouds.js";
+import { AZURE } from "../rehearse/providers/cloud.js";
+import { AZURE_NAME_INPUTS } from "../rehearse/providers/names.js";
 import type { InvokeHandler } from "./run.js";
 
 /** The rehearsal stubs' subscription, tenant, deployer and domains (one set for the mocks and the stubs). */

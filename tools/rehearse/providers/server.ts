@@ -4,22 +4,17 @@
  * docker-build). The engine starts it as `pulumi-resource-<pkg>` and reads the port from its first stdout
  * line. Check validates inputs against the SDK's declarations (sdk-schema.ts, validate.ts) and autonames;
  * Diff compares old and new inputs and reports replacements from replacements.ts; Create/Update return
- * deterministic computed outputs (clouds.ts); Invoke answers the functions the program calls. Nothing here
+ * deterministic computed outputs (outputs/, one table per package keyed by type token); Invoke answers the
+ * functions the program calls (invokes.ts). Nothing here
  * touches the network or any cloud.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, posix } from "node:path";
-import {
-  autoname,
-  awsRegion,
-  CloudError,
-  hasPrefixInput,
-  InvokeError,
-  invoke,
-  type ProviderContext,
-  resourceState,
-} from "./clouds.js";
+import { awsRegion, CloudError, InvokeError, type ProviderContext } from "./cloud.js";
+import { invoke } from "./invokes.js";
+import { autoname, hasPrefixInput } from "./names.js";
+import { resourceState } from "./outputs/index.js";
 import { replaceOnChanges } from "./replacements.js";
 import { resourceSchema, sdkVersion } from "./sdk-schema.js";
 import { checkInputs, checkValue, type Failure } from "./validate.js";

@@ -44,6 +44,12 @@ export function reveal(v: Value): Value {
   return v;
 }
 
+/** A value, revealed, as a non-empty string; else `fallback`. */
+export function str(v: Value, fallback = ""): string {
+  const r = reveal(v);
+  return typeof r === "string" && r.length > 0 ? r : fallback;
+}
+
 /** True when the value is or contains an unknown. */
 export function containsUnknown(v: Value): boolean {
   if (isUnknown(v)) return true;
