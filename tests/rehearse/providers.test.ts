@@ -11,9 +11,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { diffInputs } from "../../tools/rehearse/providers/diff.js";
 import { isStateful, replaceOnChanges, STATEFUL_TYPES } from "../../tools/rehearse/providers/replacements.js";
 import { resourceSchema } from "../../tools/rehearse/providers/sdk-schema.js";
-import { diffInputs } from "../../tools/rehearse/providers/server.js";
 import { planSubnets } from "../../tools/rehearse/providers/subnets.js";
 import { UNKNOWN } from "../../tools/rehearse/providers/values.js";
 

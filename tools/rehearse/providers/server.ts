@@ -2,32 +2,20 @@
  * A stub resource provider speaking Pulumi's ResourceProvider gRPC protocol (pulumi/proto/provider.proto, the
  * generated code shipped in @pulumi/pulumi/proto), for one package: aws, azure-native, docker, random (and
  * docker-build). The engine starts it as `pulumi-resource-<pkg>` and reads the port from its first stdout
- * line. Check validates inputs against the SDK's declarations (sdk-schema.ts, validate.ts) and autonames;
- * Diff compares old and new inputs and reports replacements from replacements.ts; Create/Update return
- * deterministic computed outputs (outputs/, one table per package keyed by type token); Invoke answers the
- * functions the program calls (invokes.ts). Nothing here
- * touches the network or any cloud.
+ * line. This file is the gRPC service only; the work is elsewhere: Check validates inputs and autonames
+ * (check.ts), Diff compares old and new inputs and reports replacements from replacements.ts (diff.ts),
+ * Create/Update return deterministic computed outputs (outputs/, one table per package keyed by type token),
+ * Invoke answers the functions the program calls (invokes.ts). Nothing here touches the network or any cloud.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { isAbsolute, join, posix } from "node:path";
+import { checkConfigFailures, checkResource, ENGINE_CONFIG_KEYS } from "./check.js";
 import { awsRegion, CloudError, InvokeError, type ProviderContext } from "./cloud.js";
+import { diffInputs } from "./diff.js";
 import { invoke } from "./invokes.js";
-import { autoname, hasPrefixInput } from "./names.js";
 import { resourceState } from "./outputs/index.js";
-import { replaceOnChanges } from "./replacements.js";
 import { resourceSchema, sdkVersion } from "./sdk-schema.js";
-import { checkInputs, checkValue, type Failure } from "./validate.js";
-import {
-  getPath,
-  isPlainObject,
-  type Props,
-  reveal,
-  sameValue,
-  UNKNOWN,
-  urnParts,
-  type Value,
-} from "./values.js";
+import type { Failure } from "./validate.js";
+import { isPlainObject, type Props, reveal, UNKNOWN, urnParts, type Value } from "./values.js";
 
 const require = createRequire(import.meta.url);
 
@@ -77,105 +65,6 @@ function unimplemented(name: string) {
     cb(grpcError(grpc.status.UNIMPLEMENTED, `${name} is not implemented`));
 }
 
-/** Provider-config keys the engine adds itself. */
-const ENGINE_CONFIG_KEYS = new Set(["version", "pluginDownloadURL", "__internal"]);
-
-export interface DiffResult {
-  changes: boolean;
-  diffs: string[];
-  replaces: string[];
-  detailed: Record<string, { kind: string }>;
-}
-
-/** Diff of one resource's old and new inputs, with the replacement table applied. */
-/**
- * Nested inputs a provider's Diff does not count as changes. pulumi-docker v4 provider.go `diffUpdates`:
- * "only register a diff on "server" field, but not on "username" or "password", as they can change
- * frequently and should not trigger a rebuild" (the Azure program's ACR token is unknown on every preview).
- */
-export const DIFF_IGNORED: Readonly<Record<string, readonly string[]>> = {
-  "docker:index/image:Image": ["registry.username", "registry.password"],
-};
-
-function withoutPaths(value: Value, key: string, paths: readonly string[]): Value {
-  const sub = paths.filter((p) => p.startsWith(`${key}.`)).map((p) => p.slice(key.length + 1));
-  const v = reveal(value);
-  if (sub.length === 0 || !isPlainObject(v)) return value;
-  const copy: Props = { ...v };
-  for (const p of sub) if (!p.includes(".")) delete copy[p];
-  return copy;
-}
-
-export function diffInputs(type: string, oldInputs: Props, news: Props, ignore: string[] = []): DiffResult {
-  const replacePaths = replaceOnChanges(type);
-  const keys = new Set([...Object.keys(oldInputs), ...Object.keys(news)]);
-  const diffs: string[] = [];
-  const replaces = new Set<string>();
-  const detailed: Record<string, { kind: string }> = {};
-  for (const key of [...keys].sort()) {
-    if (key.startsWith("__") || ignore.includes(key)) continue;
-    const o = oldInputs[key];
-    const n = news[key];
-    const ignored = DIFF_IGNORED[type] ?? [];
-    if (sameValue(withoutPaths(o, key, ignored), withoutPaths(n, key, ignored))) continue;
-    diffs.push(key);
-    const nested = replacePaths.filter((p) => p.startsWith(`${key}.`));
-    let replace = replacePaths.includes(key);
-    const replacedPaths: string[] = [];
-    for (const p of nested) {
-      const po = getPath(oldInputs, p);
-      const pn = getPath(news, p);
-      if (!sameValue(po, pn) && !(po === undefined && pn === undefined)) {
-        replace = true;
-        replacedPaths.push(p);
-      }
-    }
-    const absentOld = o === undefined || o === null;
-    const absentNew = n === undefined || n === null;
-    const base = absentOld ? "ADD" : absentNew ? "DELETE" : "UPDATE";
-    if (replace) replaces.add(key);
-    if (replacedPaths.length > 0) {
-      for (const p of replacedPaths) detailed[p] = { kind: `${base}_REPLACE` };
-    } else {
-      detailed[key] = { kind: replace ? `${base}_REPLACE` : base };
-    }
-  }
-  return { changes: diffs.length > 0, diffs, replaces: [...replaces], detailed };
-}
-
-/**
- * What pulumi-docker v4's Check does to an Image (provider.go `Check`, image.go
- * `marshalBuildAndApplyDefaults`): `buildOnPreview` defaults to false, `build.context` to "." and
- * `build.dockerfile` to `<context>/Dockerfile`, and a known Dockerfile path must exist — relative to the
- * provider's working directory (the project), not to the context — or Check fails with the provider's message.
- * Not reproduced: the `build.contextDigest` it adds (a hash of the context honouring .dockerignore) and the
- * host-platform default.
- */
-function dockerImageCheck(inputs: Props, failures: Failure[]): void {
-  if (inputs.buildOnPreview === undefined || inputs.buildOnPreview === null) inputs.buildOnPreview = false;
-  const raw = inputs.build;
-  if (raw !== undefined && raw !== null && !isPlainObject(raw)) return;
-  const build: Props = isPlainObject(raw) ? { ...raw } : {};
-  const known = (v: Value) => v !== UNKNOWN && (typeof v === "string" || v === undefined || v === null);
-  if (!known(build.context) || !known(build.dockerfile)) return;
-  const context = typeof build.context === "string" ? build.context : ".";
-  const dockerfile =
-    typeof build.dockerfile === "string" ? build.dockerfile : posix.join(context, "Dockerfile");
-  build.context = context;
-  build.dockerfile = dockerfile;
-  inputs.build = build;
-  if (existsSync(dockerfile)) return;
-  let reason: string;
-  if (isAbsolute(dockerfile)) {
-    reason = `expected a relative Dockerfile path; got "${dockerfile}" instead: stat ${dockerfile}: no such file or directory`;
-  } else if (existsSync(join(context, dockerfile))) {
-    reason = `could not open dockerfile at relative path "${dockerfile}". Try setting \`dockerfile\` to "${join(context, dockerfile)}"`;
-  } else {
-    reason = `could not open dockerfile at relative path "${dockerfile}": stat ${dockerfile}: no such file or directory`;
-  }
-  failures.push({ property: "build.dockerfile", reason });
-}
-
 export class StubProvider {
   readonly ctx: ProviderContext;
   readonly version: string;
@@ -219,40 +108,12 @@ export class StubProvider {
     cb(null, new provproto.GetMappingsResponse());
   }
 
-  checkConfigFailures(news: Props): Failure[] {
-    const schema = resourceSchema(`pulumi:providers:${this.ctx.pkg}`);
-    if (!schema) return [];
-    const failures: Failure[] = [];
-    for (const [key, value] of Object.entries(news)) {
-      if (ENGINE_CONFIG_KEYS.has(key) || key.startsWith("__")) continue;
-      const decl = schema.inputs[key];
-      if (!decl) {
-        failures.push({
-          property: key,
-          reason: `unknown configuration key "${this.ctx.pkg}:${key}" for ${schema.sdk}@${schema.version}`,
-        });
-        continue;
-      }
-      // Config arrives JSON-encoded for non-string types (stack config, SDK provider resources).
-      let v: Value = reveal(value);
-      if (typeof v === "string" && decl.type.k !== "string" && v !== UNKNOWN) {
-        try {
-          v = JSON.parse(v);
-        } catch {
-          // checked as the string it is
-        }
-      }
-      checkValue(v, decl.type, schema, key, failures);
-    }
-    return failures;
-  }
-
   checkConfig(call: Call, cb: Callback) {
     try {
       const news = fromStruct(call.request.getNews());
       const resp = new provproto.CheckResponse();
       resp.setInputs(toStruct(news));
-      resp.setFailuresList(this.failureMessages(this.checkConfigFailures(news)));
+      resp.setFailuresList(this.failureMessages(checkConfigFailures(this.ctx.pkg, news)));
       cb(null, resp);
     } catch (e) {
       cb(e as Error);
@@ -325,49 +186,21 @@ export class StubProvider {
     try {
       const req = call.request;
       const urn: string = req.getUrn();
-      const { type, name } = urnParts(urn);
-      const olds = fromStruct(req.getOlds());
-      const news = fromStruct(req.getNews());
-      const schema = resourceSchema(type);
-      const resp = new provproto.CheckResponse();
-      if (!schema || (Object.keys(schema.inputs).length === 0 && !schema.outputs.length)) {
-        resp.setInputs(toStruct(news));
-        resp.setFailuresList(
-          this.failureMessages([
-            {
-              property: "",
-              reason: `unknown resource type ${type}: ${this.ctx.pkg}@${this.version} does not declare it`,
-            },
-          ]),
-        );
-        cb(null, resp);
-        return;
-      }
-      const failures = checkInputs(news, schema);
-      const inputs: Props = { ...news };
       // The engine's random seed makes autonames differ between stacks and after a replacement, as at the
       // real providers; TWINCLOUD_STABLE_AUTONAMES=1 derives them from the URN only (reproducible plans).
       const seedBytes =
         process.env.TWINCLOUD_STABLE_AUTONAMES === "1" || !req.getRandomseed_asB64
           ? ""
           : req.getRandomseed_asB64();
-      const auto = autoname(
+      const { inputs, failures } = checkResource(
         this.ctx.pkg,
-        type,
-        name,
+        this.version,
+        urn,
+        fromStruct(req.getOlds()),
+        fromStruct(req.getNews()),
         `${urn}:${seedBytes}`,
-        new Set(Object.keys(schema.inputs)),
-        new Set(schema.outputs),
       );
-      if (
-        auto &&
-        (inputs[auto.key] === undefined || inputs[auto.key] === null) &&
-        !hasPrefixInput(inputs, auto.key)
-      ) {
-        const kept = olds[auto.key];
-        inputs[auto.key] = typeof kept === "string" && kept.length > 0 ? kept : auto.value;
-      }
-      if (type === "docker:index/image:Image") dockerImageCheck(inputs, failures);
+      const resp = new provproto.CheckResponse();
       resp.setInputs(toStruct(inputs));
       resp.setFailuresList(this.failureMessages(failures));
       cb(null, resp);
