@@ -25,8 +25,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { canRehearse, languageHostNextTo, resolvePulumiCli } from "../../tools/rehearse/cli.js";
-import { policyVerdicts, programEntry, resourceSummary, stackSetup } from "../../tools/rehearse/rehearse.js";
+import { programEntry } from "../../tools/rehearse/program-server.js";
+import { stackSetup } from "../../tools/rehearse/stack.js";
 import { type PreviewStep, unsafeSteps } from "../../tools/rehearse/stateful.js";
+import { policyVerdicts, resourceSummary } from "../../tools/rehearse/summary.js";
 import { ASSUMED_ALERT_EMAIL, assumedCertificateArn } from "../../tools/stacks/assumptions.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

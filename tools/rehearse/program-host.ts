@@ -7,10 +7,10 @@
  *
  * It imports the entry (Pulumi.yaml `main`, for example infra/index.ts) and hands its default export to the
  * server, prints `port <n>` as its first stdout line, and serves until its stdin closes (the runner holds it
- * open for one CLI command) or it is killed. Started by the runner (tools/rehearse/rehearse.ts) in the directory
- * the engine would start the program in (the directory of `main`), one process per CLI command, like the
- * Node.js language host starts one node per run. @pulumi/pulumi and @grpc/grpc-js are resolved from the entry's
- * location, so the server and the program share one SDK instance (an --upgrade-from worktree's own).
+ * open for one CLI command) or it is killed. Started by the runner (tools/rehearse/program-server.ts) in the
+ * directory the engine would start the program in (the directory of `main`), one process per CLI command, like
+ * the Node.js language host starts one node per run. @pulumi/pulumi and @grpc/grpc-js are resolved from the
+ * entry's location, so the server and the program share one SDK instance (an --upgrade-from worktree's own).
  *
  * Used when no `pulumi-language-nodejs` is next to the CLI: the Go language host is not served by the Go module
  * proxy, so the CLI the rehearsal builds has none (tools/rehearse/build-cli.sh).

@@ -25,7 +25,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { resolvePulumiCli } from "./cli.js";
-import { projectFarm, rehearsalEnv, stackSetup } from "./rehearse.js";
+import { projectFarm, stackSetup } from "./stack.js";
+import { rehearsalEnv } from "./steps.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
