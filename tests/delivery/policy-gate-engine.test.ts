@@ -1,6 +1,10 @@
 /**
- * Why every deploying job previews with the policy pack before `pulumi up`, shown on the real Pulumi engine
- * (the CLI `npm run rehearse` builds, tools/rehearse/build-cli.sh; skipped when it has not been built).
+ * Why every deploying job previews with the policy pack before `pulumi up`, shown on the real Pulumi engine:
+ * the CLI `npm run rehearse` runs (a `pulumi` on PATH, else the one tools/rehearse/build-cli.sh builds), started
+ * the way the rehearsal starts it (tools/rehearse/steps.ts `runStep`). With the CLI built here, which has no
+ * Node.js language host, the program is served in-process (tools/rehearse/program-host.ts, `--client`) and the
+ * CLI starts the policy pack through tools/rehearse/bin/pulumi-language-nodejs (RunPlugin only); with a release
+ * CLI and its host, both run the normal way. Skipped, saying so, only where there is no CLI and no Go to build one.
  *
  * A throwaway project (two component resources, no provider, a file backend in a temp dir) and a throwaway
  * policy pack with one mandatory resource policy and one mandatory stack policy:
@@ -10,41 +14,38 @@
  *   only after every resource was created: stack policies run after the changes;
  * - without a violation, `up` succeeds (the gate is not simply always red).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canRehearse, type PulumiCli, resolvePulumiCli } from "../../tools/rehearse/cli.js";
+import { type Runner, rehearsalEnv, runStep } from "../../tools/rehearse/steps.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** Per CLI command: the program host starts in about 1 s, the pack in 1-2 s; a hung engine fails the test. */
+const COMMAND_TIMEOUT_MS = 90_000;
 
-function builtCli(): string | undefined {
-  try {
-    return execFileSync("bash", [`${ROOT}tools/rehearse/build-cli.sh`, "--check"], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .pop();
-  } catch {
-    return undefined;
-  }
+const available = canRehearse();
+if (!available) {
+  console.warn(
+    "tests/delivery/policy-gate-engine: SKIPPED: no `pulumi` on PATH, none cached and no Go toolchain to build " +
+      "one (tools/rehearse/build-cli.sh). Install Go >= 1.26 or the Pulumi CLI to run it.",
+  );
 }
 
-const bin = builtCli();
-// These scenarios run a plain Node.js program the normal way, which needs Pulumi's Node.js language host next
-// to the CLI. The CLI built here has none (the host is not on the Go module proxy; the rehearsal serves its
-// program in-process instead), so they run only with a Pulumi release's CLI + host (a user's own `pulumi`).
-// Without it, the mandatory-violation gate is still proven on the real engine by tests/rehearse/rehearse.test.ts.
-const hasLanguageHost = bin !== undefined && existsSync(join(bin, "pulumi-language-nodejs"));
 const dir = mkdtempSync(join(tmpdir(), "policy-gate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// The program's default export (what a Node.js language host and the in-process runtime both call).
 const PROGRAM = `const pulumi = require("@pulumi/pulumi");
 class Thing extends pulumi.ComponentResource {
   constructor(name) { super("gate:index:Thing", name, {}, {}); this.registerOutputs({}); }
 }
-new Thing("first");
-new Thing(process.env.SECOND_NAME || "second");
+module.exports = () => {
+  new Thing("first");
+  new Thing(process.env.SECOND_NAME || "second");
+};
 `;
 const PACK = `const { PolicyPack } = require("@pulumi/policy");
 new PolicyPack("gate-pack", { policies: [
@@ -75,65 +76,97 @@ function setup(): void {
   mkdirSync(join(dir, "state"));
 }
 
-function pulumi(
+let cli: PulumiCli;
+
+/**
+ * One CLI command in the project, as the rehearsal runs it: `program` commands get their program served
+ * in-process when the CLI has no language host. `extra` reaches the program host and the policy pack.
+ */
+async function pulumi(
   args: string[],
   extra: Record<string, string> = {},
-): { status: number; stdout: string; output: string } {
-  const result = spawnSync("pulumi", [...args, "--non-interactive"], {
-    cwd: join(dir, "prog"),
-    encoding: "utf8",
-    timeout: 120_000,
-    env: {
-      PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
-      HOME: dir,
-      PULUMI_HOME: join(dir, "home"),
-      PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "gate",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-      ...extra,
+  options: { program?: boolean } = {},
+): Promise<{ status: number | null; stdout: string; output: string }> {
+  const runner: Runner = {
+    cli,
+    env: { ...rehearsalEnv(cli, dir, ROOT), ...extra },
+    steps: [],
+    log: () => {},
+  };
+  const result = await runStep(
+    runner,
+    args[0] ?? "pulumi",
+    join(dir, "prog"),
+    [...args, "--non-interactive"],
+    {
+      quiet: true,
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      ...options,
     },
-  });
-  return { status: result.status ?? -1, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
+  );
+  return { status: result.code, stdout: result.stdout, output: result.output };
 }
 
-function resources(stack: string): string[] {
-  const exported = pulumi(["stack", "export", "--stack", stack]);
+const withProgram = { program: true };
+
+async function resources(stack: string): Promise<string[]> {
+  const exported = await pulumi(["stack", "export", "--stack", stack]);
   const state = JSON.parse(exported.stdout) as { deployment: { resources?: { urn: string }[] } };
   return (state.deployment.resources ?? []).map((r) => r.urn.split("::").pop() as string);
 }
 
-describe.skipIf(!hasLanguageHost)(
-  "the policy gate on the real engine (CLI from tools/rehearse/build-cli.sh)",
+describe.skipIf(!available)(
+  "the policy gate on the real engine (the rehearsal's CLI and program path)",
   () => {
     const pack = ["--policy-pack", join(dir, "pack")];
 
-    it("preview with the pack fails on a mandatory stack or resource violation and changes nothing", () => {
+    beforeAll(() => {
+      // Builds the CLI when neither a `pulumi` on PATH nor the cache has one (CI's first run).
+      cli = resolvePulumiCli();
       setup();
-      expect(pulumi(["stack", "init", "gate"]).status).toBe(0);
-      const stackViolation = pulumi(["preview", "--stack", "gate", ...pack], { STACK_VIOLATION: "1" });
-      expect(stackViolation.status).not.toBe(0);
+    }, 20 * 60_000);
+
+    it("preview with the pack fails on a mandatory stack or resource violation and changes nothing", async () => {
+      expect((await pulumi(["stack", "init", "gate"])).status).toBe(0);
+      const stackViolation = await pulumi(
+        ["preview", "--stack", "gate", ...pack],
+        { STACK_VIOLATION: "1" },
+        withProgram,
+      );
+      expect(stackViolation.status, stackViolation.output).not.toBe(0);
       expect(stackViolation.output).toMatch(/\[mandatory\]\s+stack-check/);
-      const resourceViolation = pulumi(["preview", "--stack", "gate", ...pack], { SECOND_NAME: "forbidden" });
-      expect(resourceViolation.status).not.toBe(0);
+      const resourceViolation = await pulumi(
+        ["preview", "--stack", "gate", ...pack],
+        { SECOND_NAME: "forbidden" },
+        withProgram,
+      );
+      expect(resourceViolation.status, resourceViolation.output).not.toBe(0);
       expect(resourceViolation.output).toMatch(/\[mandatory\]\s+no-forbidden/);
-      expect(resources("gate")).toEqual([]);
+      expect(await resources("gate")).toEqual([]);
     }, 240_000);
 
-    it("up --skip-preview applies every resource before a stack policy refuses the update", () => {
-      const up = pulumi(["up", "--yes", "--skip-preview", "--stack", "gate", ...pack], {
-        STACK_VIOLATION: "1",
-      });
-      expect(up.status).not.toBe(0);
+    it("up --skip-preview applies every resource before a stack policy refuses the update", async () => {
+      const up = await pulumi(
+        ["up", "--yes", "--skip-preview", "--stack", "gate", ...pack],
+        { STACK_VIOLATION: "1" },
+        withProgram,
+      );
+      expect(up.status, up.output).not.toBe(0);
       expect(up.output).toMatch(/\[mandatory\]\s+stack-check/);
-      expect(resources("gate").sort()).toEqual(["first", "gate-gate", "second"]);
+      expect((await resources("gate")).sort()).toEqual(["first", "gate-gate", "second"]);
     }, 240_000);
 
-    it("without a violation the gated preview and the up pass", () => {
-      expect(pulumi(["stack", "init", "clean"]).status).toBe(0);
-      expect(pulumi(["preview", "--stack", "clean", ...pack]).status).toBe(0);
-      expect(pulumi(["up", "--yes", "--skip-preview", "--stack", "clean", ...pack]).status).toBe(0);
-      expect(resources("clean").sort()).toEqual(["first", "gate-clean", "second"]);
+    it("without a violation the gated preview and the up pass", async () => {
+      expect((await pulumi(["stack", "init", "clean"])).status).toBe(0);
+      const preview = await pulumi(["preview", "--stack", "clean", ...pack], {}, withProgram);
+      expect(preview.status, preview.output).toBe(0);
+      const up = await pulumi(
+        ["up", "--yes", "--skip-preview", "--stack", "clean", ...pack],
+        {},
+        withProgram,
+      );
+      expect(up.status, up.output).toBe(0);
+      expect((await resources("clean")).sort()).toEqual(["first", "gate-clean", "second"]);
     }, 240_000);
   },
 );

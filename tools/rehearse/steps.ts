@@ -17,6 +17,15 @@ export const PASSPHRASE = "twincloud-rehearsal-only";
 /** Per step; a hung engine or provider must not hang CI. */
 const STEP_TIMEOUT_MS = 10 * 60_000;
 
+export interface StepOptions {
+  /** Not listed in the summary, not logged. */
+  quiet?: boolean;
+  /** The command runs the program: serve it in-process (--client) when the CLI has no language host. */
+  program?: boolean;
+  /** Kill the CLI after this long (default 10 minutes). */
+  timeoutMs?: number;
+}
+
 export const COMMON = ["--non-interactive", "--color", "never"];
 
 export interface Runner {
@@ -69,7 +78,7 @@ export function runStep(
   name: string,
   cwd: string,
   cliArgs: string[],
-  options: { quiet?: boolean; program?: boolean } = {},
+  options: StepOptions = {},
 ): Promise<StepResult> {
   const started = performance.now();
   const command = `pulumi ${cliArgs.join(" ")}`;
@@ -95,7 +104,7 @@ export function runStep(
           stdout.push(chunk);
         });
         child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
-        const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+        const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? STEP_TIMEOUT_MS);
         child.on("error", (error) => {
           clearTimeout(timer);
           void host?.stop();
@@ -148,7 +157,7 @@ export async function mustSucceed(
   name: string,
   cwd: string,
   args: string[],
-  options: { quiet?: boolean; program?: boolean } = {},
+  options: StepOptions = {},
 ) {
   const result = await runStep(runner, name, cwd, args, options);
   if (result.code !== 0) throw new StepFailure(`${name} failed (exit ${result.code})`, result);
