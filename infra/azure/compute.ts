@@ -2,7 +2,8 @@
  * Container Apps: a VNet-integrated managed environment (workload profiles, zone-redundant in prod) logging to
  * Log Analytics, and the API as one Container App with external HTTPS-only ingress, health probes from the API
  * contract, HTTP-concurrency autoscaling, the image by digest pulled with the user-assigned identity, and its
- * secrets as Key Vault references.
+ * secrets as Key Vault references. The API logs in to PostgreSQL as its least-privilege role with an Entra ID
+ * token of that identity (DATABASE_AUTH=azure-entra, AZURE_CLIENT_ID): no database password reaches it.
  */
 import * as app from "@pulumi/azure-native/app/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
@@ -11,6 +12,7 @@ import type * as types from "@pulumi/azure-native/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { sentryRelease } from "../error-tracking.js";
 import { API_CONTAINER } from "../spec/constants.js";
+import type { ServiceSpec } from "../spec/index.js";
 import type { GroupArgs } from "./group.js";
 import { createDomainRecords, createManagedCertificate, customDomainsFor } from "./ingress.js";
 import { WORKLOAD_PROFILE } from "./naming.js";
@@ -24,6 +26,11 @@ import { memoryQuantity } from "./sizes.js";
  * G2 and Microsoft RSA Root CA 2017, the roots Azure Database for PostgreSQL's server certificates chain to.
  */
 export const AZURE_DATABASE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
+
+/** How the app and the migrator reach PostgreSQL on Azure: an Entra ID token per connection, verified TLS. */
+export function azureDatabaseEnvironment(tls: ServiceSpec["database"]["tls"]): Record<string, string> {
+  return { DATABASE_AUTH: "azure-entra", DATABASE_SSL: tls, DATABASE_CA_FILE: AZURE_DATABASE_CA_FILE };
+}
 
 export interface ComputeArgs extends GroupArgs {
   names: { environment: string; app: string; environmentInfrastructureGroup: string };
@@ -92,13 +99,15 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
   });
 
   const env = [
-    // Verified TLS: the chain against the image's CA bundle and the certificate's name against DATABASE_HOST.
+    // The spec's DATABASE_USER is the API role and its DATABASE_SSL verify-full: the chain is checked against
+    // the image's CA bundle and the certificate's name against DATABASE_HOST.
     ...Object.entries({
       ...c.environment,
-      DATABASE_SSL: "verify-full",
-      DATABASE_CA_FILE: AZURE_DATABASE_CA_FILE,
+      ...azureDatabaseEnvironment(spec.database.tls),
     }).map(([name, value]) => ({ name, value })),
     { name: "DATABASE_HOST", value: args.databaseHost },
+    // A token per new connection from the app's user-assigned identity (api/db/credentials.ts).
+    { name: "AZURE_CLIENT_ID", value: args.identity.clientId },
     ...Object.entries(args.revisionEnvironment ?? {}).map(([name, value]) => ({ name, value })),
     // Error tracking files events under the image the revision runs (the spec adds SENTRY_ENVIRONMENT).
     ...(spec.errorTracking.enabled
@@ -108,7 +117,8 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
   ];
 
   // Container Apps limits: failureThreshold 1–10, initialDelaySeconds 1–60, period/timeout 1–240 s,
-  // successThreshold 1 for liveness and startup. Startup allows 1 + 10 × 6 s ≈ a minute for migrations.
+  // successThreshold 1 for liveness and startup. Startup allows 1 + 10 × 6 s ≈ a minute (the migrations run
+  // before, in the migrator job: MIGRATE_ON_START=false).
   const probe = (type: "Liveness" | "Readiness" | "Startup", path: string) => ({
     type,
     httpGet: { path, port: c.port, scheme: "HTTP" },

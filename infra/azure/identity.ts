@@ -1,7 +1,11 @@
 /**
- * The API's user-assigned managed identity: pulls the image (AcrPull on the registry) and reads the vault's
- * two secrets, the database password and the bootstrap API key (Key Vault Secrets User on the vault).
- * User-assigned, not system-assigned, so both grants exist before the Container App's first revision starts.
+ * The two user-assigned managed identities (docs/database-identity.md):
+ * - the API's: pulls the image (AcrPull on the registry), reads its secrets by Key Vault reference (Key Vault
+ *   Secrets User on the vault) and logs in to PostgreSQL with an Entra ID token as the least-privilege API role
+ *   the migrator mapped to its object id;
+ * - the migrator's: pulls the same image and is the Flexible Server's Microsoft Entra administrator, the only
+ *   identity that may create Entra-mapped roles. It reads nothing in the vault.
+ * User-assigned, not system-assigned, so every grant exists before the first revision or execution starts.
  */
 import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
@@ -14,8 +18,24 @@ export function createAppIdentity(
   args: GroupArgs & { name: string },
   opts: pulumi.ComponentResourceOptions,
 ): managedidentity.UserAssignedIdentity {
+  return createIdentity("api-identity", args, opts);
+}
+
+/** The migrator's identity: the Flexible Server's Microsoft Entra administrator (database.ts). */
+export function createMigratorIdentity(
+  args: GroupArgs & { name: string },
+  opts: pulumi.ComponentResourceOptions,
+): managedidentity.UserAssignedIdentity {
+  return createIdentity("migrator-identity", args, opts);
+}
+
+function createIdentity(
+  logicalName: string,
+  args: GroupArgs & { name: string },
+  opts: pulumi.ComponentResourceOptions,
+): managedidentity.UserAssignedIdentity {
   return new managedidentity.UserAssignedIdentity(
-    "api-identity",
+    logicalName,
     {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
@@ -36,7 +56,7 @@ export function roleAssignmentGuid(scope: string, principalId: string, roleId: s
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Grant a built-in role to the app identity on one resource (never wider than that resource). */
+/** Grant a built-in role to one identity on one resource (never wider than that resource). */
 export function grantRole(
   name: string,
   args: {

@@ -15,7 +15,8 @@ import type { StackOutputs } from "../outputs.js";
 import { PROJECT_NAME, type ServiceSpec } from "../spec/index.js";
 import { createCompute } from "./compute.js";
 import { createDatabase } from "./database.js";
-import { createAppIdentity, grantRole } from "./identity.js";
+import { createAppIdentity, createMigratorIdentity, grantRole } from "./identity.js";
+import { createMigrationJob } from "./migration.js";
 import { createAlerts, createDiagnostics, createWorkspace } from "./monitoring/index.js";
 import {
   collectorContainer,
@@ -64,6 +65,7 @@ export class AzureService extends pulumi.ComponentResource {
     const workspace = createWorkspace({ ...base, name: names.logWorkspace }, children);
     const net = createNetwork({ ...base, names }, children);
     const identity = createAppIdentity({ ...base, name: names.identity }, children);
+    const migrator = createMigratorIdentity({ ...base, name: names.migratorIdentity }, children);
 
     const registry = createRegistry(
       {
@@ -80,6 +82,17 @@ export class AzureService extends pulumi.ComponentResource {
         roleId: ROLE_DEFINITION_IDS.acrPull,
         scope: registry.registry.id,
         description: `Lets ${spec.name}'s API identity pull its image.`,
+      },
+      children,
+    );
+    const migratorAcrPull = grantRole(
+      "migrator-acr-pull",
+      {
+        identity: migrator,
+        subscriptionId: client.subscriptionId,
+        roleId: ROLE_DEFINITION_IDS.acrPull,
+        scope: registry.registry.id,
+        description: `Lets ${spec.name}'s migrator identity pull the API image (the migration job).`,
       },
       children,
     );
@@ -114,7 +127,14 @@ export class AzureService extends pulumi.ComponentResource {
       : undefined;
 
     const database = createDatabase(
-      { ...base, serverName: unique.databaseServer, password: secrets.databasePassword, network: net },
+      {
+        ...base,
+        serverName: unique.databaseServer,
+        password: secrets.databasePassword,
+        network: net,
+        tenantId: client.tenantId,
+        migrator,
+      },
       children,
     );
 
@@ -134,6 +154,9 @@ export class AzureService extends pulumi.ComponentResource {
           acrPull,
           ...secrets.readiness,
           database.database,
+          // The API role is mapped by the migrator, whose administrator must exist (the pipeline runs the job
+          // before this app's new revision: docs/database-identity.md).
+          database.entraAdministrator,
           ...(prometheus ? [prometheus.publisher] : []),
         ],
         ...(prometheus
@@ -147,6 +170,23 @@ export class AzureService extends pulumi.ComponentResource {
               ],
             }
           : {}),
+      },
+      children,
+    );
+
+    // The migrator: the pipeline starts it between a `pulumi up` targeted at it and the full one.
+    const migrationJob = createMigrationJob(
+      {
+        ...base,
+        jobName: names.migratorJob,
+        environmentId: api.environment.id,
+        registryServer: registry.registry.loginServer,
+        imageDigest: registry.imageDigest,
+        databaseHost: database.host,
+        migrator,
+        migratorRole: database.migratorRole,
+        api: identity,
+        dependsOn: [migratorAcrPull, database.entraAdministrator, database.database],
       },
       children,
     );
@@ -200,9 +240,10 @@ export class AzureService extends pulumi.ComponentResource {
       alertTarget: alerts.actionGroup.id,
       dashboardUrl,
       bootstrapApiKey: secrets.bootstrapApiKey,
-      // PLACEHOLDER for the Azure engineer (issue 14): point this at the migrator's app.Job (its name and the
-      // resource group) once it exists; `jobName: ""` makes the pipeline's phase 2 fail loudly until then.
-      migration: pulumi.output({ cloud: "azure" as const, resourceGroup: resourceGroupName, jobName: "" }),
+      // `az containerapp job start -n <jobName> -g <resourceGroup>`, then poll that execution.
+      migration: pulumi
+        .all([resourceGroupName, migrationJob.name])
+        .apply(([resourceGroup, jobName]) => ({ cloud: "azure" as const, resourceGroup, jobName })),
     };
     this.registerOutputs({ url, imageDigest: registry.imageDigest });
   }

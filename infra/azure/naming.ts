@@ -45,9 +45,16 @@ export function resourceNames(spec: ServiceSpec) {
     logWorkspace: `log-${hyphenated(spec.name, 55)}`,
     vnet: `vnet-${hyphenated(spec.name, 58)}`,
     identity: `id-${hyphenated(spec.name, 60)}-api`,
+    /**
+     * The migrator's identity, the server's Microsoft Entra administrator: its name is also the PostgreSQL role
+     * the migrator logs in as (the administrator's principal name), so it stays a valid role name (≤ 63).
+     */
+    migratorIdentity: `id-${hyphenated(spec.name, 51)}-migrator`,
     environment: `cae-${hyphenated(spec.name, 55)}`,
     /** Container App: 2–32 characters. */
     app: hyphenated(`${spec.name}-api`, 32),
+    /** Container Apps Job running the migrator: 2–32 characters, like an app. */
+    migratorJob: hyphenated(`${hyphenated(spec.name, 24)}-migrate`, 32),
     actionGroup: `ag-${hyphenated(spec.name, 60)}`,
     /** Action group short name: at most 12 characters (shown in SMS/email subjects). */
     actionGroupShortName: alphanumeric(spec.name, 12),

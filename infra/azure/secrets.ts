@@ -1,7 +1,10 @@
 /**
  * Key Vault (RBAC authorization, soft delete, purge protection in prod) holding the generated database
- * password and the generated bootstrap API key (infra/bootstrap-key.ts). The vault's data plane is closed to the internet: network ACL default Deny, reachable from the VNet
- * through a private endpoint.
+ * administrator's password (break-glass only: no app or job reads it, docs/database-identity.md), the generated
+ * bootstrap API key (infra/bootstrap-key.ts) and, with error tracking, the Sentry DSN. The vault's data plane is
+ * closed to the internet: network ACL default Deny, reachable from the VNet through a private endpoint. The API
+ * identity may read exactly the secrets the app references (Key Vault Secrets User on each secret, not on the
+ * vault), so it cannot read the administrator's password either.
  *
  * Why a private endpoint and not just `bypass: AzureServices`: Container Apps is not on Key Vault's
  * trusted-services list, so the bypass does not let its Key Vault references through a firewalled vault, and
@@ -26,10 +29,10 @@ import type { Network } from "./network.js";
 
 /**
  * Where each secret environment variable of the spec comes from: the Key Vault secret name and the Container
- * Apps secret name (lowercase letters, digits and hyphens).
+ * Apps secret name (lowercase letters, digits and hyphens). DATABASE_PASSWORD is not one: the API logs in with
+ * an Entra ID token (DATABASE_AUTH=azure-entra).
  */
 export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: string }> = {
-  DATABASE_PASSWORD: { vaultSecret: "database-password", appSecret: "database-password" },
   BOOTSTRAP_API_KEY: { vaultSecret: "bootstrap-api-key", appSecret: "bootstrap-api-key" },
   SENTRY_DSN: { vaultSecret: "sentry-dsn", appSecret: "sentry-dsn" },
 };
@@ -39,6 +42,9 @@ export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: st
  * SENTRY_DSN_*: the policy pack takes any variable whose name contains SENTRY_DSN for the secret itself.
  */
 export const SENTRY_DSN_VERSION_VARIABLE = "SENTRY_CONFIG_VERSION";
+
+/** The Key Vault secret holding the database administrator's generated password (break-glass, no reader). */
+export const DATABASE_PASSWORD_VAULT_SECRET = "database-password";
 
 export interface SecretsArgs extends GroupArgs {
   vaultName: pulumi.Input<string>;
@@ -50,14 +56,12 @@ export interface SecretsArgs extends GroupArgs {
 
 export interface Secrets {
   vault: keyvault.Vault;
+  /** The administrator's password, for the server only (a Pulumi secret; Key Vault holds it for people). */
   databasePassword: pulumi.Output<string>;
   /** The generated bootstrap API key (a Pulumi secret); rotate by replacing `bootstrapKeyBytes`. */
   bootstrapApiKey: pulumi.Output<string>;
   bootstrapKeyBytes: pulumi.Resource;
-  /**
-   * Key Vault secret URL per secret environment variable: versionless for the database password (the app
-   * follows rotations), pinned to the version Pulumi wrote for the bootstrap key.
-   */
+  /** Key Vault secret URL per secret environment variable, pinned to the version Pulumi wrote. */
   secretUrls: Record<string, pulumi.Output<string>>;
   /**
    * Plain variables whose change must start a new revision: the bootstrap key's version. Container Apps
@@ -65,7 +69,7 @@ export interface Secrets {
    * key starts a new revision whose replicas read that exact version and ensure the new key.
    */
   revisionEnvironment: Record<string, pulumi.Output<string>>;
-  /** What the app must wait for: the role grant and the private endpoint's DNS record. */
+  /** What the app must wait for: the role grants and the private endpoint's DNS record. */
   readiness: pulumi.Resource[];
 }
 
@@ -135,13 +139,13 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
   );
   const databasePassword = pulumi.secret(password.result);
 
-  const sources = SECRET_SOURCES.DATABASE_PASSWORD as { vaultSecret: string };
-  const passwordSecret = new keyvault.Secret(
+  // Break-glass: the server's password administrator. Stays in the vault; nothing is granted to read it.
+  new keyvault.Secret(
     "database-password-secret",
     {
       resourceGroupName,
       vaultName: vault.name,
-      secretName: sources.vaultSecret,
+      secretName: DATABASE_PASSWORD_VAULT_SECRET,
       properties: { value: databasePassword, contentType: "text/plain" },
       tags: spec.tags,
     },
@@ -166,7 +170,7 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
   });
 
   // With error tracking on: the Sentry DSN (twincloud:sentryDsn, a Pulumi secret), pinned like the bootstrap key.
-  const sentryUrl = spec.errorTracking.enabled
+  const sentrySecret = spec.errorTracking.enabled
     ? new keyvault.Secret(
         "sentry-dsn-secret",
         {
@@ -177,23 +181,31 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
           tags: spec.tags,
         },
         opts,
-      ).properties.apply((p) => {
-        if (!p.secretUriWithVersion) throw new Error("Key Vault did not report the Sentry DSN's version");
-        return p.secretUriWithVersion;
-      })
+      )
     : undefined;
+  const sentryUrl = sentrySecret?.properties.apply((p) => {
+    if (!p.secretUriWithVersion) throw new Error("Key Vault did not report the Sentry DSN's version");
+    return p.secretUriWithVersion;
+  });
 
-  const reader = grantRole(
-    "api-keyvault-secrets-user",
-    {
-      identity: args.identity,
-      subscriptionId: args.subscriptionId,
-      roleId: ROLE_DEFINITION_IDS.keyVaultSecretsUser,
-      scope: vault.id,
-      description: `Lets ${spec.name}'s API identity read secrets in its vault (Key Vault references).`,
-    },
-    opts,
-  );
+  // Secrets User on each secret the app references (Key Vault RBAC accepts a single secret as scope), never on
+  // the vault: the API identity cannot read the administrator's password.
+  const reader = (name: string, secret: keyvault.Secret, what: string) =>
+    grantRole(
+      name,
+      {
+        identity: args.identity,
+        subscriptionId: args.subscriptionId,
+        roleId: ROLE_DEFINITION_IDS.keyVaultSecretsUser,
+        scope: secret.id,
+        description: `Lets ${spec.name}'s API identity read ${what} (a Key Vault reference).`,
+      },
+      opts,
+    );
+  const readers = [
+    reader("api-bootstrap-key-reader", bootstrapSecret, "the bootstrap API key"),
+    ...(sentrySecret ? [reader("api-sentry-dsn-reader", sentrySecret, "the Sentry DSN")] : []),
+  ];
 
   return {
     vault,
@@ -201,7 +213,6 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
     bootstrapApiKey: bootstrap.key,
     bootstrapKeyBytes: bootstrap.bytes,
     secretUrls: {
-      DATABASE_PASSWORD: passwordSecret.properties.apply((p) => p.secretUri),
       BOOTSTRAP_API_KEY: bootstrapUrl,
       ...(sentryUrl ? { SENTRY_DSN: sentryUrl } : {}),
     },
@@ -211,6 +222,6 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
         ? { [SENTRY_DSN_VERSION_VARIABLE]: sentryUrl.apply((url) => url.split("/").pop() ?? "") }
         : {}),
     },
-    readiness: [reader, endpointDns],
+    readiness: [...readers, endpointDns],
   };
 }

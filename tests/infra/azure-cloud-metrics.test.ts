@@ -38,6 +38,15 @@ const T = {
 } as const;
 
 const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
+/** The API's identity (the migrator has its own, issue 14: tests/infra/azure-stacks.test.ts). */
+const apiIdentity = (resources: CapturedResource[]): CapturedResource => {
+  const found = resources.filter(
+    (r) => r.type === "azure-native:managedidentity:UserAssignedIdentity" && r.name === "api-identity",
+  );
+  if (found.length !== 1) throw new Error(`expected one API identity, found ${found.length}`);
+  return found[0]!;
+};
+
 const one = (resources: CapturedResource[], type: string): CapturedResource => {
   const found = byType(resources, type);
   expect(found, type).toHaveLength(1);
@@ -118,7 +127,7 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
 
   it("grants the app identity exactly Monitoring Metrics Publisher, on the data collection rule only", () => {
     const rule = one(run.resources, T.rule);
-    const identity = one(run.resources, "azure-native:managedidentity:UserAssignedIdentity");
+    const identity = apiIdentity(run.resources);
     const grants = byType(run.resources, "azure-native:authorization:RoleAssignment").filter((r) =>
       String(r.props.roleDefinitionId).endsWith(ROLE_DEFINITION_IDS.monitoringMetricsPublisher),
     );
@@ -159,7 +168,7 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
       `${ingest}/dataCollectionRules/${rule.state.immutableId}/streams/${PROMETHEUS_STREAM}/api/v1/write?api-version=2023-04-24`,
     );
     expect(exporter.auth).toEqual({ authenticator: "azureauth" });
-    const identity = one(run.resources, "azure-native:managedidentity:UserAssignedIdentity");
+    const identity = apiIdentity(run.resources);
     expect(((config.extensions as Doc).azureauth as Doc).managed_identity).toEqual({
       client_id: identity.state.clientId,
     });

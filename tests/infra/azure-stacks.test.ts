@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, DEFAULT_PORT, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
+import { apiRoleEnvironmentSchema } from "../../api/db/roles.js";
 import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
 import { azureAlerts } from "../../infra/azure/monitoring/alarms.js";
 import { COLLECTOR_CONTAINER } from "../../infra/azure/monitoring/prometheus.js";
@@ -16,7 +17,7 @@ import { checkPinnedImage } from "../../infra/azure/registry.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import type { ServiceSpec } from "../../infra/spec/index.js";
-import { mockAcrRefreshToken, mockInvokes } from "../../tools/mock/azure.js";
+import { MOCK_AZURE, mockAcrRefreshToken, mockInvokes } from "../../tools/mock/azure.js";
 import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
 import { isSecret, plain, specOfConfig, stackConfig, withoutSecrets } from "../support/stacks.js";
 
@@ -41,6 +42,8 @@ const T = {
   secret: "azure-native:keyvault:Secret",
   password: "random:index/randomPassword:RandomPassword",
   server: "azure-native:dbforpostgresql:Server",
+  entraAdmin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+  job: "azure-native:app:Job",
   configuration: "azure-native:dbforpostgresql:Configuration",
   database: "azure-native:dbforpostgresql:Database",
   environment: "azure-native:app:ManagedEnvironment",
@@ -57,6 +60,7 @@ const UNTAGGABLE = new Set<string>([
   T.lock,
   T.configuration,
   T.database,
+  T.entraAdmin,
   "azure-native:network:PrivateDnsZoneGroup",
   "azure-native:monitor:DiagnosticSetting",
 ]);
@@ -99,6 +103,10 @@ const run = (stack: Stack): StackRun => {
   if (!r) throw new Error(`stack ${stack} did not run`);
   return r;
 };
+
+/** The two user-assigned identities: the API's and the migrator's (the server's Entra administrator). */
+const apiIdentity = (r: StackRun) => r.one(T.identity, "api-identity");
+const migratorIdentity = (r: StackRun) => r.one(T.identity, "migrator-identity");
 
 /** The container of the API's Container App (first; the metrics collector sidecar with cloudMetrics). */
 function apiContainer(r: StackRun): any {
@@ -156,20 +164,28 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       T.endpoint,
       T.registry,
       T.image,
-      T.identity,
       T.vault,
       T.password,
       T.server,
       T.configuration,
       T.database,
+      T.entraAdmin,
       T.environment,
       T.app,
+      T.job,
       T.actionGroup,
     ]) {
       expect(r.all(type), type).toHaveLength(1);
     }
+    // The API's identity and the migrator's (docs/database-identity.md).
+    expect(
+      r
+        .all(T.identity)
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["api-identity", "migrator-identity"]);
     expect(r.all(T.queryRule)).toHaveLength(2);
-    // The database password and the bootstrap API key.
+    // The database administrator's password (break-glass) and the bootstrap API key.
     expect(
       r
         .all(T.secret)
@@ -313,9 +329,13 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect(r.props(T.registry).anonymousPullEnabled).toBe(false);
     const cfg = r.props(T.app).configuration;
     expect(cfg.registries).toEqual([
-      { server: `${r.props(T.registry).registryName}.azurecr.io`, identity: fakeId(r.one(T.identity)) },
+      { server: `${r.props(T.registry).registryName}.azurecr.io`, identity: fakeId(apiIdentity(r)) },
     ]);
-    for (const reg of cfg.registries) {
+    // The migration job pulls the same image with its own identity.
+    expect(r.props(T.job).configuration.registries).toEqual([
+      { server: `${r.props(T.registry).registryName}.azurecr.io`, identity: fakeId(migratorIdentity(r)) },
+    ]);
+    for (const reg of [...cfg.registries, ...r.props(T.job).configuration.registries]) {
       expect(reg).not.toHaveProperty("passwordSecretRef");
       expect(reg).not.toHaveProperty("username");
     }
@@ -337,7 +357,7 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect([...new Set(r.result.invokes)].sort()).toEqual(Object.keys(mockInvokes).sort());
   });
 
-  it("keeps the database password out of every plain value", () => {
+  it("keeps the database administrator's password out of every plain value, the app and the job", () => {
     const r = run(stack);
     const password = String(r.one(T.password).state.result);
     expect(password.length).toBeGreaterThanOrEqual(32);
@@ -349,17 +369,20 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     const passwordSecret = r.one(T.secret, "database-password-secret");
     expect(plain(passwordSecret.props).properties.value).toBe(password);
     expect(isSecret(passwordSecret.props.properties)).toBe(true);
-    // The Container App has no secret with a value: Key Vault references only, read with the app identity.
+    // The Container App has no secret with a value: Key Vault references only, read with the app identity,
+    // each pinned to the version Pulumi wrote. None is the administrator's password (the API logs in with a
+    // token), and the migration job has no secret at all (it logs in with its identity's token).
     const secrets = r.props(T.app).configuration.secrets as any[];
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) {
       expect(secret).not.toHaveProperty("value");
-      // Versionless for the database password (follows rotations), pinned for the bootstrap key.
       expect(secret.keyVaultUrl).toMatch(
-        /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+(\/[0-9a-f]{32})?$/,
+        /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/[a-z0-9-]+\/[0-9a-f]{32}$/,
       );
-      expect(secret.identity).toBe(fakeId(r.one(T.identity)));
+      expect(secret.keyVaultUrl).not.toContain("/secrets/database-password");
+      expect(secret.identity).toBe(fakeId(apiIdentity(r)));
     }
+    expect(r.props(T.job).configuration.secrets).toBeUndefined();
     // The workspace shared key reaches the environment as a secret.
     expect(isSecret(r.one(T.environment).props.appLogsConfiguration)).toBe(true);
   });
@@ -380,12 +403,13 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     ]);
   });
 
-  it("grants the app identity exactly AcrPull on the registry and Secrets User on the vault", () => {
+  it("grants the app identity exactly AcrPull on the registry and Secrets User on each secret it references, the migrator AcrPull", () => {
     const r = run(stack);
-    const principal = String(r.one(T.identity).state.principalId);
+    const principal = String(apiIdentity(r).state.principalId);
+    const migrator = String(migratorIdentity(r).state.principalId);
     const grants = r.all(T.role).map((x) => plain(x.props));
     // With cloudMetrics, also Monitoring Metrics Publisher on the data collection rule (azure-cloud-metrics.test.ts).
-    expect(grants).toHaveLength(r.spec.cloudMetrics.enabled ? 3 : 2);
+    expect(grants).toHaveLength(r.spec.cloudMetrics.enabled ? 4 : 3);
     for (const g of grants)
       expect(g.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const roleOf = (id: string) => String(id).split("/").pop();
@@ -396,16 +420,25 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
         { role: ROLE_DEFINITION_IDS.acrPull, scope: fakeId(r.one(T.registry)), principalId: principal },
         {
           role: ROLE_DEFINITION_IDS.keyVaultSecretsUser,
-          scope: fakeId(r.one(T.vault)),
+          scope: fakeId(r.one(T.secret, "bootstrap-api-key-secret")),
           principalId: principal,
         },
+        { role: ROLE_DEFINITION_IDS.acrPull, scope: fakeId(r.one(T.registry)), principalId: migrator },
       ]),
     );
+    // Nobody may read the vault as a whole, nor the administrator's password: no grant on either scope.
+    const scopes = grants.map((g) => g.scope);
+    expect(scopes).not.toContain(fakeId(r.one(T.vault)));
+    expect(scopes).not.toContain(fakeId(r.one(T.secret, "database-password-secret")));
+    // The migrator's only Azure RBAC grant is the pull; its database rights come from the Entra admin resource.
+    expect(grants.filter((g) => g.principalId === migrator)).toHaveLength(1);
     expect(ROLE_DEFINITION_IDS.acrPull).toBe("7f951dda-4ed3-4680-a7ca-43fe172d538d");
     expect(ROLE_DEFINITION_IDS.keyVaultSecretsUser).toBe("4633458b-17de-408a-b874-0445c86b69e6");
-    // The first revision starts only after both grants exist.
+    // The first revision starts only after the app's grants exist; the job's first execution after its pull.
     const deps = r.one(T.app).dependencies;
-    for (const grant of r.all(T.role)) expect(deps).toContain(grant.urn);
+    for (const grant of r.all(T.role).filter((g) => plain(g.props).principalId === principal))
+      expect(deps).toContain(grant.urn);
+    expect(r.one(T.job).dependencies).toContain(r.one(T.role, "migrator-acr-pull").urn);
   });
 
   it("runs a VNet-integrated environment logging to Log Analytics, zone-redundant in prod", () => {
@@ -447,7 +480,7 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect(byType.Startup).toEqual({ path: HEALTH_PATHS.live, port: DEFAULT_PORT, scheme: "HTTP" });
     expect(app.identity).toEqual({
       type: "UserAssigned",
-      userAssignedIdentities: [fakeId(r.one(T.identity))],
+      userAssignedIdentities: [fakeId(apiIdentity(r))],
     });
   });
 
@@ -595,6 +628,150 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect(out.databaseHost).toBe(`${r.props(T.server).serverName}.postgres.database.azure.com`);
     expect(out.alertTarget).toBe(fakeId(r.one(T.actionGroup)));
     expect(out.dashboardUrl).toMatch(/^https:\/\/portal\.azure\.com\/#@[0-9a-f-]+\/resource.+\/logs$/);
+  });
+});
+
+describe.each(STACKS)("Azure stack %s: database identity (issue 14)", (stack) => {
+  it("turns on Entra ID authentication and keeps password authentication for the break-glass administrator", () => {
+    const r = run(stack);
+    const server = r.props(T.server);
+    expect(server.authConfig).toEqual({
+      activeDirectoryAuth: "Enabled",
+      passwordAuth: "Enabled",
+      tenantId: MOCK_AZURE.tenantId,
+    });
+    // The password administrator stays (its name replaces the server if changed); its password only as a secret.
+    expect(server.administratorLogin).toBe("twincloud_app");
+    expect(isSecret(r.one(T.server).props.administratorLoginPassword)).toBe(true);
+  });
+
+  it("makes the migrator's identity, not the API's, the server's Microsoft Entra administrator", () => {
+    const r = run(stack);
+    const migrator = migratorIdentity(r);
+    expect(r.props(T.entraAdmin)).toEqual({
+      resourceGroupName: r.props(T.group).resourceGroupName,
+      serverName: r.props(T.server).serverName,
+      objectId: migrator.state.principalId,
+      principalName: plain(migrator.props).resourceName,
+      principalType: "ServicePrincipal",
+      tenantId: MOCK_AZURE.tenantId,
+    });
+    expect(r.props(T.entraAdmin).objectId).not.toBe(apiIdentity(r).state.principalId);
+    expect(plain(migrator.props).resourceName).toBe(`id-twincloud-${stack}-migrator`);
+    // Azure serialises server operations (ServerBusy): after the database, which waits for the configuration.
+    expect(r.one(T.entraAdmin).dependencies).toContain(r.one(T.database).urn);
+  });
+
+  it("runs the migrator as a manual Container Apps Job of the app's image, in the app's environment", () => {
+    const r = run(stack);
+    const job = r.props(T.job);
+    expect(r.one(T.job).name).toMatch(/migrat/);
+    expect(job.jobName).toBe(`twincloud-${stack}-migrate`);
+    expect(job.environmentId).toBe(fakeId(r.one(T.environment)));
+    expect(job.workloadProfileName).toBe(r.props(T.app).workloadProfileName);
+    expect(job.identity).toEqual({
+      type: "UserAssigned",
+      userAssignedIdentities: [fakeId(migratorIdentity(r))],
+    });
+    expect(job.configuration).toMatchObject({
+      triggerType: "Manual",
+      manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 },
+      replicaTimeout: 600,
+      replicaRetryLimit: 0,
+    });
+    expect(job.configuration).not.toHaveProperty("scheduleTriggerConfig");
+    expect(job.configuration).not.toHaveProperty("eventTriggerConfig");
+    const containers = job.template.containers as any[];
+    expect(containers).toHaveLength(1);
+    const [migrate] = containers;
+    expect(migrate.name).toBe("migrate");
+    // The very image the app runs, by digest; node (the ENTRYPOINT) runs the migrator instead of the server.
+    expect(migrate.image).toBe(apiContainer(r).image);
+    expect(migrate.image).toBe(r.result.outputs.imageDigest);
+    expect(migrate.args).toEqual(["dist/api/cli/migrate.js"]);
+    expect(migrate).not.toHaveProperty("command");
+    expect(migrate.resources).toEqual({ cpu: 0.25, memory: "0.5Gi" });
+    expect(migrate).not.toHaveProperty("probes");
+    // An execution needs the Entra administrator and the pull grant.
+    expect(r.one(T.job).dependencies).toEqual(
+      expect.arrayContaining([r.one(T.entraAdmin).urn, r.one(T.role, "migrator-acr-pull").urn]),
+    );
+  });
+
+  it("gives the migrator an environment the migrate CLI accepts: its own token, the API role's object id, no password", () => {
+    const r = run(stack);
+    const env = r.props(T.job).template.containers[0].env as {
+      name: string;
+      value?: string;
+      secretRef?: string;
+    }[];
+    const names = env.map((e) => e.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const e of env) {
+      expect(e, e.name).not.toHaveProperty("secretRef");
+      expect(typeof e.value, e.name).toBe("string");
+    }
+    const values = Object.fromEntries(env.map((e) => [e.name, e.value as string]));
+    expect(values).toMatchObject({
+      NODE_ENV: "production",
+      DATABASE_NAME: "twincloud",
+      DATABASE_PORT: "5432",
+      DATABASE_HOST: r.result.outputs.databaseHost,
+      DATABASE_AUTH: "azure-entra",
+      // The Entra administrator's role (named after the migrator identity), not the password administrator.
+      DATABASE_USER: r.props(T.entraAdmin).principalName,
+      AZURE_CLIENT_ID: migratorIdentity(r).state.clientId,
+      DATABASE_SSL: "verify-full",
+      DATABASE_CA_FILE: "/etc/ssl/certs/ca-certificates.crt",
+      DATABASE_API_ROLE: "twincloud_api",
+      DATABASE_API_AUTH: "azure-entra",
+      DATABASE_API_PRINCIPAL_ID: apiIdentity(r).state.principalId,
+    });
+    expect(values.DATABASE_USER).not.toBe(r.spec.database.username);
+    for (const name of ["DATABASE_PASSWORD", "DATABASE_URL", "DATABASE_API_PASSWORD"])
+      expect(names).not.toContain(name);
+    // Every other variable of spec.migration as the spec has it.
+    const { DATABASE_USER: _admin, ...fromSpec } = r.spec.migration.environment;
+    expect(values).toMatchObject(fromSpec);
+    // What api/cli/migrate.ts parses: the API's config schema and the migrator's role schema.
+    const config = apiEnvironmentSchema.safeParse(values);
+    expect(config.success, JSON.stringify(config.error?.issues)).toBe(true);
+    const role = apiRoleEnvironmentSchema.safeParse(values);
+    expect(role.success, JSON.stringify(role.error?.issues)).toBe(true);
+    expect(role.data).toMatchObject({
+      DATABASE_API_ROLE: r.spec.database.apiRole,
+      DATABASE_API_AUTH: "azure-entra",
+      DATABASE_API_PRINCIPAL_ID: apiIdentity(r).state.principalId,
+    });
+  });
+
+  it("runs the API as its least-privilege role with its identity's token: no password, no migrations at start-up", () => {
+    const r = run(stack);
+    const env = apiContainer(r).env as { name: string; value?: string; secretRef?: string }[];
+    const values = Object.fromEntries(env.map((e) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
+    expect(values).toMatchObject({
+      DATABASE_AUTH: "azure-entra",
+      AZURE_CLIENT_ID: apiIdentity(r).state.clientId,
+      DATABASE_USER: "twincloud_api",
+      MIGRATE_ON_START: "false",
+      DATABASE_SSL: "verify-full",
+    });
+    expect(values.DATABASE_USER).not.toBe(r.spec.database.username);
+    expect(env.map((e) => e.name)).not.toContain("DATABASE_PASSWORD");
+    const secrets = (r.props(T.app).configuration.secrets as any[]).map((x) => x.name);
+    expect(secrets).not.toContain("database-password");
+    expect(apiEnvironmentSchema.safeParse({ ...values, BOOTSTRAP_API_KEY: "x".repeat(43) }).success).toBe(
+      true,
+    );
+  });
+
+  it("exports the job the deploy pipeline starts (az containerapp job start -n <jobName> -g <resourceGroup>)", () => {
+    const r = run(stack);
+    expect(r.result.outputs.migration).toEqual({
+      cloud: "azure",
+      resourceGroup: r.props(T.group).resourceGroupName,
+      jobName: r.props(T.job).jobName,
+    });
   });
 });
 

@@ -215,7 +215,7 @@ describe("Azure", () => {
     const secret = run.one("azure-native:keyvault:Secret", "bootstrap-api-key-secret");
     const versioned = String((secret.state.properties as any).secretUriWithVersion);
     const app = plain(run.one("azure-native:app:ContainerApp").props);
-    const identityId = fakeId(run.one("azure-native:managedidentity:UserAssignedIdentity"));
+    const identityId = fakeId(run.one("azure-native:managedidentity:UserAssignedIdentity", "api-identity"));
     expect(app.configuration.secrets).toContainEqual({
       name: "bootstrap-api-key",
       keyVaultUrl: versioned,
@@ -233,23 +233,21 @@ describe("Azure", () => {
     expect(versioned.split("/").pop()).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it("only the app identity may read the vault's secrets (Key Vault Secrets User on this vault)", () => {
+  it("only the app identity may read the key (Key Vault Secrets User on that secret, not on the vault)", () => {
     const vault = run.one("azure-native:keyvault:Vault");
-    const identity = run.one("azure-native:managedidentity:UserAssignedIdentity");
-    const onVault = run
-      .all("azure-native:authorization:RoleAssignment")
-      .map((r) => plain(r.props))
-      .filter((g) => String(g.scope).startsWith(fakeId(vault)));
-    expect(onVault).toHaveLength(1);
-    expect(onVault[0]).toMatchObject({
-      scope: fakeId(vault),
+    const secret = run.one("azure-native:keyvault:Secret", "bootstrap-api-key-secret");
+    const identity = run.one("azure-native:managedidentity:UserAssignedIdentity", "api-identity");
+    const grants = run.all("azure-native:authorization:RoleAssignment").map((r) => plain(r.props));
+    const onKey = grants.filter((g) => g.scope === fakeId(secret));
+    expect(onKey).toHaveLength(1);
+    expect(onKey[0]).toMatchObject({
       principalId: identity.state.principalId,
       principalType: "ServicePrincipal",
     });
-    expect(String(onVault[0].roleDefinitionId).split("/").pop()).toBe(
-      ROLE_DEFINITION_IDS.keyVaultSecretsUser,
-    );
-    // The vault holds the API's two secrets and nothing else.
+    expect(String(onKey[0].roleDefinitionId).split("/").pop()).toBe(ROLE_DEFINITION_IDS.keyVaultSecretsUser);
+    // Nobody may read the whole vault (and so the database administrator's break-glass password).
+    expect(grants.filter((g) => g.scope === fakeId(vault))).toEqual([]);
+    // The vault holds the bootstrap key and the administrator's password, and nothing else.
     expect(
       run
         .all("azure-native:keyvault:Secret")

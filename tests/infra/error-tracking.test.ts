@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../api/config.js";
+import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
 import { SENTRY_DSN_VERSION_VARIABLE } from "../../infra/azure/secrets.js";
 import { sentryRelease } from "../../infra/error-tracking.js";
 import type { StackOutputs } from "../../infra/outputs.js";
@@ -273,7 +274,7 @@ describe("Azure", () => {
     const secret = on.one("azure-native:keyvault:Secret", "sentry-dsn-secret");
     const versioned = String((secret.state.properties as any).secretUriWithVersion);
     const app = plain(on.one("azure-native:app:ContainerApp").props);
-    const identityId = fakeId(on.one("azure-native:managedidentity:UserAssignedIdentity"));
+    const identityId = fakeId(on.one("azure-native:managedidentity:UserAssignedIdentity", "api-identity"));
     expect(app.configuration.secrets).toContainEqual({
       name: "sentry-dsn",
       keyVaultUrl: versioned,
@@ -291,19 +292,22 @@ describe("Azure", () => {
     expect(env.find((e) => e.name === "SENTRY_ENVIRONMENT")?.value).toBe("dev");
   });
 
-  it("the app identity may read the vault's secrets (Key Vault Secrets User on the vault holding the DSN)", () => {
+  it("the app identity may read the DSN (Key Vault Secrets User on that secret), without the DSN no grant", () => {
     const vault = on.one("azure-native:keyvault:Vault");
-    const identity = on.one("azure-native:managedidentity:UserAssignedIdentity");
-    const onVault = on
+    const identity = on.one("azure-native:managedidentity:UserAssignedIdentity", "api-identity");
+    const secret = on.one("azure-native:keyvault:Secret", "sentry-dsn-secret");
+    const onSecret = on
       .all("azure-native:authorization:RoleAssignment")
       .map((r) => plain(r.props))
-      .filter((g) => String(g.scope).startsWith(fakeId(vault)));
-    expect(onVault).toEqual([
-      expect.objectContaining({ scope: fakeId(vault), principalId: identity.state.principalId }),
-    ]);
-    expect(plain(on.one("azure-native:keyvault:Secret", "sentry-dsn-secret").props).vaultName).toBe(
-      vault.state.name,
+      .filter((g) => g.scope === fakeId(secret));
+    expect(onSecret).toEqual([expect.objectContaining({ principalId: identity.state.principalId })]);
+    expect(String(onSecret[0].roleDefinitionId).split("/").pop()).toBe(
+      ROLE_DEFINITION_IDS.keyVaultSecretsUser,
     );
+    expect(off.all("azure-native:authorization:RoleAssignment").map((r) => r.name)).not.toContain(
+      "api-sentry-dsn-reader",
+    );
+    expect(plain(secret.props).vaultName).toBe(vault.state.name);
   });
 
   it("the DSN is in clear in no resource's inputs, the spec or the outputs", () => {

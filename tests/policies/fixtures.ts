@@ -235,7 +235,11 @@ export function azureStack(env: Tier = "prod"): EvaluatedResource[] {
           ingress: { external: true, allowInsecure: false, targetPort: 3000 },
           registries: [{ server: "acr.azurecr.io", identity: "identity-id" }],
           secrets: [
-            { name: "database-password", keyVaultUrl: "https://kv/secrets/db", identity: "identity-id" },
+            {
+              name: "bootstrap-api-key",
+              keyVaultUrl: "https://kv/secrets/bootstrap",
+              identity: "identity-id",
+            },
           ],
         },
         template: {
@@ -249,7 +253,11 @@ export function azureStack(env: Tier = "prod"): EvaluatedResource[] {
                 { name: "DATABASE_HOST", value: "pg.postgres.database.azure.com" },
                 { name: "DATABASE_SSL", value: "verify-full" },
                 { name: "DATABASE_CA_FILE", value: "/etc/ssl/certs/ca-certificates.crt" },
-                { name: "DATABASE_PASSWORD", secretRef: "database-password" },
+                // Its own role with its identity's Entra ID token: no password (issue 14).
+                { name: "DATABASE_USER", value: "twincloud_api" },
+                { name: "DATABASE_AUTH", value: "azure-entra" },
+                { name: "AZURE_CLIENT_ID", value: "00000000-0000-4000-8000-000000000001" },
+                { name: "BOOTSTRAP_API_KEY", secretRef: "bootstrap-api-key" },
               ],
             },
           ],
@@ -273,6 +281,7 @@ export function azureStack(env: Tier = "prod"): EvaluatedResource[] {
         },
         backup: { backupRetentionDays: prod ? 35 : 7, geoRedundantBackup: prod ? "Enabled" : "Disabled" },
         highAvailability: { mode: prod ? "ZoneRedundant" : "Disabled" },
+        authConfig: { activeDirectoryAuth: "Enabled", passwordAuth: "Enabled", tenantId: "tenant-id" },
         tags: t,
       },
       { ...o, opts: { protect: prod } },

@@ -30,10 +30,14 @@ export const mockAcrTokenExchange: AcrTokenExchange = async ({ loginServer, acce
 // Mock runs never call a registry. Only mock runs import this module.
 setAcrTokenExchange(mockAcrTokenExchange);
 
-/** A stable GUID derived from a string, so runs are reproducible. */
+/**
+ * A stable GUID derived from a string, so runs are reproducible. Shaped like Entra ID's object and client ids
+ * (RFC 9562 version 4, variant 10xx), so schemas that check UUIDs (DATABASE_API_PRINCIPAL_ID) accept it.
+ */
 function mockGuid(seed: string): string {
   const h = createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  const variant = ((Number.parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 function mockDigest(seed: string): string {
@@ -183,6 +187,21 @@ const azureTypes: Record<string, (name: string, inputs: Inputs) => Inputs> = {
       inputs,
       `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/databases/${name}`,
     ),
+  }),
+  "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": (name, inputs) => ({
+    name,
+    id: armId(
+      inputs,
+      `Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/administrators/${name}`,
+    ),
+    objectId: name,
+  }),
+  "azure-native:app:Job": (name, inputs) => ({
+    name,
+    location: location(inputs),
+    id: armId(inputs, `Microsoft.App/jobs/${name}`),
+    provisioningState: "Succeeded",
+    runningState: "Ready",
   }),
   "azure-native:app:ManagedEnvironment": (name, inputs) => ({
     name,

@@ -1,9 +1,10 @@
 /**
- * Container Apps: HTTPS-only ingress, registry pulls by managed identity, secrets from Key Vault, and verified TLS
- * to the database.
+ * Container Apps: HTTPS-only ingress, registry pulls by managed identity, secrets from Key Vault, verified TLS
+ * to the database, and an API that connects as its own least-privilege role without a password.
  */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
+import { API_CONTAINER, DATABASE } from "../../../infra/spec/constants.js";
+import { defineResourcePolicy, listOf, reportIf } from "../../lib/policy.js";
 import { secretNameConfig, secretNameRegex } from "../../lib/secrets.js";
 import { asArray } from "../../lib/values.js";
 import { azure } from "../../types.js";
@@ -84,9 +85,57 @@ const databaseTlsVerifyFull = defineResourcePolicy({
   },
 });
 
+/** Variables that carry the database password, in any form (a value or a secretRef). */
+const PASSWORD_VARIABLES = ["DATABASE_PASSWORD", "DATABASE_URL"];
+
+const apiDatabaseIdentity = defineResourcePolicy<{
+  administratorLogins: string[];
+  administratorLoginPattern: string;
+}>({
+  name: "azure-containerapp-api-database-identity",
+  description:
+    "The API container connects as its least-privilege role, never as the database administrator, and receives no database password (it logs in with its managed identity's token).",
+  types: [azure.app.ContainerApp],
+  config: {
+    schema: {
+      administratorLogins: listOf(
+        "string",
+        "Database administrator logins the API must not use (the Flexible Server's administratorLogin).",
+      ),
+      administratorLoginPattern: {
+        type: "string",
+        description:
+          "Regular expression of the Entra administrators' role names (the migrator identity's name, id-<stack>-migrator).",
+      },
+    },
+    defaults: { administratorLogins: [DATABASE.username], administratorLoginPattern: "-migrator$" },
+  },
+  validate: (props, { config }, report) => {
+    const isAdministrator = (user: string) =>
+      config.administratorLogins.includes(user) || new RegExp(config.administratorLoginPattern).test(user);
+    for (const container of asArray(props.template?.containers)) {
+      if (container?.name !== API_CONTAINER) continue;
+      for (const variable of asArray(container?.env)) {
+        const name = String(variable?.name ?? "");
+        if (name === "DATABASE_USER" && isAdministrator(String(variable?.value ?? ""))) {
+          report(
+            `Container "${API_CONTAINER}" connects as the administrator ${String(variable?.value)}: set DATABASE_USER to the API's own role (${DATABASE.apiRole}), created and granted by the migrator, with DATABASE_AUTH=azure-entra.`,
+          );
+        }
+        if (PASSWORD_VARIABLES.includes(name)) {
+          report(
+            `Container "${API_CONTAINER}" receives ${name}${variable?.secretRef ? ` (secretRef ${variable.secretRef})` : ""}: remove it and its Key Vault reference; the API logs in with its identity's Entra ID token (DATABASE_AUTH=azure-entra, AZURE_CLIENT_ID).`,
+          );
+        }
+      }
+    }
+  },
+});
+
 export const policies: Policies = [
   noInsecureIngress,
   registryIdentity,
   noPlaintextSecrets,
   databaseTlsVerifyFull,
+  apiDatabaseIdentity,
 ];

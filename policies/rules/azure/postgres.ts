@@ -1,4 +1,4 @@
-/** PostgreSQL Flexible Server: private network, no wide firewall rules, backups, prod HA. */
+/** PostgreSQL Flexible Server: private network, no wide firewall rules, backups, prod HA, Entra ID logins. */
 import type { Policies } from "@pulumi/policy";
 import { forEnv, type PerEnv } from "../../lib/environment.js";
 import { defineResourcePolicy, listOf, reportIf } from "../../lib/policy.js";
@@ -108,10 +108,22 @@ const highAvailability = defineResourcePolicy<{ allowedModes: string[] }>({
   },
 });
 
+const entraAuthentication = defineResourcePolicy({
+  name: "azure-postgres-entra-auth",
+  description:
+    "Flexible Servers accept Microsoft Entra ID logins, so the API and the migrator authenticate with their managed identities' tokens instead of a password.",
+  types: [azure.dbforpostgresql.Server],
+  validate: reportIf(
+    (props) => String(props.authConfig?.activeDirectoryAuth ?? "").toLowerCase() !== "enabled",
+    'Set `authConfig.activeDirectoryAuth: "Enabled"` (with `tenantId`), make the migrator identity the server\'s Entra administrator (`dbforpostgresql.AdministratorsMicrosoftEntra`) and let the API log in as its own role with a token (docs/database-identity.md).',
+  ),
+});
+
 export const policies: Policies = [
   isPrivate,
   noAllowAllFirewall,
   backupRetention,
   geoBackup,
   highAvailability,
+  entraAuthentication,
 ];

@@ -167,6 +167,8 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "aws:wafv2/webAcl:WebAcl": ["name", "namePrefix", "scope"],
   "aws:wafv2/webAclAssociation:WebAclAssociation": ["resourceArn", "webAclArn"],
   // --- Azure (beyond the identity inputs every ARM resource replaces on: see AZURE_IDENTITY)
+  // administratorLogin is create-only in the REST API (2025-08-01 ServerProperties: Read, Create); authConfig
+  // (Entra ID / password authentication) is updatable, PATCH included: an update (the server restarts once).
   "azure-native:dbforpostgresql:Server": [
     "administratorLogin",
     "createMode",
@@ -228,6 +230,12 @@ export const AZURE_IDENTITY: Readonly<Record<string, readonly string[]>> = {
   ],
   "azure-native:app:ManagedEnvironment": ["resourceGroupName", "environmentName", "location"],
   "azure-native:app:ContainerApp": ["resourceGroupName", "containerAppName", "location"],
+  "azure-native:app:Job": ["resourceGroupName", "jobName", "location"],
+  "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": [
+    "resourceGroupName",
+    "serverName",
+    "objectId",
+  ],
   "azure-native:monitor:ActionGroup": ["resourceGroupName", "actionGroupName", "location"],
   "azure-native:monitor:MetricAlert": ["resourceGroupName", "ruleName", "location"],
   "azure-native:monitor:ScheduledQueryRule": ["resourceGroupName", "ruleName", "location"],
@@ -262,7 +270,7 @@ export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
   "azure-native:containerregistry:Registry": "the pushed images (rollback window)",
   "azure-native:operationalinsights:Workspace": "retained logs",
   "random:index/randomPassword:RandomPassword":
-    "the database password (a new one locks the API out until rotated)",
+    "the Flexible Server administrator's break-glass password (Key Vault)",
 };
 
 /** The input paths whose change replaces a resource of this type (the table plus the generic rules). */

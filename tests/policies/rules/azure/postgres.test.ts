@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noAssignInExpressions: the mutation table assigns inside one-line arrow functions.
-/** policies/rules/azure/postgres.ts: private network, firewall rules, backups, HA. */
+/** policies/rules/azure/postgres.ts: private network, firewall rules, backups, HA, Entra ID logins. */
 import { describe, expect, it } from "vitest";
 import { azureStack, byPolicy, find, firewall, refresh, run, summary } from "../../fixtures.js";
 import { blocksEach } from "../mutations.js";
@@ -41,6 +41,20 @@ blocksEach("azure/postgres", [
     "azure-postgres-high-availability",
   ],
   [
+    "Entra ID authentication disabled",
+    "azure",
+    "db",
+    (p) => void (p.authConfig = { activeDirectoryAuth: "Disabled", passwordAuth: "Enabled" }),
+    "azure-postgres-entra-auth",
+  ],
+  [
+    "no authConfig at all (password only)",
+    "azure",
+    "db",
+    (p) => void delete p.authConfig,
+    "azure-postgres-entra-auth",
+  ],
+  [
     "allow-all firewall rule",
     "azure",
     "db",
@@ -57,6 +71,28 @@ blocksEach("azure/postgres", [
 ]);
 
 describe("edge cases", () => {
+  it("Entra ID authentication: ARM compares enums case-insensitively, password auth beside it is allowed", () => {
+    const stack = azureStack("prod");
+    find(stack, "db").props.authConfig = { activeDirectoryAuth: "enabled", passwordAuth: "Enabled" };
+    expect(byPolicy(run(refresh(stack)), "azure-postgres-entra-auth")).toEqual([]);
+  });
+
+  it("a server without Entra ID authentication is advisory in dev, mandatory in staging", () => {
+    for (const [env, level] of [
+      ["dev", "advisory"],
+      ["staging", "mandatory"],
+    ] as const) {
+      const stack = azureStack(env);
+      delete find(stack, "db").props.authConfig;
+      // The environment's own policies/config/<env>.json.
+      const violations = byPolicy(run(refresh(stack), { environment: env }), "azure-postgres-entra-auth");
+      expect(
+        violations.map((v) => v.enforcementLevel),
+        env,
+      ).toEqual([level]);
+    }
+  });
+
   it("Flexible Server VNet-integrated without an explicit publicNetworkAccess is private", () => {
     const stack = azureStack("prod");
     find(stack, "db").props.network = { delegatedSubnetResourceId: "/subnets/db" };

@@ -125,6 +125,13 @@ export const AZURE_OUTPUTS: Record<string, (r: AzureResource) => Props> = {
     name,
     id: armId(`Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/configurations/${name}`),
   }),
+  // The server's Microsoft Entra administrator: its ARM name is the principal's object id.
+  "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": ({ name, inputs, armId }) => ({
+    name,
+    id: armId(`Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/administrators/${name}`),
+    objectId: name,
+    type: "Microsoft.DBforPostgreSQL/flexibleServers/administrators",
+  }),
   "azure-native:dbforpostgresql:Database": ({ name, inputs, armId }) => ({
     name,
     id: armId(`Microsoft.DBforPostgreSQL/flexibleServers/${str(inputs.serverName)}/databases/${name}`),
@@ -150,6 +157,14 @@ export const AZURE_OUTPUTS: Record<string, (r: AzureResource) => Props> = {
       outboundIpAddresses: ["20.61.0.20"],
     });
   },
+  "azure-native:app:Job": ({ name, location, armId, withLocation }) =>
+    withLocation({
+      id: armId(`Microsoft.App/jobs/${name}`),
+      provisioningState: "Succeeded",
+      runningState: "Ready",
+      eventStreamEndpoint: `https://${location}.azurecontainerapps.dev/subscriptions/${AZURE.subscriptionId}/jobs/${name}/eventstream`,
+      outboundIpAddresses: ["20.61.0.20"],
+    }),
   "azure-native:app:ManagedCertificate": ({ name, inputs, armId, withLocation }) => {
     const props = isPlainObject(inputs.properties) ? inputs.properties : {};
     return withLocation({
