@@ -22,7 +22,12 @@ export const aws = {
     TaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   },
   lb: { Listener: "aws:lb/listener:Listener", LoadBalancer: "aws:lb/loadBalancer:LoadBalancer" },
-  rds: { Instance: "aws:rds/instance:Instance", ParameterGroup: "aws:rds/parameterGroup:ParameterGroup" },
+  rds: {
+    Instance: "aws:rds/instance:Instance",
+    InstanceAutomatedBackupsReplication:
+      "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+    ParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+  },
   vpc: {
     SecurityGroupEgressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     SecurityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -35,7 +40,9 @@ export const azure = {
     ManagedEnvironment: "azure-native:app:ManagedEnvironment",
   },
   containerregistry: { Registry: "azure-native:containerregistry:Registry" },
+  dataprotection: { BackupVault: "azure-native:dataprotection:BackupVault" },
   dbforpostgresql: {
+    Database: "azure-native:dbforpostgresql:Database",
     FirewallRule: "azure-native:dbforpostgresql:FirewallRule",
     Server: "azure-native:dbforpostgresql:Server",
   },

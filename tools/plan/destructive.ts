@@ -1,42 +1,26 @@
 /** Destructive changes: what a diff would delete or replace that holds data, or that guards it. */
+
+import { STATEFUL_TYPES } from "../../policies/stateful-types.js";
 import type { CloudDiff, PropertyChange } from "./diff.js";
 import { type CloudPlan, COMPUTED, formatValue, getPath, type PlanResource } from "./model.js";
-
-/**
- * Resource types whose deletion loses data or something a recovery depends on, by what they are. Any
- * resource created with `protect: true` counts too, whatever its type. (policies/rules/common/stateful.ts
- * STATEFUL_TYPES, the types prod must protect, is a subset: a test keeps it so.)
- */
-export const STATEFUL_KINDS: Readonly<Record<string, string>> = {
-  "aws:rds/instance:Instance": "database",
-  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": "DR backup replica",
-  "aws:backup/vault:Vault": "backup vault",
-  "aws:kms/key:Key": "encryption key",
-  "aws:secretsmanager/secret:Secret": "secret",
-  "aws:ecr/repository:Repository": "registry",
-  "aws:s3/bucket:Bucket": "bucket",
-  "aws:s3/bucketV2:BucketV2": "bucket",
-  "aws:cloudwatch/logGroup:LogGroup": "log group",
-  "aws:sns/topic:Topic": "alert topic (its subscriptions must be confirmed again)",
-  "aws:amp/workspace:Workspace": "metrics workspace (the SLO history)",
-  "azure-native:resources:ResourceGroup": "resource group (everything in it goes too)",
-  "azure-native:dbforpostgresql:Server": "database",
-  "azure-native:dbforpostgresql:Database": "database",
-  "azure-native:keyvault:Vault": "key vault",
-  "azure-native:keyvault:Secret": "secret",
-  "azure-native:containerregistry:Registry": "registry",
-  "azure-native:operationalinsights:Workspace": "log workspace",
-  "azure-native:dataprotection:BackupVault": "backup vault",
-  "azure-native:storage:StorageAccount": "storage account",
-  "azure-native:authorization:ManagementLockByScope": "delete lock",
-};
 
 /**
  * Inputs a provider cannot change in place (it deletes and re-creates the resource), for the stateful AWS
  * types (the providers' ForceNew / replaceOnChanges). azure-native replaces on its URL parameters: the
  * resource's own `...Name`, `resourceGroupName`, `location`, `scope`.
+ *
+ * Not the rehearsal stubs' table (tools/rehearse/providers/replacements.ts `REPLACE_ON_CHANGE` and
+ * `AZURE_IDENTITY`), on purpose: that one drives a provider's Diff for every type the program creates, with
+ * every ForceNew input of the provider, per Azure type its exact identity inputs and create-only properties;
+ * this one only judges the stateful types, from the inputs a plan captures, with a name-pattern rule for
+ * Azure. Serving both from one table changes what one of them reports: the stubs do not replace an ECR
+ * repository on `encryptionConfigurations` (this table does), this table lacks inputs the program never sets
+ * (`snapshotIdentifier`, `s3Import`, `objectLockEnabled`, `xksKeyId`, ...), and the Azure rules differ (e.g. a
+ * Flexible Server's `administratorLogin`). tests/tools/plan/gate.test.ts keeps each AWS list here within the
+ * stubs' (ECR's `encryptionConfigurations` excepted), so a replacement the plan flags is one the rehearsal
+ * shows.
  */
-const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
+export const PLAN_REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "aws:rds/instance:Instance": [
     "identifier",
     "identifierPrefix",
@@ -87,8 +71,12 @@ export interface DestructiveChange {
   reason: string;
 }
 
-const isStateful = (r: PlanResource) => r.protect || r.type in STATEFUL_KINDS;
-const kindOf = (r: PlanResource) => STATEFUL_KINDS[r.type] ?? "protected resource";
+/**
+ * Protected, or of a stateful type (policies/stateful-types.ts: data or continuity). Any resource created with
+ * `protect: true` counts, whatever its type.
+ */
+const isStateful = (r: PlanResource) => r.protect || r.type in STATEFUL_TYPES;
+const kindOf = (r: PlanResource) => STATEFUL_TYPES[r.type]?.kind ?? "protected resource";
 /** `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>` → the qualified type (parents included). */
 // The mock monitor puts the stack's type in front of its direct children's (the engine does not): drop it.
 const qualifiedType = (urn: string) => urn.split("::")[2]?.replace(/^pulumi:pulumi:Stack\$/, "");
@@ -110,7 +98,7 @@ function replacementCauses(r: PlanResource, changes: PropertyChange[]): Property
   if (r.type.startsWith("azure-native:")) {
     return changes.filter((c) => AZURE_REPLACE_ON_CHANGE.test(c.path.split(".")[0] ?? ""));
   }
-  const paths = REPLACE_ON_CHANGE[r.type] ?? [];
+  const paths = PLAN_REPLACE_ON_CHANGE[r.type] ?? [];
   return changes.filter((c) => paths.some((path) => touches(c, path)));
 }
 

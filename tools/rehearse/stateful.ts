@@ -1,13 +1,10 @@
 /**
- * The upgrade rehearsal's safety net: a step that replaces or deletes a resource whose type holds state (a
- * database, its backups, keys, registries, retained logs, the database password), or any resource the old state
- * marks `protect`, fails the rehearsal. The list of stateful types is the stub providers' table
- * (tools/rehearse/providers/replacements.ts, which also says which input changes force a replacement), so the
- * two cannot drift apart.
+ * The upgrade rehearsal's safety net: a step that replaces or deletes a resource whose type holds state, or
+ * any resource the old state marks `protect`, fails the rehearsal. The stateful types are the one table,
+ * policies/stateful-types.ts: both categories (data: databases, backups, key vaults; continuity: secrets,
+ * the password, keys, registries, retained logs, ...), as the offline plan flags them.
  */
-import { STATEFUL_TYPES as STATEFUL } from "./providers/replacements.js";
-
-export const STATEFUL_TYPES: readonly string[] = Object.keys(STATEFUL);
+import { STATEFUL_TYPES } from "../../policies/stateful-types.js";
 
 /** Step operations of `pulumi preview --json` that destroy the old resource. */
 export const DESTRUCTIVE_OPS: readonly string[] = [
@@ -38,14 +35,14 @@ export function unsafeSteps(steps: readonly PreviewStep[]): PreviewStep[] {
   return steps.filter(
     (step) =>
       DESTRUCTIVE_OPS.includes(step.op) &&
-      (step.oldState?.protect === true || STATEFUL_TYPES.includes(stepType(step))),
+      (step.oldState?.protect === true || stepType(step) in STATEFUL_TYPES),
   );
 }
 
 /** What a destructive step would lose: the table's reason, or `protect`. */
 export function whyUnsafe(step: PreviewStep): string {
   const reasons: string[] = [];
-  const lost = STATEFUL[stepType(step)];
+  const lost = STATEFUL_TYPES[stepType(step)]?.loses;
   if (lost) reasons.push(`holds ${lost}`);
   if (step.oldState?.protect === true) reasons.push("protected");
   return reasons.join("; ");

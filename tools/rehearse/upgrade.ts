@@ -100,7 +100,7 @@ export async function rehearseUpgrade(
           : `upgrade-preview failed (exit ${result.code})`,
         "steps:",
         ...lines,
-        "stateful types: tools/rehearse/providers/replacements.ts STATEFUL_TYPES; add an alias when a resource moves",
+        "stateful types: policies/stateful-types.ts; add an alias when a resource moves",
       ].join("\n"),
       unsafe.length > 0 ? undefined : result,
     );

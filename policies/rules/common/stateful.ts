@@ -1,15 +1,13 @@
 /** Both clouds: stateful resources are `protect`ed in production. */
 import type { Policies } from "@pulumi/policy";
 import { defineResourcePolicy } from "../../lib/policy.js";
-import { aws, azure } from "../../types.js";
+import { DATA_TYPES } from "../../stateful-types.js";
 
-/** The types prod must protect (the offline plan's STATEFUL_KINDS is a superset: a test keeps it so). */
-export const STATEFUL_TYPES = [
-  aws.rds.Instance,
-  aws.backup.Vault,
-  azure.dbforpostgresql.Server,
-  azure.keyvault.Vault,
-];
+/**
+ * The types prod must protect: the data category of the one stateful table (policies/stateful-types.ts); the
+ * plan and the upgrade rehearsal flag that and the continuity category.
+ */
+export const PROTECTED_TYPES: readonly string[] = Object.keys(DATA_TYPES);
 
 /**
  * A resource policy rather than a stack policy on purpose: resource policies see `opts.protect` too (the
@@ -18,8 +16,9 @@ export const STATEFUL_TYPES = [
  */
 const statefulProtected = defineResourcePolicy({
   name: "stateful-resources-protected",
-  description: "Stateful resources (databases, key vaults, backup vaults) are `protect`ed in production.",
-  types: STATEFUL_TYPES,
+  description:
+    "Stateful resources that hold data (databases, their backups and DR copies, key vaults) are `protect`ed in production.",
+  types: PROTECTED_TYPES,
   environments: ["prod"],
   validate: (_props, { args }, report) => {
     if (!args.opts?.protect) {

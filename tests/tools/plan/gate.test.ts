@@ -5,7 +5,8 @@
  * the Markdown. The destructive cases are made from the real prod plan on both clouds.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { STATEFUL_TYPES } from "../../../policies/rules/common/stateful.js";
+import { PROTECTED_TYPES } from "../../../policies/rules/common/stateful.js";
+import { DATA_TYPES, STATEFUL_TYPES } from "../../../policies/stateful-types.js";
 import { main } from "../../../tools/plan/cli.js";
 import { collectPlan } from "../../../tools/plan/collect.js";
 import {
@@ -16,13 +17,14 @@ import {
   diffPlans,
   gateFailures,
   PLAN_EXIT,
+  PLAN_REPLACE_ON_CHANGE,
   type Plan,
   type PlanCloudName,
   type PlanResource,
   renderMarkdown,
   renderText,
-  STATEFUL_KINDS,
 } from "../../../tools/plan/index.js";
+import { replaceOnChanges } from "../../../tools/rehearse/providers/replacements.js";
 
 let prod: Plan;
 beforeAll(async () => {
@@ -325,12 +327,26 @@ describe("destructive changes in the plan diff", () => {
     ]);
   });
 
-  it("knows every type prod protects, and every type the policy pack requires to be protected", () => {
-    for (const type of STATEFUL_TYPES) expect(STATEFUL_KINDS, type).toHaveProperty([type]);
+  it("flags every type prod protects; prod protects every type of the data category, as the pack requires", () => {
+    expect([...PROTECTED_TYPES].sort()).toEqual(Object.keys(DATA_TYPES).sort());
     for (const cloud of prod.clouds) {
       for (const r of cloud.resources.filter((x) => x.protect)) {
-        expect(STATEFUL_KINDS, `${cloud.cloud}: ${r.type} is protected`).toHaveProperty([r.type]);
+        expect(STATEFUL_TYPES, `${cloud.cloud}: ${r.type} is protected`).toHaveProperty([r.type]);
       }
+      for (const r of cloud.resources.filter((x) => x.type in DATA_TYPES)) {
+        expect(r.protect, `${cloud.cloud}: ${r.type} ${r.name} holds data`).toBe(true);
+      }
+    }
+  });
+
+  it("replaces on inputs the rehearsal's stubs replace on too (one documented exception)", () => {
+    // tools/plan/destructive.ts says why the two tables stay apart; this keeps the plan's within the stubs'.
+    const exceptions: Record<string, string[]> = {
+      "aws:ecr/repository:Repository": ["encryptionConfigurations"],
+    };
+    for (const [type, paths] of Object.entries(PLAN_REPLACE_ON_CHANGE)) {
+      const extra = paths.filter((p) => !replaceOnChanges(type).includes(p));
+      expect(extra, type).toEqual(exceptions[type] ?? []);
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Which input changes force a replacement, per resource type, for the stub providers' Diff — and which
- * types hold state (the upgrade rehearsal refuses to replace or delete those).
+ * Which input changes force a replacement, per resource type, for the stub providers' Diff. (Which types hold
+ * state, which the upgrade rehearsal refuses to replace or delete, is policies/stateful-types.ts.)
  *
  * The providers' schemas mark these (`willReplaceOnChanges`, the bridged Terraform schemas' `ForceNew`,
  * azure-native's `forceNew` metadata), but those schemas cannot be obtained on this machine (see
@@ -13,6 +13,10 @@
  *
  * Keep it honest: an entry is a property the real provider replaces on; when unsure, leave it out (an
  * update shown where the cloud replaces is a gap this rehearsal cannot close, see README).
+ *
+ * The offline plan keeps its own, smaller table (tools/plan/destructive.ts `PLAN_REPLACE_ON_CHANGE`, the
+ * stateful types only, a name-pattern rule for Azure): one table for both would change what one of them
+ * reports (that file says where they differ); a test keeps the plan's AWS lists within these.
  */
 
 /** Inputs whose change replaces the resource, by type token (beyond the generic rules below). */
@@ -251,36 +255,10 @@ export const AZURE_IDENTITY: Readonly<Record<string, readonly string[]>> = {
   "azure-native:dns:RecordSet": ["resourceGroupName", "zoneName", "relativeRecordSetName", "recordType"],
 };
 
-/** Types that hold data or secrets a replacement or deletion would lose; the upgrade rehearsal guards them. */
-export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
-  "aws:rds/instance:Instance": "the database",
-  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
-    "the DR region's copies of the automated backups",
-  "aws:backup/vault:Vault": "backup recovery points",
-  "aws:kms/key:Key": "the key that encrypts stored data (a new key cannot decrypt the old data)",
-  "aws:ecr/repository:Repository": "the pushed images (rollback window)",
-  "aws:s3/bucket:Bucket": "the load balancer's access logs",
-  "aws:s3/bucketV2:BucketV2": "stored objects",
-  "aws:cloudwatch/logGroup:LogGroup": "retained logs",
-  "aws:amp/workspace:Workspace": "the stored metric series (the SLO and error budget history)",
-  "azure-native:dbforpostgresql:Server": "the database",
-  "azure-native:dbforpostgresql:Database": "the database",
-  "azure-native:keyvault:Vault": "the secrets",
-  "azure-native:keyvault:Secret": "the database password",
-  "azure-native:containerregistry:Registry": "the pushed images (rollback window)",
-  "azure-native:operationalinsights:Workspace": "retained logs",
-  "random:index/randomPassword:RandomPassword":
-    "the Flexible Server administrator's break-glass password (Key Vault)",
-};
-
 /** The input paths whose change replaces a resource of this type (the table plus the generic rules). */
 export function replaceOnChanges(type: string): string[] {
   const out = new Set<string>(REPLACE_ON_CHANGE[type] ?? []);
   for (const p of AZURE_IDENTITY[type] ?? []) out.add(p);
   if (type.startsWith("aws:")) out.add("region");
   return [...out];
-}
-
-export function isStateful(type: string): boolean {
-  return type in STATEFUL_TYPES;
 }
