@@ -6,8 +6,8 @@
  * mocks' 123456789012, in operator values such as the certificate ARN). Nothing here uses the network.
  *
  * Where the rest lives: computed outputs per type token in outputs/ (aws.ts `AWS_OUTPUTS`, azure.ts
- * `AZURE_OUTPUTS`, docker.ts, random.ts; outputs/index.ts `resourceState`), invokes in invokes.ts, autonames in
- * names.ts, the image registry's memory in registry.ts.
+ * `AZURE_OUTPUTS`, docker.ts, random.ts; index.ts `resourceState`, aws-state.ts), invokes in invokes.ts,
+ * autonames in names.ts, the image registry's memory in registry.ts.
  */
 import { type Props, str, type Value } from "./values.js";
 

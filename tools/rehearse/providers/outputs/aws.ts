@@ -1,15 +1,15 @@
 /**
  * AWS computed outputs, one entry per type token in `AWS_OUTPUTS`: the id and the outputs the real provider
  * would return after Create (ARNs in the provider's region, `vpc-`/`subnet-`/`sg-` ids, RDS endpoints, ALB DNS
- * names, ...). A type without an entry gets its physical name as id; after the entry, `awsState` adds what
- * every type shares (`name`, a generic `arn`, `tagsAll`, `region`) where the type declares it and the entry
- * did not compute it. Everything derives from the type, the URN name and the inputs: no network.
+ * names, ...). A type without an entry gets its physical name as id; after the entry, `awsState`
+ * (aws-state.ts) adds what every type shares (`name`, a generic `arn`, `tagsAll`, `region`) where the type
+ * declares it and the entry did not compute it. Everything derives from the type, the URN name and the inputs:
+ * no network.
  *
  * To add a type: one entry below, keyed by its token (`aws:<module>/<file>:<Type>`).
  */
-import { AWS_ACCOUNT_ID, awsRegion, azShort, type ProviderContext } from "../cloud.js";
-import { guid, hex, isPlainObject, type Props, reveal, str } from "../values.js";
-import type { CreateArgs, CreatedState } from "./common.js";
+import { azShort } from "../cloud.js";
+import { guid, hex, type Props, str } from "../values.js";
 
 /** What an entry computes from. */
 export interface AwsResource {
@@ -377,51 +377,3 @@ export const AWS_OUTPUTS: Record<string, (r: AwsResource) => AwsAnswer> = {
     return { id, out: { arn: `arn:aws:route53:::healthcheck/${id}` } };
   },
 };
-
-function defaultTags(ctx: ProviderContext): Props {
-  let v = reveal(ctx.config.defaultTags);
-  if (typeof v === "string") {
-    try {
-      v = JSON.parse(v);
-    } catch {
-      return {};
-    }
-  }
-  const tags = isPlainObject(v) ? v.tags : undefined;
-  return isPlainObject(tags) ? tags : {};
-}
-
-export function awsState(ctx: ProviderContext, a: CreateArgs): CreatedState {
-  const inputs = reveal(a.inputs) as Props;
-  const region = awsRegion(ctx, inputs);
-  const account = AWS_ACCOUNT_ID;
-  const h = (len: number, salt = "") => hex(`${a.type}::${a.urnName}${salt}`, len);
-  const physical = str(inputs.name, `${a.urnName}-${h(7)}`);
-  const arn = (service: string, resource: string, inRegion = true) =>
-    `arn:aws:${service}:${inRegion ? region : ""}:${account}:${resource}`;
-  const [, modFile = "", typeName = ""] = a.type.split(":");
-  const [service = "aws"] = modFile.split("/");
-  const entry = AWS_OUTPUTS[a.type];
-  const answer = entry
-    ? entry({ type: a.type, name: a.urnName, inputs, region, account, physical, h, arn })
-    : {};
-  const id = answer.id ?? physical;
-  const out: Props = { ...answer.out };
-  if (
-    a.outputNames.includes("name") &&
-    inputs.name === undefined &&
-    out.name === undefined &&
-    !a.type.startsWith("aws:ec2/")
-  ) {
-    out.name = physical;
-  }
-  // Generic: where the type declares an ARN and none was computed above, one of its service.
-  if (a.outputNames.includes("arn") && out.arn === undefined) {
-    out.arn = arn(service, `${typeName.charAt(0).toLowerCase()}${typeName.slice(1)}/${id}`);
-  }
-  if (a.outputNames.includes("tagsAll")) {
-    out.tagsAll = { ...defaultTags(ctx), ...(isPlainObject(inputs.tags) ? (inputs.tags as Props) : {}) };
-  }
-  if (a.outputNames.includes("region") && inputs.region === undefined) out.region = region;
-  return { id, outputs: out };
-}

@@ -6,7 +6,7 @@
  */
 import type { ProviderContext } from "../cloud.js";
 import { hex } from "../values.js";
-import { awsState } from "./aws.js";
+import { awsState } from "./aws-state.js";
 import { azureState } from "./azure.js";
 import type { CreateArgs, CreatedState } from "./common.js";
 import { dockerState } from "./docker.js";
