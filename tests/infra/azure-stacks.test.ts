@@ -12,7 +12,7 @@ import { ACR_REFRESH_TOKEN_USERNAME } from "../../infra/azure/acr-token.js";
 import { azureAlerts } from "../../infra/azure/monitoring/alarms.js";
 import { COLLECTOR_CONTAINER } from "../../infra/azure/monitoring/prometheus.js";
 import { UPTIME_CHECK_FAILED_ID } from "../../infra/azure/monitoring/uptime.js";
-import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
+import { ROLE_DEFINITION_IDS, resourceNames } from "../../infra/azure/naming.js";
 import { checkPinnedImage } from "../../infra/azure/registry.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
@@ -776,6 +776,18 @@ describe.each(STACKS)("Azure stack %s: database identity (issue 14)", (stack) =>
 });
 
 describe("Azure stacks across tiers", () => {
+  it("name the migrator's identity as a valid role (≤ 63) and its job as a valid job (≤ 32), even for long stack names", () => {
+    for (const name of ["twincloud-prod", `twincloud-${"very-long-feature-branch-".repeat(4)}x`]) {
+      const names = resourceNames({ ...run("prod").spec, name });
+      expect(names.migratorIdentity.length, name).toBeLessThanOrEqual(63);
+      expect(names.migratorIdentity, name).toMatch(/^id-[a-z0-9-]+-migrator$/);
+      expect(names.migratorIdentity, name).not.toMatch(/--/);
+      expect(names.migratorJob.length, name).toBeLessThanOrEqual(32);
+      expect(names.migratorJob, name).toMatch(/^[a-z][a-z0-9-]*-migrate$/);
+      expect(names.migratorJob, name).not.toMatch(/--/);
+    }
+  });
+
   it("give every stack its own globally unique names", () => {
     const names = STACKS.map((s) => run(s).props(T.vault).vaultName);
     for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/);
