@@ -1,13 +1,13 @@
 /**
  * `npm run migrate`, and the clouds' migration step (the same image, `node dist/api/cli/migrate.js`, run as the
  * database administrator before new API tasks start): apply pending migrations (advisory lock: safe to run
- * concurrently), then create and grant the API's least-privilege role when DATABASE_API_ROLE is set
- * (db/roles.ts). Exit 1 on any failure, which stops the deploy.
+ * concurrently), then create and grant the API's least-privilege role when DATABASE_API_ROLE is set, as the
+ * owner of the application's objects when DATABASE_OWNER_USER names another role than the login (db/migrator.ts).
+ * Exit 1 on any failure, which stops the deploy. Passwords are never printed.
  */
 import { ConfigError, loadConfig } from "../config.js";
-import { closeSql, createSql } from "../db/client.js";
-import { migrate } from "../db/migrate.js";
-import { apiRoleEnvironmentSchema, ensureApiRole } from "../db/roles.js";
+import { runMigrator } from "../db/migrator.js";
+import { apiRoleEnvironmentSchema } from "../db/roles.js";
 import { withLocalDatabase } from "./local-env.js";
 
 try {
@@ -16,29 +16,31 @@ try {
   const roleEnv = apiRoleEnvironmentSchema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== "")),
   );
+  // Names the variable, never its value.
   if (!roleEnv.success)
     throw new ConfigError(roleEnv.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
-  const sql = createSql(config, { max: 1, applicationName: "twincloud-migrate" });
-  try {
-    const result = await migrate(sql);
-    console.log(
-      result.applied.length > 0
-        ? `applied migrations ${result.applied.join(", ")}; schema at version ${result.current}`
-        : `nothing to do; schema at version ${result.current}`,
-    );
-    const api = roleEnv.data;
-    if (api.DATABASE_API_ROLE) {
-      await ensureApiRole(sql, {
-        role: api.DATABASE_API_ROLE,
-        auth: api.DATABASE_API_AUTH,
-        ...(api.DATABASE_API_PASSWORD ? { password: api.DATABASE_API_PASSWORD } : {}),
-        ...(api.DATABASE_API_PRINCIPAL_ID ? { principalId: api.DATABASE_API_PRINCIPAL_ID } : {}),
-      });
-      console.log(`role ${api.DATABASE_API_ROLE} (${api.DATABASE_API_AUTH}) granted`);
-    }
-  } finally {
-    await closeSql(sql);
-  }
+  const vars = roleEnv.data;
+  const api = vars.DATABASE_API_ROLE
+    ? {
+        role: vars.DATABASE_API_ROLE,
+        auth: vars.DATABASE_API_AUTH,
+        ...(vars.DATABASE_API_PASSWORD ? { password: vars.DATABASE_API_PASSWORD } : {}),
+        ...(vars.DATABASE_API_PRINCIPAL_ID ? { principalId: vars.DATABASE_API_PRINCIPAL_ID } : {}),
+      }
+    : undefined;
+  const result = await runMigrator(config, {
+    ...(api ? { api } : {}),
+    ...(vars.DATABASE_OWNER_USER && vars.DATABASE_OWNER_PASSWORD
+      ? { owner: { user: vars.DATABASE_OWNER_USER, password: vars.DATABASE_OWNER_PASSWORD } }
+      : {}),
+  });
+  const as = result.ranAs ? ` as ${result.ranAs}` : "";
+  console.log(
+    result.applied.length > 0
+      ? `applied migrations ${result.applied.join(", ")}${as}; schema at version ${result.current}`
+      : `nothing to do; schema at version ${result.current}`,
+  );
+  if (api) console.log(`role ${api.role} (${api.auth}) granted`);
 } catch (error) {
   console.error(
     error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`,

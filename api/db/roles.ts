@@ -36,8 +36,28 @@ export const apiRoleEnvironmentSchema = z
     DATABASE_API_PASSWORD: z.string().min(12).optional(),
     /** azure-entra only: the object (principal) id of the API's managed identity. */
     DATABASE_API_PRINCIPAL_ID: z.uuid().optional(),
+    /**
+     * The role that owns the application's objects when the migrator logs in as another one (Azure: the
+     * password administrator twincloud_app, owner of every table created before the migration job existed,
+     * while the job logs in as the Entra administrator). Migrations and grants then run as this role.
+     */
+    DATABASE_OWNER_USER: identifier.optional(),
+    /** The owner's password (Azure: Key Vault secret `database-password`, for the migration job only). */
+    DATABASE_OWNER_PASSWORD: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_OWNER_USER && !env.DATABASE_OWNER_PASSWORD)
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_OWNER_PASSWORD"],
+        message: "required with DATABASE_OWNER_USER (the owner logs in with its password)",
+      });
+    if (env.DATABASE_OWNER_PASSWORD && !env.DATABASE_OWNER_USER)
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_OWNER_USER"],
+        message: "required with DATABASE_OWNER_PASSWORD (whose password it is)",
+      });
     if (!env.DATABASE_API_ROLE) return;
     if (env.DATABASE_API_AUTH === "password" && !env.DATABASE_API_PASSWORD)
       ctx.addIssue({
@@ -63,8 +83,31 @@ export interface ApiRole {
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const ident = (value: string) => `"${value.replaceAll('"', '""')}"`;
 
-/** Create (if missing) and grant the API role in the current database. Safe to run any number of times. */
-export async function ensureApiRole(sql: Sql, api: ApiRole): Promise<void> {
+/**
+ * Where the API role is created and its attributes are set. Roles are cluster-wide, so any database would do,
+ * but on Azure `pgaadauth_create_principal_with_oid` is documented (and only ever shown) on a connection to the
+ * `postgres` database, where the server installs its pgaadauth functions; every other mode uses the
+ * application database. The grants stay in the application database (grantApiRole).
+ */
+export function roleDatabase(auth: ApiRole["auth"], applicationDatabase: string): string {
+  return auth === "azure-entra" ? "postgres" : applicationDatabase;
+}
+
+/** What a role must never have; a non-superuser can neither set nor clear these (PostgreSQL 16+). */
+const FORBIDDEN_ATTRIBUTES = [
+  ["rolsuper", "SUPERUSER"],
+  ["rolreplication", "REPLICATION"],
+  ["rolbypassrls", "BYPASSRLS"],
+] as const;
+
+/**
+ * Create the API role if missing and set its attributes, as the login role itself: on Azure only the Entra
+ * administrator may create an Entra principal, and since PostgreSQL 16 only the role's creator (who holds
+ * ADMIN OPTION on it) may alter it. Run it on a connection to roleDatabase(). Attributes are changed only
+ * when they differ, because a non-superuser may not even restate NOSUPERUSER, NOREPLICATION or NOBYPASSRLS
+ * (the migrator is no superuser on either cloud): a role that has one of them is refused, not fixed.
+ */
+export async function ensureApiRoleExists(sql: Sql, api: ApiRole): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${ROLE_LOCK_ID}::bigint)`;
     const role = ident(api.role);
@@ -76,12 +119,35 @@ export async function ensureApiRole(sql: Sql, api: ApiRole): Promise<void> {
         await tx.unsafe(`create role ${role} login`);
       }
     }
-    // Whatever created it: no superuser, no role or database creation, no replication, no RLS bypass.
-    await tx.unsafe(`alter role ${role} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls`);
+    const [attributes] = (await tx`
+      select rolsuper, rolreplication, rolbypassrls, rolcanlogin, rolcreatedb, rolcreaterole
+      from pg_roles where rolname = ${api.role}`) as unknown as [Record<string, boolean>];
+    const forbidden = FORBIDDEN_ATTRIBUTES.filter(([column]) => attributes![column]).map(([, name]) => name);
+    if (forbidden.length > 0)
+      throw new Error(
+        `role ${api.role} has ${forbidden.join(", ")}: the API role must not; remove it as a superuser`,
+      );
+    const changes = [
+      ...(attributes!.rolcanlogin ? [] : ["login"]),
+      ...(attributes!.rolcreatedb ? ["nocreatedb"] : []),
+      ...(attributes!.rolcreaterole ? ["nocreaterole"] : []),
+    ];
+    if (changes.length > 0) await tx.unsafe(`alter role ${role} ${changes.join(" ")}`);
     if (api.auth === "password" && api.password)
       await tx.unsafe(`alter role ${role} password ${literal(api.password)}`);
     if (api.auth === "aws-iam") await tx.unsafe(`grant rds_iam to ${role}`);
+  });
+}
 
+/**
+ * Grant the API role what it needs in the current (application) database, as the owner of the application's
+ * objects: only an owner may grant on its tables, and `alter default privileges` without FOR ROLE covers the
+ * tables the current role creates later, which are the owner's.
+ */
+export async function grantApiRole(sql: Sql, apiRole: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${ROLE_LOCK_ID}::bigint)`;
+    const role = ident(apiRole);
     const [{ db }] = (await tx`select current_database() as db`) as unknown as [{ db: string }];
     await tx.unsafe(`grant connect on database ${ident(db)} to ${role}`);
     await tx.unsafe(`revoke create, temporary on database ${ident(db)} from ${role}`);
@@ -99,4 +165,10 @@ export async function ensureApiRole(sql: Sql, api: ApiRole): Promise<void> {
       if (present?.t) await tx.unsafe(`revoke all on table public.${ident(table)} from ${role}`);
     }
   });
+}
+
+/** Both steps on one connection (one login that owns everything: local, tests, AWS). Idempotent. */
+export async function ensureApiRole(sql: Sql, api: ApiRole): Promise<void> {
+  await ensureApiRoleExists(sql, api);
+  await grantApiRole(sql, api.role);
 }
