@@ -8,7 +8,8 @@
  * older `Administrator` class is the same ARM resource at 2025-01-01-preview). Only an Entra administrator may
  * call `pgaadauth_create_principal_with_oid`, which maps the API's least-privilege role to the API identity's
  * object id. Password authentication stays on for one login only, the administrator `twincloud_app` created
- * with the server: its generated password lives in Key Vault as break-glass and reaches no app or job.
+ * with the server, the owner of the application's tables: its generated password lives in Key Vault and reaches
+ * the migration job alone (migration.ts), never the app.
  * Turning `activeDirectoryAuth` on is an in-place update of the server (the REST API's `authConfig` is
  * updatable, PATCH included); Azure restarts the server once to load the pgaadauth extension.
  */
@@ -22,7 +23,7 @@ import { flexibleServerSku } from "./sizes.js";
 
 export interface DatabaseArgs extends GroupArgs {
   serverName: pulumi.Input<string>;
-  /** The break-glass administrator's generated password (Key Vault holds the only other copy). */
+  /** The password administrator's generated password (Key Vault holds the only other copy, for the migrator). */
   password: pulumi.Input<string>;
   network: Network;
   /** The Entra tenant of the identities (the deployer's). */
@@ -58,7 +59,8 @@ export function createDatabase(args: DatabaseArgs, opts: pulumi.ComponentResourc
       version: db.engineVersion,
       administratorLogin: db.username,
       administratorLoginPassword: args.password,
-      // Entra ID for the migrator and the API (tokens, no password); password only for the break-glass admin.
+      // Entra ID for the migrator and the API (tokens, no password); password only for the administrator
+      // twincloud_app, the tables' owner, as which the migration job migrates.
       authConfig: { activeDirectoryAuth: "Enabled", passwordAuth: "Enabled", tenantId: args.tenantId },
       sku: flexibleServerSku(db.size),
       storage: { storageSizeGB: db.storageGiB, autoGrow: "Enabled" },

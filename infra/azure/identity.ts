@@ -4,7 +4,8 @@
  *   Secrets User on the vault) and logs in to PostgreSQL with an Entra ID token as the least-privilege API role
  *   the migrator mapped to its object id;
  * - the migrator's: pulls the same image and is the Flexible Server's Microsoft Entra administrator, the only
- *   identity that may create Entra-mapped roles. It reads nothing in the vault.
+ *   identity that may create Entra-mapped roles. In the vault it reads exactly one secret, the password
+ *   administrator's password (the migration job migrates as the tables' owner, migration.ts).
  * User-assigned, not system-assigned, so every grant exists before the first revision or execution starts.
  */
 import { createHash } from "node:crypto";

@@ -104,6 +104,7 @@ export class AzureService extends pulumi.ComponentResource {
         tenantId: client.tenantId,
         subscriptionId: client.subscriptionId,
         identity,
+        migrator,
         network: net,
       },
       children,
@@ -185,8 +186,14 @@ export class AzureService extends pulumi.ComponentResource {
         databaseHost: database.host,
         migrator,
         migratorRole: database.migratorRole,
+        ownerPasswordUrl: secrets.owner.passwordUrl,
         api: identity,
-        dependsOn: [migratorAcrPull, database.entraAdministrator, database.database],
+        dependsOn: [
+          migratorAcrPull,
+          ...secrets.owner.readiness,
+          database.entraAdministrator,
+          database.database,
+        ],
       },
       children,
     );

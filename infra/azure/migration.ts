@@ -8,7 +8,11 @@
  * The job runs as the migrator's own user-assigned identity: it pulls the image with it (AcrPull on the
  * registry) and logs in to PostgreSQL with its Entra ID token as the server's Microsoft Entra administrator,
  * the only kind of login that may map the API role to the API identity (`pgaadauth_create_principal_with_oid`).
- * It has no secret: neither the administrator's password nor any other.
+ * Its one secret is the password administrator's password (`twincloud_app`, DATABASE_OWNER_USER/_PASSWORD), a
+ * Key Vault reference read with the same identity: `twincloud_app` owns the application's tables (the API
+ * created them at start-up before this job existed), so the job migrates and grants as it, keeping one owner
+ * on both clouds; PostgreSQL 16+ offers no way to hand its tables to the Entra administrator without a
+ * superuser (api/db/migrator.ts).
  */
 import * as app from "@pulumi/azure-native/app/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
@@ -20,6 +24,9 @@ import { memoryQuantity } from "./sizes.js";
 
 /** The job's one container (what the job's log queries filter on). */
 export const MIGRATOR_CONTAINER = "migrate";
+
+/** The Container Apps secret holding the tables' owner's password (a Key Vault reference). */
+export const OWNER_PASSWORD_SECRET = "database-owner-password";
 
 /**
  * One attempt per execution. Retrying is safe (the migrator is idempotent and serialised by advisory locks), but
@@ -39,25 +46,29 @@ export interface MigrationArgs extends GroupArgs {
   migrator: managedidentity.UserAssignedIdentity;
   /** The PostgreSQL role its token logs in as: the Entra administrator's principal name. */
   migratorRole: pulumi.Input<string>;
+  /** The password administrator's password in Key Vault (versioned secret URL), which the migrator may read. */
+  ownerPasswordUrl: pulumi.Input<string>;
   /** The API's identity, whose object id the API role is mapped to. */
   api: managedidentity.UserAssignedIdentity;
-  /** The migrator's AcrPull grant and the Entra administrator: an execution needs both. */
+  /** The migrator's AcrPull and Key Vault grants, the vault's DNS and the Entra administrator: an execution needs all. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export function createMigrationJob(args: MigrationArgs, opts: pulumi.ComponentResourceOptions): app.Job {
   const { spec, resourceGroupName, location } = args;
   const m = spec.migration;
-  // Not spec.migration's DATABASE_USER (the password administrator `twincloud_app`, break-glass on Azure): the
-  // role Azure created for the Entra administrator, named after the migrator identity (below).
-  const { DATABASE_USER: _passwordAdministrator, ...environment } = m.environment;
+  // Not spec.migration's DATABASE_USER (the password administrator `twincloud_app`) as the login: the role Azure
+  // created for the Entra administrator, named after the migrator identity (below). twincloud_app is the owner.
+  const { DATABASE_USER: owner, ...environment } = m.environment;
   const env = [
     ...Object.entries({
       ...environment,
       ...azureDatabaseEnvironment(spec.database.tls),
       // The API role is an Entra principal: created with the API identity's object id, no password.
       DATABASE_API_AUTH: "azure-entra",
+      DATABASE_OWNER_USER: owner ?? spec.database.username,
     }).map(([name, value]) => ({ name, value })),
+    { name: "DATABASE_OWNER_PASSWORD", secretRef: OWNER_PASSWORD_SECRET },
     { name: "DATABASE_HOST", value: args.databaseHost },
     { name: "DATABASE_USER", value: args.migratorRole },
     { name: "AZURE_CLIENT_ID", value: args.migrator.clientId },
@@ -78,8 +89,12 @@ export function createMigrationJob(args: MigrationArgs, opts: pulumi.ComponentRe
         manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 },
         replicaTimeout: m.timeoutSeconds,
         replicaRetryLimit: MIGRATOR_RETRY_LIMIT,
-        // Pull with the migrator's identity: no username, no passwordSecretRef. No secrets at all.
+        // Pull with the migrator's identity: no username, no passwordSecretRef.
         registries: [{ server: args.registryServer, identity: args.migrator.id }],
+        // The owner's password by Key Vault reference, read with the migrator's identity: never in the program.
+        secrets: [
+          { name: OWNER_PASSWORD_SECRET, keyVaultUrl: args.ownerPasswordUrl, identity: args.migrator.id },
+        ],
       },
       template: {
         containers: [

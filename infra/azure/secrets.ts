@@ -1,6 +1,7 @@
 /**
  * Key Vault (RBAC authorization, soft delete, purge protection in prod) holding the generated database
- * administrator's password (break-glass only: no app or job reads it, docs/database-identity.md), the generated
+ * administrator's password (the owner of the application's tables: the migration job alone reads it, through the
+ * migrator identity, docs/database-identity.md), the generated
  * bootstrap API key (infra/bootstrap-key.ts) and, with error tracking, the Sentry DSN. The vault's data plane is
  * closed to the internet: network ACL default Deny, reachable from the VNet through a private endpoint. The API
  * identity may read exactly the secrets the app references (Key Vault Secrets User on each secret, not on the
@@ -43,7 +44,7 @@ export const SECRET_SOURCES: Record<string, { vaultSecret: string; appSecret: st
  */
 export const SENTRY_DSN_VERSION_VARIABLE = "SENTRY_CONFIG_VERSION";
 
-/** The Key Vault secret holding the database administrator's generated password (break-glass, no reader). */
+/** The Key Vault secret holding the database administrator's generated password (read by the migrator only). */
 export const DATABASE_PASSWORD_VAULT_SECRET = "database-password";
 
 export interface SecretsArgs extends GroupArgs {
@@ -51,6 +52,8 @@ export interface SecretsArgs extends GroupArgs {
   tenantId: pulumi.Input<string>;
   subscriptionId: pulumi.Input<string>;
   identity: managedidentity.UserAssignedIdentity;
+  /** The migrator's identity: reads the administrator's password (the tables' owner), nothing else. */
+  migrator: managedidentity.UserAssignedIdentity;
   network: Network;
 }
 
@@ -71,6 +74,8 @@ export interface Secrets {
   revisionEnvironment: Record<string, pulumi.Output<string>>;
   /** What the app must wait for: the role grants and the private endpoint's DNS record. */
   readiness: pulumi.Resource[];
+  /** The administrator's password for the migration job: the versioned secret URL, its read grant, the DNS. */
+  owner: { passwordUrl: pulumi.Output<string>; readiness: pulumi.Resource[] };
 }
 
 export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceOptions): Secrets {
@@ -139,8 +144,8 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
   );
   const databasePassword = pulumi.secret(password.result);
 
-  // Break-glass: the server's password administrator. Stays in the vault; nothing is granted to read it.
-  new keyvault.Secret(
+  // The server's password administrator, owner of the application's tables: the migration job reads it (below).
+  const passwordSecret = new keyvault.Secret(
     "database-password-secret",
     {
       resourceGroupName,
@@ -202,6 +207,24 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
       },
       opts,
     );
+  // The migration job migrates and grants as the tables' owner (api/db/migrator.ts): its identity, and no other,
+  // may read exactly this secret. The API identity has no grant on it.
+  const ownerReader = grantRole(
+    "migrator-database-password-reader",
+    {
+      identity: args.migrator,
+      subscriptionId: args.subscriptionId,
+      roleId: ROLE_DEFINITION_IDS.keyVaultSecretsUser,
+      scope: passwordSecret.id,
+      description: `Lets ${spec.name}'s migrator identity read the database administrator's password (the migration job).`,
+    },
+    opts,
+  );
+  const passwordUrl = passwordSecret.properties.apply((p) => {
+    if (!p.secretUriWithVersion) throw new Error("Key Vault did not report the database password's version");
+    return p.secretUriWithVersion;
+  });
+
   const readers = [
     reader("api-bootstrap-key-reader", bootstrapSecret, "the bootstrap API key"),
     ...(sentrySecret ? [reader("api-sentry-dsn-reader", sentrySecret, "the Sentry DSN")] : []),
@@ -223,5 +246,6 @@ export function createSecrets(args: SecretsArgs, opts: pulumi.ComponentResourceO
         : {}),
     },
     readiness: [...readers, endpointDns],
+    owner: { passwordUrl, readiness: [ownerReader, endpointDns] },
   };
 }

@@ -371,7 +371,7 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     expect(isSecret(passwordSecret.props.properties)).toBe(true);
     // The Container App has no secret with a value: Key Vault references only, read with the app identity,
     // each pinned to the version Pulumi wrote. None is the administrator's password (the API logs in with a
-    // token), and the migration job has no secret at all (it logs in with its identity's token).
+    // token); the migration job's one secret is that password (its own test, "database identity").
     const secrets = r.props(T.app).configuration.secrets as any[];
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) {
@@ -382,7 +382,11 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
       expect(secret.keyVaultUrl).not.toContain("/secrets/database-password");
       expect(secret.identity).toBe(fakeId(apiIdentity(r)));
     }
-    expect(r.props(T.job).configuration.secrets).toBeUndefined();
+    expect((r.props(T.job).configuration.secrets as any[]).map((x) => x.keyVaultUrl)).toEqual([
+      expect.stringMatching(
+        /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/database-password\/[0-9a-f]{32}$/,
+      ),
+    ]);
     // The workspace shared key reaches the environment as a secret.
     expect(isSecret(r.one(T.environment).props.appLogsConfiguration)).toBe(true);
   });
@@ -409,7 +413,7 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
     const migrator = String(migratorIdentity(r).state.principalId);
     const grants = r.all(T.role).map((x) => plain(x.props));
     // With cloudMetrics, also Monitoring Metrics Publisher on the data collection rule (azure-cloud-metrics.test.ts).
-    expect(grants).toHaveLength(r.spec.cloudMetrics.enabled ? 4 : 3);
+    expect(grants).toHaveLength(r.spec.cloudMetrics.enabled ? 5 : 4);
     for (const g of grants)
       expect(g.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const roleOf = (id: string) => String(id).split("/").pop();
@@ -426,19 +430,28 @@ describe.each(STACKS)("Azure stack %s", (stack) => {
         { role: ROLE_DEFINITION_IDS.acrPull, scope: fakeId(r.one(T.registry)), principalId: migrator },
       ]),
     );
-    // Nobody may read the vault as a whole, nor the administrator's password: no grant on either scope.
+    // Nobody may read the vault as a whole; the administrator's password only the migrator, on that secret alone.
     const scopes = grants.map((g) => g.scope);
     expect(scopes).not.toContain(fakeId(r.one(T.vault)));
-    expect(scopes).not.toContain(fakeId(r.one(T.secret, "database-password-secret")));
-    // The migrator's only Azure RBAC grant is the pull; its database rights come from the Entra admin resource.
-    expect(grants.filter((g) => g.principalId === migrator)).toHaveLength(1);
+    const password = fakeId(r.one(T.secret, "database-password-secret"));
+    expect(
+      grants.filter((g) => g.scope === password).map((g) => [roleOf(g.roleDefinitionId), g.principalId]),
+    ).toEqual([[ROLE_DEFINITION_IDS.keyVaultSecretsUser, migrator]]);
+    expect(grants.filter((g) => g.principalId === principal).map((g) => g.scope)).not.toContain(password);
+    // The migrator: the pull and that one secret; its database rights come from the Entra admin resource.
+    expect(grants.filter((g) => g.principalId === migrator)).toHaveLength(2);
     expect(ROLE_DEFINITION_IDS.acrPull).toBe("7f951dda-4ed3-4680-a7ca-43fe172d538d");
     expect(ROLE_DEFINITION_IDS.keyVaultSecretsUser).toBe("4633458b-17de-408a-b874-0445c86b69e6");
     // The first revision starts only after the app's grants exist; the job's first execution after its pull.
     const deps = r.one(T.app).dependencies;
     for (const grant of r.all(T.role).filter((g) => plain(g.props).principalId === principal))
       expect(deps).toContain(grant.urn);
-    expect(r.one(T.job).dependencies).toContain(r.one(T.role, "migrator-acr-pull").urn);
+    expect(r.one(T.job).dependencies).toEqual(
+      expect.arrayContaining([
+        r.one(T.role, "migrator-acr-pull").urn,
+        r.one(T.role, "migrator-database-password-reader").urn,
+      ]),
+    );
   });
 
   it("runs a VNet-integrated environment logging to Log Analytics, zone-redundant in prod", () => {
@@ -698,20 +711,33 @@ describe.each(STACKS)("Azure stack %s: database identity (issue 14)", (stack) =>
     );
   });
 
-  it("gives the migrator an environment the migrate CLI accepts: its own token, the API role's object id, no password", () => {
+  it("gives the migrator an environment the migrate CLI accepts: its own token, the API role's object id, the owner's password from Key Vault", () => {
     const r = run(stack);
-    const env = r.props(T.job).template.containers[0].env as {
+    const job = r.props(T.job);
+    const env = job.template.containers[0].env as {
       name: string;
       value?: string;
       secretRef?: string;
     }[];
     const names = env.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const e of env) {
-      expect(e, e.name).not.toHaveProperty("secretRef");
-      expect(typeof e.value, e.name).toBe("string");
-    }
-    const values = Object.fromEntries(env.map((e) => [e.name, e.value as string]));
+    // One secret: the owner's password, a Key Vault reference (pinned version) read with the migrator identity.
+    expect(env.filter((e) => "secretRef" in e)).toEqual([
+      { name: "DATABASE_OWNER_PASSWORD", secretRef: "database-owner-password" },
+    ]);
+    expect(job.configuration.secrets).toEqual([
+      {
+        name: "database-owner-password",
+        keyVaultUrl: expect.stringMatching(
+          /^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/secrets\/database-password\/[0-9a-f]{32}$/,
+        ),
+        identity: fakeId(migratorIdentity(r)),
+      },
+    ]);
+    expect(job.configuration.secrets[0]).not.toHaveProperty("value");
+    expect(plain(r.props(T.secret, "database-password-secret")).secretName).toBe("database-password");
+    for (const e of env.filter((x) => !("secretRef" in x))) expect(typeof e.value, e.name).toBe("string");
+    const values = Object.fromEntries(env.map((e) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
     expect(values).toMatchObject({
       NODE_ENV: "production",
       DATABASE_NAME: "twincloud",
@@ -726,6 +752,8 @@ describe.each(STACKS)("Azure stack %s: database identity (issue 14)", (stack) =>
       DATABASE_API_ROLE: "twincloud_api",
       DATABASE_API_AUTH: "azure-entra",
       DATABASE_API_PRINCIPAL_ID: apiIdentity(r).state.principalId,
+      // The owner of the tables (the password administrator), as which it migrates and grants.
+      DATABASE_OWNER_USER: r.spec.database.username,
     });
     expect(values.DATABASE_USER).not.toBe(r.spec.database.username);
     for (const name of ["DATABASE_PASSWORD", "DATABASE_URL", "DATABASE_API_PASSWORD"])
@@ -736,7 +764,7 @@ describe.each(STACKS)("Azure stack %s: database identity (issue 14)", (stack) =>
     // What api/cli/migrate.ts parses: the API's config schema and the migrator's role schema.
     const config = apiEnvironmentSchema.safeParse(values);
     expect(config.success, JSON.stringify(config.error?.issues)).toBe(true);
-    const role = apiRoleEnvironmentSchema.safeParse(values);
+    const role = apiRoleEnvironmentSchema.safeParse({ ...values, DATABASE_OWNER_PASSWORD: "from-key-vault" });
     expect(role.success, JSON.stringify(role.error?.issues)).toBe(true);
     expect(role.data).toMatchObject({
       DATABASE_API_ROLE: r.spec.database.apiRole,
