@@ -6,7 +6,7 @@
  *
  * Rotation: replace the random resource (`pulumi up --replace <its URN>`); the cloud's secret gets a new
  * version, the API's tasks/revision are replaced to read it, and the API revokes the previous bootstrap key
- * when the new one is first ensured (api/auth/keys.ts `ensureBootstrapKey`).
+ * when the new one is first ensured (api/db/api-keys.ts `ensureBootstrapKey`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_NAME } from "./spec/constants.js";
 
 /** The stack config key (`twincloud:sentryDsn`), set with `pulumi config set --secret`. */
-export const SENTRY_DSN_KEY = "sentryDsn";
+const SENTRY_DSN_KEY = "sentryDsn";
 
 /** The DSN, always a Pulumi secret (even if the operator forgot `--secret`). */
 export function sentryDsn(): pulumi.Output<string> {

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { PROJECT_ROOT } from "./build-context.js";
 
 /** Relative to the repository root. */
-export const PROMETHEUS_RULES_PATH = "observability/prometheus/rules.yml";
+const PROMETHEUS_RULES_PATH = "observability/prometheus/rules.yml";
 
 export interface PrometheusRule {
   record?: string;

@@ -102,7 +102,7 @@ function policyConfig(name: string, config: AnyConfig): Record<string, unknown> 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-export function unwrapSecrets(value: unknown): unknown {
+function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;

@@ -8,7 +8,7 @@
 const TIMESTAMPTZ =
   /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?( BC)?$/;
 
-export function parseTimestamptz(text: string): Date {
+function parseTimestamptz(text: string): Date {
   return parseCommon(text) ?? parseAny(text);
 }
 

@@ -46,7 +46,7 @@ const integer = (description: string, required = true) => ({
 });
 
 /** Response headers, by header name (also the component's name). */
-export const HEADERS = {
+const HEADERS = {
   "X-Request-Id": {
     description:
       "The request's id: a well-formed incoming X-Request-Id, else a new UUID. Quote it in reports.",
@@ -107,7 +107,7 @@ interface ProblemResponse {
 }
 
 /** Every error status an operation can answer, with what causes it in this API. */
-export const PROBLEM_RESPONSES = {
+const PROBLEM_RESPONSES = {
   400: {
     name: "BadRequest",
     description:

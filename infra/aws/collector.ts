@@ -3,6 +3,19 @@
  * Prometheus (and, with tracing on, also carries the traces: one collector serves both). Pure data, passed to
  * the collector as an environment variable (`--config=env:...`, the collector's env confmap provider), so the
  * task definition stays the only artefact and no file or SSM parameter has to exist first.
+ *
+ * Checked against the pinned ADOT release's sources (v0.43.3, built on collector-contrib v0.117.0, whose
+ * components it vendors; docs/observability.md "What is verified and how"), not against a running collector:
+ *  - `--config=env:<VAR>`: ADOT's config provider settings register the env, file, yaml, http(s) and s3 providers
+ *    (pkg/config/config_factory.go); it replaces the flag only when AOT_CONFIG_CONTENT is set, which the task
+ *    never sets.
+ *  - Components: prometheus receiver, otlp receiver, memory_limiter, resourcedetection, resource and batch
+ *    processors, prometheusremotewrite and awsxray exporters, sigv4auth extension are all in ADOT's default
+ *    component list (pkg/defaultcomponents/defaults.go).
+ *  - Keys: sigv4auth `region`, `service`; prometheusremotewrite `endpoint`, `auth`,
+ *    `resource_to_telemetry_conversion`; the `ecs` detector emits `aws.ecs.task.id` (enabled by default), which the resource processor copies into
+ *    `service.instance.id`, the attribute the remote-write translator turns into the `instance` label (and
+ *    `service.name`, the scrape job, into `job`).
  */
 import { stringify } from "yaml";
 

@@ -1,9 +1,11 @@
 /**
  * What the task definition must agree on with the root Dockerfile (another engineer owns it): the runtime
- * user and the health-check command. Read from the Dockerfile when present, with safe defaults otherwise.
+ * user and the health-check command. Read from the Dockerfile's final stage when present (the one parser,
+ * ../dockerfile.ts), with safe defaults otherwise.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { finalStage, healthcheckCommand, lastOf, parseDockerfile } from "../dockerfile.js";
 
 /** Well-known non-root users of the Node base images. */
 const KNOWN_USERS: Record<string, string> = { node: "1000:1000", nonroot: "65532:65532" };
@@ -18,48 +20,31 @@ export interface DockerfileFacts {
   healthCheck: string[];
 }
 
-/** The instructions of the final stage (after the last FROM), continuation lines joined. */
-function finalStage(text: string): string[] {
-  const lines = text
-    .replace(/\\\r?\n/g, " ")
-    .split(/\r?\n/)
-    .map((l) => l.trim());
-  const lastFrom = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
-  return lines.slice(Math.max(lastFrom, 0)).filter((l) => l && !l.startsWith("#"));
-}
-
-export function parseDockerfile(text: string | undefined): DockerfileFacts {
-  const stage = text ? finalStage(text) : [];
-  const from = stage.find((l) => /^FROM\s/i.test(l)) ?? "";
-  const distroless = /distroless/i.test(from);
+/** The facts of a Dockerfile's text (undefined: no Dockerfile, the defaults). Throws when it does not parse. */
+export function dockerfileFacts(text: string | undefined): DockerfileFacts {
+  const stage = text === undefined ? undefined : finalStage(parseDockerfile(text));
+  const base = stage?.base ?? "";
+  const distroless = /distroless/i.test(base);
 
   let user = distroless ? (KNOWN_USERS.nonroot ?? DEFAULT_CONTAINER_USER) : DEFAULT_CONTAINER_USER;
-  if (/:nonroot\b|-nonroot\b/.test(from)) user = KNOWN_USERS.nonroot ?? user;
-  const userLine = [...stage].reverse().find((l) => /^USER\s/i.test(l));
+  if (/:nonroot\b|-nonroot\b/.test(base)) user = KNOWN_USERS.nonroot ?? user;
+  const userLine = stage && lastOf(stage, "USER");
   if (userLine) {
-    const value = userLine.replace(/^USER\s+/i, "").trim();
-    const [name = "", group] = value.split(":");
+    const [name = "", group] = userLine.args.split(":");
     if (/^\d+$/.test(name) && name !== "0") user = `${name}:${group && /^\d+$/.test(group) ? group : name}`;
     else if (KNOWN_USERS[name]) user = KNOWN_USERS[name];
   }
 
-  let healthCheck: string[] | undefined;
-  const healthLine = [...stage].reverse().find((l) => /^HEALTHCHECK\s/i.test(l));
-  const exec = healthLine?.match(/\sCMD\s+(\[.*\])\s*$/i)?.[1];
-  if (exec) {
-    try {
-      const parsed: unknown = JSON.parse(exec);
-      if (Array.isArray(parsed) && parsed.every((p) => typeof p === "string")) healthCheck = parsed;
-    } catch {
-      // not exec form: fall through to the default
-    }
-  }
+  const healthLine = stage && lastOf(stage, "HEALTHCHECK");
   // Distroless images have no shell and no `node` on PATH: call the binary by its path.
-  healthCheck ??= [distroless ? "/nodejs/bin/node" : "node", HEALTHCHECK_SCRIPT];
+  const healthCheck = (healthLine && healthcheckCommand(healthLine).argv) ?? [
+    distroless ? "/nodejs/bin/node" : "node",
+    HEALTHCHECK_SCRIPT,
+  ];
   return { user, healthCheck };
 }
 
 export function readDockerfile(context: string, dockerfile: string): DockerfileFacts {
   const path = join(resolve(context), dockerfile);
-  return parseDockerfile(existsSync(path) ? readFileSync(path, "utf8") : undefined);
+  return dockerfileFacts(existsSync(path) ? readFileSync(path, "utf8") : undefined);
 }

@@ -7,11 +7,12 @@
  * (`authorization.getClientToken`: Azure Resource Manager audience; the provider's own credential, so GitHub
  * OIDC with `ARM_USE_OIDC` in CI and `az login` on a laptop alike), and exchanges it at the registry for an
  * ACR refresh token (`POST https://<loginServer>/oauth2/exchange`, `grant_type=access_token`: the exchange
- * `az acr login` performs, documented in Azure/acr docs/AAD-OAuth.md). Docker authenticates with that refresh
- * token as the password of the fixed user `00000000-0000-0000-0000-000000000000`, which is what
- * `az acr login --expose-token` prints. The refresh token is valid about three hours, lives only in this
- * process and, as a Pulumi secret, encrypted in the image resource's state inputs. What it may do is decided by
- * the deployer's own role on the registry (AcrPush, Contributor or Owner).
+ * `az acr login` performs, documented in https://github.com/Azure/acr/blob/main/docs/AAD-OAuth.md). Docker
+ * authenticates with that refresh token as the password of the fixed user
+ * `00000000-0000-0000-0000-000000000000`, which is what `az acr login --expose-token` prints. The refresh
+ * token is valid about three hours, lives only in this process and, as a Pulumi secret, encrypted in the
+ * image resource's state inputs. What it may do is decided by the deployer's own role on the registry
+ * (AcrPush, Contributor or Owner).
  *
  * The exchange runs only during `pulumi up`, once the registry's login server is known: a preview never calls
  * the registry (the image is not built on preview), so previews of a new stack and offline runs work.

@@ -61,8 +61,9 @@ export function createDomainRecords(
   opts: pulumi.ComponentResourceOptions,
 ): dns.RecordSet[] {
   const domain = args.spec.ingress.domain;
-  if (!domain?.azureDnsZoneId) return [];
-  const zone = parseDnsZoneId(domain.azureDnsZoneId);
+  const { dnsZoneId } = args.spec.perCloud.azure;
+  if (!domain || !dnsZoneId) return [];
+  const zone = parseDnsZoneId(dnsZoneId);
   const name = relativeRecordName(domain.name, zone.zoneName);
   const verificationId = args.environment.customDomainConfiguration.apply(
     (c) => c?.customDomainVerificationId ?? "",
@@ -104,10 +105,8 @@ export function createDomainRecords(
 }
 
 /** A zone apex cannot carry a CNAME. Without a zone id, a two-label name (example.org) is taken as an apex. */
-function isApex(domain: NonNullable<ServiceSpec["ingress"]["domain"]>): boolean {
-  if (domain.azureDnsZoneId) {
-    return relativeRecordName(domain.name, parseDnsZoneId(domain.azureDnsZoneId).zoneName) === "@";
-  }
+function isApex(domain: { name: string }, dnsZoneId: string | undefined): boolean {
+  if (dnsZoneId) return relativeRecordName(domain.name, parseDnsZoneId(dnsZoneId).zoneName) === "@";
   return domain.name.split(".").length === 2;
 }
 
@@ -134,7 +133,7 @@ export function createManagedCertificate(
       properties: {
         subjectName: domain.name,
         // CNAME validation for a sub-domain; an apex cannot have a CNAME, so HTTP validation there.
-        domainControlValidation: isApex(domain) ? "HTTP" : "CNAME",
+        domainControlValidation: isApex(domain, spec.perCloud.azure.dnsZoneId) ? "HTTP" : "CNAME",
       },
       tags: spec.tags,
     },

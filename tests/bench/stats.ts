@@ -41,14 +41,14 @@ export function latencySummary(samples: number[]): Measurement["latencyMs"] {
   };
 }
 
-export const TARGETS = {
+const TARGETS = {
   /** Full stack throughput relative to bare, on read endpoints. */
   minReadRatio: 0.75,
   p99Ms: 50,
   rssMiB: 150,
 } as const;
 
-export const READ_SCENARIOS = new Set(["health", "list", "get"]);
+const READ_SCENARIOS = new Set(["health", "list", "get"]);
 
 export function checkTargets(results: Measurement[]): TargetCheck[] {
   const checks: TargetCheck[] = [];

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_METRICS_PORT, DEFAULT_PORT, SECRET_ENV_VARS } from "../../api/config.js";
-import { parseDockerfile, parseInstructions, parseKeyValues } from "./dockerfile.js";
+import { parseDockerfile, parseInstructions, parseKeyValues } from "../../infra/dockerfile.js";
 import { dockerignore } from "./replay.js";
 import { checkDockerfile, RULES, type RuleContext } from "./rules.js";
 
@@ -238,7 +238,7 @@ describe(".dockerignore", () => {
     ];
     const kept = [
       "infra/index.ts",
-      "tests/container/dockerfile.ts",
+      "tests/container/rules.ts",
       "policies/index.ts",
       "node_modules/hono/package.json",
       ".git/HEAD",

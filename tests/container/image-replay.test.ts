@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HEALTH_PATHS } from "../../api/config.js";
-import { healthcheckCommand, parseDockerfile } from "./dockerfile.js";
+import { healthcheckCommand, parseDockerfile } from "../../infra/dockerfile.js";
 import { freePort, type LocalPostgres, startPostgres } from "./embedded-postgres.js";
 import { type ReplayResult, replayBuild } from "./replay.js";
 

@@ -21,7 +21,7 @@ import {
   parseKeyValues,
   type Stage,
   substitute,
-} from "./dockerfile.js";
+} from "../../infra/dockerfile.js";
 
 /** Stands for `**` while a pattern is turned into a regular expression. */
 const GLOBSTAR = "<globstar>";
@@ -80,7 +80,7 @@ function mayReinclude(text: string, dir: string): boolean {
 }
 
 /** Copy the build context (repo minus .dockerignore) into `target`; returns the relative paths copied. */
-export function copyBuildContext(repo: string, target: string): string[] {
+function copyBuildContext(repo: string, target: string): string[] {
   const ignorePath = join(repo, ".dockerignore");
   const ignoreText = existsSync(ignorePath) ? readFileSync(ignorePath, "utf8") : "";
   const ignored = dockerignore(ignoreText);

@@ -18,7 +18,7 @@ import {
   type Stage,
   stageEnv,
   stageWorkdir,
-} from "./dockerfile.js";
+} from "../../infra/dockerfile.js";
 
 export interface RuleContext {
   /** Repository root: where the TypeScript sources of the built entry points live. */

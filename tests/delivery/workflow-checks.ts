@@ -60,7 +60,7 @@ const steps = (wf: Workflow) =>
   Object.entries(wf.jobs).flatMap(([jobId, job]) => (job.steps ?? []).map((step) => ({ jobId, job, step })));
 
 /** Trigger names of a workflow (`on: push`, `on: [push, pull_request]` or `on: {push: ...}`). */
-export function triggers(wf: Workflow): string[] {
+function triggers(wf: Workflow): string[] {
   const on = wf.on;
   if (typeof on === "string") return [on];
   if (Array.isArray(on)) return on.map(String);
@@ -177,7 +177,7 @@ export function checkNoLongLivedKeys(text: string): string[] {
 export type Combo = Record<string, unknown>;
 
 /** Expand `${{ matrix.x }}` and `${{ inputs.x }}` with one combination. */
-export function expand(value: string, combo: Combo): string {
+function expand(value: string, combo: Combo): string {
   return value
     .replace(/\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g, (_, key: string) => String(combo[key] ?? `<matrix.${key}>`))
     .replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, key: string) =>
@@ -202,7 +202,7 @@ function matrixCombos(job: Job): Combo[] {
 type DispatchInput = { type?: string; options?: unknown[]; required?: boolean; description?: string };
 
 /** The `workflow_dispatch` inputs of a workflow (empty when it has none). */
-export function dispatchInputs(wf: Workflow): Record<string, DispatchInput> {
+function dispatchInputs(wf: Workflow): Record<string, DispatchInput> {
   const on = wf.on;
   if (!isMap(on) || !isMap(on.workflow_dispatch)) return {};
   const inputs = on.workflow_dispatch.inputs;
@@ -210,7 +210,7 @@ export function dispatchInputs(wf: Workflow): Record<string, DispatchInput> {
 }
 
 /** Every combination of a job's matrix and the workflow's choice inputs. */
-export function jobCombos(wf: Workflow, job: Job): Combo[] {
+function jobCombos(wf: Workflow, job: Job): Combo[] {
   let combos = matrixCombos(job);
   for (const [name, input] of Object.entries(dispatchInputs(wf))) {
     if (input.type !== "choice" || !Array.isArray(input.options)) continue;
@@ -223,7 +223,7 @@ export function jobCombos(wf: Workflow, job: Job): Combo[] {
  * Whether an `if:` holds for a combination. Evaluates `matrix.x`/`inputs.x` `==`/`!=` `'v'` comparisons joined
  * by `&&` and `||` (no parentheses); anything else (`always()`, `github.*`) counts as true.
  */
-export function conditionHolds(condition: string | undefined, combo: Combo): boolean {
+function conditionHolds(condition: string | undefined, combo: Combo): boolean {
   if (!condition) return true;
   const expr = condition.replace(/^\s*\$\{\{|\}\}\s*$/g, "").trim();
   return expr.split("||").some((disjunct) =>
@@ -238,7 +238,7 @@ export function conditionHolds(condition: string | undefined, combo: Combo): boo
 }
 
 /** Whether a step's `if:` holds for a combination (see conditionHolds). */
-export function stepActive(step: Step, combo: Combo): boolean {
+function stepActive(step: Step, combo: Combo): boolean {
   return conditionHolds(step.if, combo);
 }
 
@@ -507,7 +507,7 @@ export function checkDeployConcurrency(workflows: { file: string; wf: Workflow }
 }
 
 /** IAM's ceiling for a role's maximum session duration (12 h). */
-export const IAM_MAX_SESSION_SECONDS = 43_200;
+const IAM_MAX_SESSION_SECONDS = 43_200;
 
 /**
  * Every AWS OIDC login asks for a session at least as long as its job may run (`role-duration-seconds` >=
@@ -604,7 +604,7 @@ export function compareVersions(a: string, b: string): number {
  * first release whose inner actions all do). Read from each action's repository at its tags; an action missing
  * from this table is reported so that someone checks it before it is used.
  */
-export const NODE24_SINCE: Record<string, string> = {
+const NODE24_SINCE: Record<string, string> = {
   "actions/checkout": "5.0.0",
   "actions/setup-node": "5.0.0",
   "actions/upload-artifact": "6.0.0",
@@ -622,7 +622,7 @@ export const NODE24_SINCE: Record<string, string> = {
  * The pins in use, each resolved from a stored snapshot of the action's repository (`git rev-parse
  * <tag>^{commit}`); the release comment of a `uses:` line must name the release its SHA was resolved from.
  */
-export const VERIFIED_PINS: Record<string, string> = {
+const VERIFIED_PINS: Record<string, string> = {
   "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1": "v7.0.1",
   "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020": "v7.0.0",
   "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f": "v7.0.0",

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { collectorConfig, remoteWriteUrl } from "../../infra/aws/collector.js";
+import { ADOT_COLLECTOR_IMAGE } from "../../infra/aws/containers.js";
 import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { alertManagerDefinition, apsServicePrincipal } from "../../infra/aws/monitoring/prometheus.js";
 import { healthCheckTarget } from "../../infra/aws/monitoring/uptime.js";
@@ -348,5 +349,58 @@ describe("pure parts", () => {
     const text = alertManagerDefinition(spec, "arn:aws:sns:eu-west-1:1:t", "eu-west-1");
     expect(text).not.toMatch(/api_url|http_config/);
     expect(Object.keys(parse(text) as Doc)).toEqual(["alertmanager_config"]);
+  });
+});
+
+/**
+ * The keys the ADOT configuration uses, against the pinned ADOT release (v0.43.3: collector-contrib v0.117.0
+ * components, vendored in its repository; docs/observability.md "What is verified and how"). A key the release
+ * does not know stops the collector at start-up, which no mock run would show: bumping the image means
+ * re-reading these components at the new version, then updating the version here.
+ */
+describe("the ADOT configuration against the pinned ADOT release", () => {
+  const VERIFIED_ADOT_VERSION = "v0.43.3";
+  const KNOWN = {
+    sigv4auth: ["region", "service", "assume_role"],
+    prometheusremotewrite: ["endpoint", "auth", "resource_to_telemetry_conversion"],
+    resourcedetection: ["detectors", "timeout", "override"],
+    memory_limiter: ["check_interval", "limit_mib", "spike_limit_mib"],
+    // The resource attributes ADOT v0.43.3's `ecs` detector emits (by default).
+    ecsDetectorAttributes: ["aws.ecs.task.id", "aws.ecs.task.arn", "aws.ecs.cluster.arn", "cloud.region"],
+  } as const;
+  const config = collectorConfig({
+    region: "eu-west-1",
+    metricsPort: 9464,
+    remoteWriteUrl: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+    tracing: true,
+  }) as Record<string, Record<string, Doc>>;
+  const keysOf = (value: unknown) => Object.keys(value as Doc);
+
+  it("pins the ADOT release whose components were read", () => {
+    expect(ADOT_COLLECTOR_IMAGE).toBe(
+      `public.ecr.aws/aws-observability/aws-otel-collector:${VERIFIED_ADOT_VERSION}`,
+    );
+  });
+
+  it("uses only keys the pinned components define, and the ecs detector's task id for `instance`", () => {
+    for (const [component, known] of [
+      [config.extensions!.sigv4auth, KNOWN.sigv4auth],
+      [config.exporters!.prometheusremotewrite, KNOWN.prometheusremotewrite],
+      [config.processors!.resourcedetection, KNOWN.resourcedetection],
+      [config.processors!.memory_limiter, KNOWN.memory_limiter],
+    ] as const) {
+      for (const key of keysOf(component)) expect(known as readonly string[]).toContain(key);
+    }
+    expect(config.processors!.resourcedetection!.detectors).toEqual(["ecs"]);
+    const [copy] = config.processors!.resource!.attributes as unknown as Doc[];
+    expect(copy).toEqual({ key: "service.instance.id", from_attribute: "aws.ecs.task.id", action: "upsert" });
+    expect(KNOWN.ecsDetectorAttributes).toContain(copy!.from_attribute);
+  });
+
+  it("never sets AOT_CONFIG_CONTENT (ADOT would load it instead of --config=env:ADOT_CONFIG)", async () => {
+    for (const tier of ["staging", "prod"] as const) {
+      const collector = containersOf(await capture(tier)).find((c) => c.name === "otel-collector");
+      expect(collector?.environment?.map((e) => e.name)).not.toContain("AOT_CONFIG_CONTENT");
+    }
   });
 });

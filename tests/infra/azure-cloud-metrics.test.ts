@@ -125,6 +125,18 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
     expect(rule.props.dataFlows).toEqual([{ streams: [PROMETHEUS_STREAM], destinations: ["workspace"] }]);
   });
 
+  it("gives the endpoint and rule the shape of Azure's own Prometheus rules (kind Linux, a Prometheus forwarder)", () => {
+    const endpoint = one(run.resources, T.endpoint);
+    const rule = one(run.resources, T.rule);
+    expect(endpoint.props.kind).toBe("Linux");
+    expect(rule.props.kind).toBe("Linux");
+    const sources = rule.props.dataSources as { prometheusForwarder: { name: string; streams: string[] }[] };
+    expect(sources.prometheusForwarder).toEqual([{ name: "collector", streams: [PROMETHEUS_STREAM] }]);
+    // The forwarder feeds the one data flow into the workspace.
+    const flows = rule.props.dataFlows as { streams: string[] }[];
+    expect(flows.flatMap((f) => f.streams)).toEqual(sources.prometheusForwarder[0]!.streams);
+  });
+
   it("grants the app identity exactly Monitoring Metrics Publisher, on the data collection rule only", () => {
     const rule = one(run.resources, T.rule);
     const identity = apiIdentity(run.resources);
@@ -167,11 +179,14 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
     expect(exporter.endpoint).toBe(
       `${ingest}/dataCollectionRules/${rule.state.immutableId}/streams/${PROMETHEUS_STREAM}/api/v1/write?api-version=2023-04-24`,
     );
-    expect(exporter.auth).toEqual({ authenticator: "azureauth" });
+    expect(exporter.auth).toEqual({ authenticator: "azure_auth" });
     const identity = apiIdentity(run.resources);
-    expect(((config.extensions as Doc).azureauth as Doc).managed_identity).toEqual({
-      client_id: identity.state.clientId,
+    expect((config.extensions as Doc).azure_auth).toEqual({
+      managed_identity: { client_id: identity.state.clientId },
+      // Azure Monitor's audience: without it the extension asks for a token scoped to the ingestion host.
+      scopes: ["https://monitor.azure.com/.default"],
     });
+    expect((config.service as Doc).extensions).toEqual(["azure_auth"]);
     expect((((config.service as Doc).pipelines as Doc).metrics as Doc).exporters).toEqual([
       "prometheusremotewrite",
     ]);
@@ -241,5 +256,85 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
     });
     expect(alert!.props.actions).toEqual([{ actionGroupId: fakeId(actionGroup) }]);
     expect(String(alert!.props.description)).toContain(`docs/runbook.md#${UPTIME_CHECK_FAILED_ID}`);
+  });
+});
+
+/**
+ * The keys the collector configuration uses, against what the pinned contrib release documents (read from the
+ * component sources and READMEs, docs/observability.md "What is verified and how"): a key the release does not
+ * know fails the collector at start-up ("has invalid keys"), which no mock run would show.
+ */
+describe("the collector configuration against the pinned OpenTelemetry Collector contrib release", () => {
+  const KNOWN = {
+    // extension/azureauthextension: `scopes` exists from the release after 0.130.0 (PR #41084).
+    azure_auth: [
+      "managed_identity",
+      "workload_identity",
+      "service_principal",
+      "use_default",
+      "scopes",
+      "server",
+    ],
+    managed_identity: ["client_id"],
+    // exporter/prometheusremotewriteexporter (plus confighttp's client settings, of which only these are used).
+    prometheusremotewrite: ["endpoint", "auth", "resource_to_telemetry_conversion"],
+    // processor/memorylimiterprocessor, processor/batchprocessor.
+    memory_limiter: [
+      "check_interval",
+      "limit_percentage",
+      "limit_mib",
+      "spike_limit_mib",
+      "spike_limit_percentage",
+    ],
+    // receiver/prometheusreceiver: `config` holds Prometheus' own scrape configuration.
+    prometheus: ["config"],
+    scrape_config: ["job_name", "metrics_path", "scrape_interval", "scrape_timeout", "static_configs"],
+  } as const;
+  /** The sidecar as the program renders it (staging: cloud metrics on by default). */
+  let image: string;
+  let config: Record<string, Doc>;
+  beforeAll(async () => {
+    const app = one((await capture("staging")).resources, "azure-native:app:ContainerApp");
+    const collector = ((app.props.template as Doc).containers as Doc[]).find(
+      (c) => c.name === COLLECTOR_CONTAINER,
+    )!;
+    image = String(collector.image);
+    const env = collector.env as { name: string; value: string }[];
+    config = parse(env.find((e) => e.name === COLLECTOR_CONFIG_VARIABLE)!.value) as Record<string, Doc>;
+  }, 120_000);
+  const keysOf = (value: unknown) => Object.keys(value as Doc);
+
+  it("pins a release whose Azure authenticator has `scopes` (0.151.0 or later) and uses its documented name", () => {
+    const version = /^otel\/opentelemetry-collector-contrib:(\d+)\.(\d+)\.(\d+)$/.exec(image);
+    expect(version, image).not.toBeNull();
+    expect(Number(version![1])).toBe(0);
+    expect(Number(version![2])).toBeGreaterThanOrEqual(151);
+    expect(keysOf(config.extensions)).toEqual(["azure_auth"]);
+    expect((config.extensions!.azure_auth as Doc).scopes).toEqual(["https://monitor.azure.com/.default"]);
+    expect(JSON.stringify(config)).not.toContain('"azureauth"');
+  });
+
+  it("uses only keys the pinned components define", () => {
+    const auth = config.extensions!.azure_auth;
+    for (const key of keysOf(auth)) expect(KNOWN.azure_auth, `azure_auth.${key}`).toContain(key);
+    for (const key of keysOf((auth as Doc).managed_identity)) expect(KNOWN.managed_identity).toContain(key);
+    for (const key of keysOf(config.exporters!.prometheusremotewrite))
+      expect(KNOWN.prometheusremotewrite, `prometheusremotewrite.${key}`).toContain(key);
+    for (const key of keysOf(config.processors!.memory_limiter))
+      expect(KNOWN.memory_limiter, `memory_limiter.${key}`).toContain(key);
+    expect(keysOf(config.processors!.batch)).toEqual([]);
+    expect(keysOf(config.receivers!.prometheus)).toEqual([...KNOWN.prometheus]);
+    const scrape = ((config.receivers!.prometheus as Doc).config as Doc).scrape_configs as Doc[];
+    for (const key of scrape.flatMap(keysOf))
+      expect(KNOWN.scrape_config, `scrape_configs.${key}`).toContain(key);
+    // Every component the pipeline names is configured, and every configured one is in the pipeline.
+    const service = config.service as {
+      extensions: string[];
+      pipelines: { metrics: Record<string, string[]> };
+    };
+    expect(service.extensions).toEqual(keysOf(config.extensions));
+    expect(service.pipelines.metrics.receivers).toEqual(keysOf(config.receivers));
+    expect(service.pipelines.metrics.processors).toEqual(keysOf(config.processors));
+    expect(service.pipelines.metrics.exporters).toEqual(keysOf(config.exporters));
   });
 });

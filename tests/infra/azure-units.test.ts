@@ -130,7 +130,7 @@ describe("Azure alert thresholds", () => {
     });
   });
 
-  it("reads the API's request log lines (api/app.ts), health checks excluded", () => {
+  it("reads the API's request log lines (api/middleware/request-context.ts), health checks excluded", () => {
     for (const query of [latencyQuery("twincloud-dev-api"), errorRateQuery("twincloud-dev-api")]) {
       expect(query).toContain('ContainerAppName_s == "twincloud-dev-api" and ContainerName_s == "api"');
       expect(query).toContain('tostring(entry.msg) == "request"');

@@ -43,7 +43,7 @@ function namespacedByProject(project: string, key: string): boolean {
 const fullKey = (project: string, key: string) => (key.includes(":") ? key : `${project}:${key}`);
 
 /** ValidateConfigValue: string, integer (whole float or integer text), boolean (or "true"/"false"), object. */
-export function validConfigValue(type: string, value: unknown): boolean {
+function validConfigValue(type: string, value: unknown): boolean {
   switch (type) {
     case "string":
       return typeof value === "string";
@@ -61,7 +61,7 @@ export function validConfigValue(type: string, value: unknown): boolean {
 }
 
 /** Project.Validate. Returns the CLI's error text, or undefined. */
-export function validateProject(project: Project): string | undefined {
+function validateProject(project: Project): string | undefined {
   for (const [key, t] of Object.entries(project.config)) {
     if (t.default !== undefined && t.value !== undefined) {
       return `project config '${key}' cannot have both a 'default' and 'value' attribute`;

@@ -8,7 +8,7 @@ export function readDoc(name: string): string {
 }
 
 /** GitHub's heading slug: lower case, punctuation dropped (except - and _), spaces to hyphens. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .trim()
     .toLowerCase()

@@ -12,7 +12,7 @@ export const OBSERVABILITY = join(ROOT, "observability");
 export const RULES_FILE = join(OBSERVABILITY, "prometheus", "rules.yml");
 export const RULES_TEST_FILE = join(OBSERVABILITY, "prometheus", "rules.test.yml");
 export const PROMETHEUS_CONFIG = join(OBSERVABILITY, "prometheus", "prometheus.yml");
-export const DASHBOARD_FILE = join(OBSERVABILITY, "grafana", "twincloud-api.json");
+const DASHBOARD_FILE = join(OBSERVABILITY, "grafana", "twincloud-api.json");
 
 export interface Rule {
   record?: string;

@@ -1,10 +1,13 @@
 /**
  * docs/runbook.md against what really alerts: every alarm the Pulumi program creates (every tier, both
- * clouds, read from runUnderMocks captures) and every Prometheus alert in observability/prometheus/rules.yml
- * must have an entry, each link from an alarm description or a runbook_url must resolve to an anchor whose
- * entry names that alarm, and the runbook must not list alarms nobody creates any more.
+ * clouds, read from runUnderMocks captures, the outside uptime checks' included), every Prometheus alert in
+ * observability/prometheus/rules.yml and every alert the clouds' managed Prometheus evaluates (the AMP rule
+ * groups namespace and the Azure Prometheus rule groups, as captured) must have an entry, each link from an
+ * alarm description or a runbook_url must resolve to an anchor whose entry names that alarm, and the runbook
+ * must not list alarms nobody creates any more.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { PROJECT_NAME } from "../../infra/spec/index.js";
 import { fakeId } from "../../tools/mock/run.js";
 import { anchors, links, readDoc, type Section, sections, tableRows } from "./markdown.js";
@@ -117,6 +120,61 @@ describe("runbook entries for the cloud alarms", () => {
         .map((row) => `${entry.heading}: ${row.source} ${row.name}`),
     );
     expect(stale).toEqual([]);
+  });
+});
+
+describe("runbook entries for the alerts the clouds' managed Prometheus evaluates", () => {
+  /** Every alert rule a capture hands to a managed Prometheus: AMP's namespace (rules text), Azure's rule groups. */
+  function cloudAlerts(capture: StackCapture): { alert: string; runbookUrl: string | undefined }[] {
+    const alerts: { alert: string; runbookUrl: string | undefined }[] = [];
+    for (const r of capture.resources) {
+      if (r.type === "aws:amp/ruleGroupNamespace:RuleGroupNamespace") {
+        const doc = parseYaml(String((r.props as { data: string }).data)) as {
+          groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[];
+        };
+        for (const rule of doc.groups.flatMap((g) => g.rules))
+          if (rule.alert) alerts.push({ alert: rule.alert, runbookUrl: rule.annotations?.runbook_url });
+      }
+      if (r.type === "azure-native:alertsmanagement:PrometheusRuleGroup") {
+        const rules = (r.props as { rules: { alert?: string; annotations?: Record<string, string> }[] })
+          .rules;
+        for (const rule of rules)
+          if (rule.alert) alerts.push({ alert: rule.alert, runbookUrl: rule.annotations?.runbook_url });
+      }
+    }
+    return alerts;
+  }
+
+  it("sends every cloud-evaluated alert with a runbook_url that resolves to the entry naming it", () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const capture of captures) {
+      const alerts = cloudAlerts(capture);
+      // Cloud metrics are on by default in staging and prod: there must be something to check there.
+      if (capture.tier !== "dev")
+        expect(alerts.length, `${capture.cloud}/${capture.tier}`).toBeGreaterThan(5);
+      for (const { alert, runbookUrl } of alerts) {
+        checked++;
+        const anchor = /^docs\/runbook\.md#([A-Za-z0-9_-]+)$/.exec(runbookUrl ?? "")?.[1];
+        const entry = anchor ? entryFor(anchor) : undefined;
+        if (!entry || !alertRows(entry).some((r) => r.source === SOURCE.prometheus && r.name === alert)) {
+          problems.push(
+            `${capture.cloud}/${capture.tier} ${alert}: runbook_url "${runbookUrl}" names no entry for it`,
+          );
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("checks the outside uptime alarms of both clouds with the other alarms (staging and prod)", () => {
+    for (const capture of captures.filter((c) => c.tier !== "dev")) {
+      const names = alarmsOf(capture).map((a) => neutralName(alarmName(a), capture.stack));
+      expect(names, `${capture.cloud}/${capture.tier}`).toContain(
+        `${PROJECT_NAME}-${STACK_PLACEHOLDER}-api-uptime-check-failed`,
+      );
+    }
   });
 });
 

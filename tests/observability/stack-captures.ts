@@ -10,7 +10,7 @@ import { CLOUDS, type Cloud, TIERS, type Tier } from "../../infra/spec/index.js"
 import { type CapturedResource, runUnderMocks } from "../../tools/mock/run.js";
 import { stackConfig } from "../support/stacks.js";
 
-export const ALARM_TYPES = {
+const ALARM_TYPES = {
   aws: ["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"],
   azure: [
     "azure-native:insights:MetricAlert",

@@ -148,6 +148,23 @@ function factsOf(resource: PlanResource): Fact[] {
         `Route 53 health check ${fmt(g("type"))} ${fmt(g("resourcePath"))} every ${fmt(g("requestInterval"))} s per checker`,
       );
       break;
+    case "azure-native:monitor:AzureMonitorWorkspace":
+      add("SLO alerting", "Azure Monitor workspace (managed Prometheus)");
+      break;
+    case "azure-native:monitor:DataCollectionRule":
+    case "azure-native:insights:DataCollectionRule":
+      if (JSON.stringify(g("dataFlows") ?? "").includes("Microsoft-PrometheusMetrics"))
+        add("SLO alerting", "data collection rule: Prometheus remote write → workspace (Entra ID)");
+      break;
+    case "azure-native:applicationinsights:WebTest":
+    case "azure-native:insights:WebTest": {
+      const locations = g("locations");
+      add(
+        "uptime checks",
+        `Application Insights ${fmt(g("webTestKind") ?? g("kind"))} test ${fmt(g("request.httpVerb") ?? "GET")} every ${fmt(g("frequency"))} s from ${Array.isArray(locations) ? locations.length : 0} locations`,
+      );
+      break;
+    }
     case "aws:ecs/taskDefinition:TaskDefinition": {
       add(
         "compute",
@@ -216,6 +233,12 @@ function factsOf(resource: PlanResource): Fact[] {
       if (env.some((e) => isPlainObject(e) && e.name === "SENTRY_DSN")) {
         add("error tracking", "Sentry, DSN from Key Vault (app secret)");
       }
+      if (env.some((e) => isPlainObject(e) && e.name === "OTELCOL_CONFIG")) {
+        add(
+          "SLO alerting",
+          "OpenTelemetry Collector sidecar scrapes the metrics port → remote write (managed identity)",
+        );
+      }
       break;
     }
     case "azure-native:authorization:RoleAssignment":
@@ -258,6 +281,14 @@ function factsOf(resource: PlanResource): Fact[] {
     case "aws:iam/role:Role":
       add("identity", `IAM role: ${fmt(g("description") ?? resource.name)}`);
       break;
+    case "aws:iam/rolePolicy:RolePolicy":
+      // The policy document names the workspace's ARN (unknown offline): the policy's name says what it is for.
+      if (resource.name.endsWith("-task-prometheus"))
+        add(
+          "SLO alerting",
+          "task role: aps:RemoteWrite on the workspace (the ADOT collector sidecar's remote write)",
+        );
+      break;
     case "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
       add("backups/DR", `cross-region backup replication, ${fmt(g("retentionPeriod"))} days`);
       break;
@@ -290,6 +321,8 @@ function factsOf(resource: PlanResource): Fact[] {
       add("logs", `Log Analytics workspace, ${fmt(g("retentionInDays"))} days`);
       break;
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      if (g("namespace") === "AWS/Route53" && g("metricName") === "HealthCheckStatus")
+        add("uptime checks", `alarm when unhealthy ${fmt(g("evaluationPeriods"))} × ${fmt(g("period"))} s`);
       add(
         "metrics/alerts",
         `alarm ${fmt(g("metricName") ?? "(metric math)")} ${fmt(g("comparisonOperator"))} ${fmt(g("threshold"))}`,
@@ -297,6 +330,11 @@ function factsOf(resource: PlanResource): Fact[] {
       break;
     case "azure-native:insights:MetricAlert":
     case "azure-native:monitor:MetricAlert":
+      if (g("criteria.odataType") === "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria") {
+        add("uptime checks", `alert when ${fmt(g("criteria.failedLocationCount"))}+ locations fail`);
+        add("metrics/alerts", "alert availability test failed locations");
+        break;
+      }
       add(
         "metrics/alerts",
         `alert ${fmt(g("criteria.allOf.0.metricName"))} ${fmt(g("criteria.allOf.0.operator"))} ${fmt(g("criteria.allOf.0.threshold"))}`,
@@ -381,8 +419,30 @@ function ruleCounts(data: unknown): string {
   return `rules of observability/prometheus/rules.yml: ${rules.length - alerts} recording, ${alerts} alerting`;
 }
 
+/** Azure's Prometheus rule groups together (one per group of the rules file), as AMP's one namespace reads. */
+function prometheusRuleGroupsFact(groups: PlanResource[]): string | undefined {
+  if (groups.length === 0) return undefined;
+  const rules = groups.flatMap((group) => {
+    const list = getPath(group.props, "rules");
+    return Array.isArray(list) ? list.filter(isPlainObject) : [];
+  });
+  const alerts = rules.filter((rule) => has(rule.alert)).length;
+  const intervals = [...new Set(groups.map((group) => fmt(getPath(group.props, "interval") ?? "PT1M")))];
+  return `${groups.length} Prometheus rule groups of observability/prometheus/rules.yml: ${rules.length - alerts} recording, ${alerts} alerting, every ${intervals.join("/")}; alerts → action group`;
+}
+
 /** Concerns a stack may leave out (a tier or a cloud without them): an empty cell says so. */
-const OPTIONAL_CONCERNS: readonly Concern[] = ["SLO alerting", "uptime checks", "error tracking"];
+const OPTIONAL_CONCERNS = [
+  "SLO alerting",
+  "uptime checks",
+  "error tracking",
+] as const satisfies readonly Concern[];
+const EMPTY_CELL: Record<(typeof OPTIONAL_CONCERNS)[number], string> = {
+  "SLO alerting": "none in this stack (twincloud:cloudMetrics)",
+  "uptime checks": "none in this stack (twincloud:cloudMetrics)",
+  // The DSN is a secret stack value an offline plan of the shipped stacks does not have.
+  "error tracking": "none in this stack (Sentry when twincloud:sentryDsn is set)",
+};
 
 /** Human names for the type tokens, e.g. `aws:ecs/service:Service` → `ecs Service`. */
 export function shortType(type: string): string {
@@ -415,9 +475,15 @@ export function concernTable(plan: Plan): ConcernTable {
         if (!cell.facts.includes(fact.text)) cell.facts.push(fact.text);
       }
     }
+    const ruleGroups = prometheusRuleGroupsFact(
+      cloud.resources.filter((r) =>
+        /^azure-native:(alertsmanagement|insights):PrometheusRuleGroup$/.test(r.type),
+      ),
+    );
+    if (ruleGroups) table["SLO alerting"][cloud.cloud]!.facts.push(ruleGroups);
     for (const concern of OPTIONAL_CONCERNS) {
       const cell = table[concern][cloud.cloud]!;
-      if (cell.facts.length === 0 && cell.resources.length === 0) cell.facts.push("none in this stack");
+      if (cell.facts.length === 0 && cell.resources.length === 0) cell.facts.push(EMPTY_CELL[concern]);
     }
   }
   return table;

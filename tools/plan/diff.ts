@@ -44,11 +44,7 @@ export interface PlanDiff {
 }
 
 /** Flatten to `path → JSON-encoded leaf`, arrays by index. Empty objects/arrays are leaves. */
-export function flatten(
-  value: unknown,
-  prefix = "",
-  out: Record<string, string> = {},
-): Record<string, string> {
+function flatten(value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> {
   if (Array.isArray(value) && value.length > 0) {
     value.forEach((item, i) => {
       flatten(item, prefix ? `${prefix}.${i}` : String(i), out);

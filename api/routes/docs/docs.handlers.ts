@@ -40,11 +40,7 @@ const ASSETS: Record<string, { type: string; source: string | { file: string } }
 };
 
 /** Changes whenever an asset can: a new swagger-ui-dist or a new initializer. URLs under it never change content. */
-export const DOCS_BUILD = createHash("sha256")
-  .update(DIST_VERSION)
-  .update(INIT_JS)
-  .digest("hex")
-  .slice(0, 12);
+const DOCS_BUILD = createHash("sha256").update(DIST_VERSION).update(INIT_JS).digest("hex").slice(0, 12);
 const ASSET_BASE = `/docs/assets/${DOCS_BUILD}`;
 
 const PAGE = `<!doctype html>

@@ -17,7 +17,7 @@ import { tagsFor } from "../tags.js";
 import { accountKey } from "./kms.js";
 
 /** Where Route 53 health check metrics (and so their alarms) live. */
-export const HEALTH_CHECK_METRICS_REGION = "us-east-1";
+const HEALTH_CHECK_METRICS_REGION = "us-east-1";
 
 export interface UptimeCheck {
   healthCheck: aws.route53.HealthCheck;

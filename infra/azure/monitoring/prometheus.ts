@@ -14,7 +14,28 @@
  *    user-assigned managed identity holding Monitoring Metrics Publisher on the rule ("Send Prometheus metrics
  *    from virtual machines ... to an Azure Monitor workspace"). The OpenTelemetry Collector (contrib) does that
  *    with its Prometheus receiver (scraping localhost, same replica) and the prometheusremotewrite exporter
- *    authenticated by the azureauth extension with the app's user-assigned identity.
+ *    authenticated by the Azure authenticator extension (`azure_auth`) with the app's user-assigned identity.
+ *
+ * Checked against published sources (docs/observability.md, "What is verified and how"), not against a
+ * running collector or workspace:
+ *  - The collector version. Up to contrib 0.130.0 the Azure authenticator had no `scopes` key (a config with
+ *    one fails to load) and asked Entra ID for a token scoped to the request's host (`https://<ingestion
+ *    host>/.default`), which Azure Monitor's ingestion does not accept (contrib issue #41003, "Support for
+ *    custom scopes"; the `scopes` key came with PR #41084, merged after 0.130.0 shipped). The extension's
+ *    README documents `scopes` for exactly this case (the workspace's host is per instance, the audience is
+ *    `https://monitor.azure.com/.default`) under the component name `azure_auth` (`azureauth` kept as a
+ *    deprecated alias), and the contrib distribution's manifest of 0.151.0 (opentelemetry-collector-releases)
+ *    includes the extension; 0.151.0 is also the first release after the extension's server-side advisory
+ *    GHSA-pjv4-3c63-699f (v0.124.0 to v0.150.0; only receivers that use it to authenticate callers are
+ *    affected, not this exporter).
+ *  - The data collection rule. The Prometheus data collection rules Microsoft publishes (the AKS
+ *    metrics-profile rule in Azure/ARO-HCP, remote-write samples that build the same URL from their own
+ *    endpoint and rule) are `kind: Linux` with a `prometheusForwarder` data source for the
+ *    `Microsoft-PrometheusMetrics` stream; the rule here has the same shape (it had neither before, a shape
+ *    no published sample uses).
+ *  - The remote-write URL: `<endpoint metricsIngestion.endpoint>/dataCollectionRules/<rule
+ *    immutableId>/streams/Microsoft-PrometheusMetrics/api/v1/write?api-version=2023-04-24`, the "Metrics
+ *    ingestion endpoint" format.
  */
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
@@ -34,21 +55,28 @@ import { COLLECTOR_SIDECAR, memoryQuantity } from "../sizes.js";
 
 /** The sidecar's container name. */
 export const COLLECTOR_CONTAINER = COLLECTOR_SIDECAR.name;
-/** OpenTelemetry Collector contrib (it has the azureauth extension), pinned. */
-export const COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.130.0";
+/**
+ * OpenTelemetry Collector contrib, pinned: a release with the Azure authenticator's `scopes` key (added after
+ * 0.130.0) and the first after its server-side advisory (see above); by tag, the project publishes no digest list.
+ */
+const COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.151.0";
+/** The Azure authenticator extension's component name (contrib; `azureauth` is its deprecated alias). */
+const AUTH_EXTENSION = "azure_auth";
 /** The environment variable holding the collector's configuration (`--config=env:...`). */
 export const COLLECTOR_CONFIG_VARIABLE = "OTELCOL_CONFIG";
 /** The Prometheus job name: the rules select it (`up{job="twincloud-api"}`), as the local Prometheus does. */
 export const SCRAPE_JOB = "twincloud-api";
 /** The stream a data collection rule routes to an Azure Monitor workspace. */
 export const PROMETHEUS_STREAM = "Microsoft-PrometheusMetrics";
-/** The token audience of Azure Monitor's ingestion. */
-export const MONITOR_SCOPE = "https://monitor.azure.com/.default";
+/** The kind Azure's published Prometheus data collection endpoints and rules use. */
+const DATA_COLLECTION_KIND = "Linux";
+/** The token audience of Azure Monitor's ingestion (the extension's `scopes`; the default would be the host's). */
+const MONITOR_SCOPE = "https://monitor.azure.com/.default";
 /** Azure Monitor evaluates Prometheus rule groups every 1–15 minutes (PrometheusRuleGroup `interval`). */
 const MIN_RULE_INTERVAL_SECONDS = 60;
 
 /** The remote-write URL of a data collection rule behind its endpoint's metrics ingestion address. */
-export function remoteWriteUrl(metricsIngestionEndpoint: string, ruleImmutableId: string): string {
+function remoteWriteUrl(metricsIngestionEndpoint: string, ruleImmutableId: string): string {
   return `${metricsIngestionEndpoint.replace(/\/+$/, "")}/dataCollectionRules/${ruleImmutableId}/streams/${PROMETHEUS_STREAM}/api/v1/write?api-version=2023-04-24`;
 }
 
@@ -58,14 +86,14 @@ export function remoteWriteUrl(metricsIngestionEndpoint: string, ruleImmutableId
  * `localhost:<port>`: without it the replicas' series collide and the per-instance rules cannot tell them
  * apart; the collector expands `${env:HOSTNAME}`), and remote-write with the user-assigned identity.
  */
-export function collectorConfig(inputs: {
+function collectorConfig(inputs: {
   metricsPort: number;
   remoteWriteUrl: string;
   identityClientId: string;
 }): Record<string, unknown> {
   return {
     extensions: {
-      azureauth: { managed_identity: { client_id: inputs.identityClientId }, scopes: [MONITOR_SCOPE] },
+      [AUTH_EXTENSION]: { managed_identity: { client_id: inputs.identityClientId }, scopes: [MONITOR_SCOPE] },
     },
     receivers: {
       prometheus: {
@@ -89,12 +117,12 @@ export function collectorConfig(inputs: {
     exporters: {
       prometheusremotewrite: {
         endpoint: inputs.remoteWriteUrl,
-        auth: { authenticator: "azureauth" },
+        auth: { authenticator: AUTH_EXTENSION },
         resource_to_telemetry_conversion: { enabled: false },
       },
     },
     service: {
-      extensions: ["azureauth"],
+      extensions: [AUTH_EXTENSION],
       pipelines: {
         metrics: {
           receivers: ["prometheus"],
@@ -110,7 +138,7 @@ export function collectorConfig(inputs: {
  * One rule of rules.yml as Azure Monitor takes it: the same record/alert, expression, labels and annotations;
  * `for` as an ISO 8601 duration. Alerts notify the action group and resolve themselves.
  */
-export function azureRuleGroupRules(
+function azureRuleGroupRules(
   group: PrometheusRuleGroup,
   actionGroupId: pulumi.Input<string>,
 ): alertsmanagement.PrometheusRuleGroupArgs["rules"] {
@@ -129,7 +157,7 @@ export function azureRuleGroupRules(
 }
 
 /** A group's evaluation interval in Azure: the file's, raised to Azure's one-minute minimum. */
-export function azureRuleInterval(group: PrometheusRuleGroup): string {
+function azureRuleInterval(group: PrometheusRuleGroup): string {
   const seconds = group.interval ? durationSeconds(group.interval) : MIN_RULE_INTERVAL_SECONDS;
   return isoDuration(Math.min(15 * 60, Math.max(MIN_RULE_INTERVAL_SECONDS, seconds)));
 }
@@ -162,6 +190,7 @@ export function createPrometheusWorkspace(
       resourceGroupName,
       location,
       dataCollectionEndpointName: args.names.endpoint,
+      kind: DATA_COLLECTION_KIND,
       networkAcls: { publicNetworkAccess: "Enabled" },
       tags: spec.tags,
     },
@@ -173,8 +202,11 @@ export function createPrometheusWorkspace(
       resourceGroupName,
       location,
       dataCollectionRuleName: args.names.rule,
+      kind: DATA_COLLECTION_KIND,
       description: `Remote writes of ${spec.name}'s collector into its Azure Monitor workspace`,
       dataCollectionEndpointId: endpoint.id,
+      // The shape of Azure's own Prometheus rules: the stream enters through a Prometheus forwarder data source.
+      dataSources: { prometheusForwarder: [{ name: "collector", streams: [PROMETHEUS_STREAM] }] },
       destinations: { monitoringAccounts: [{ name: "workspace", accountResourceId: workspace.id }] },
       dataFlows: [{ streams: [PROMETHEUS_STREAM], destinations: ["workspace"] }],
       tags: spec.tags,

@@ -20,7 +20,7 @@ export const UPTIME_CHECK_FAILED_ID = "api-uptime-check-failed";
 /** Seconds between runs from each location: the smallest a standard test accepts (300, 600 or 900). */
 export const AVAILABILITY_TEST_FREQUENCY_SECONDS = 300;
 /** Availability test location ids (Azure's list): East US, West US, West Europe, North Europe, Southeast Asia. */
-export const AVAILABILITY_TEST_LOCATIONS = [
+const AVAILABILITY_TEST_LOCATIONS = [
   "us-va-ash-azr",
   "us-ca-sjc-azr",
   "emea-nl-ams-azr",
@@ -28,7 +28,7 @@ export const AVAILABILITY_TEST_LOCATIONS = [
   "apac-sg-sin-azr",
 ] as const;
 /** Failing locations that page: one alone is more often the test location's network than the API. */
-export const FAILED_LOCATIONS_TO_ALERT = 2;
+const FAILED_LOCATIONS_TO_ALERT = 2;
 
 export interface Uptime {
   component: applicationinsights.Component;

@@ -203,6 +203,33 @@ describe("offline plan for every stack on both clouds", () => {
     expect(table.scaling.aws?.facts).toContain("replicas 2–10");
     expect(table.scaling.azure?.facts).toContain("replicas 2–10");
   });
+
+  it("compares SLO alerting, uptime checks and error tracking in facts on both clouds (issue 15)", () => {
+    const table = concernTable(plans.get("prod")!);
+    const facts = (concern: (typeof CONCERNS)[number], cloud: "aws" | "azure") =>
+      (table[concern][cloud]?.facts ?? []).join("\n");
+    expect(facts("SLO alerting", "aws")).toMatch(/Managed Service for Prometheus workspace/);
+    expect(facts("SLO alerting", "aws")).toMatch(
+      /aps:RemoteWrite on the workspace \(the ADOT collector sidecar/,
+    );
+    expect(facts("SLO alerting", "aws")).toMatch(/\d+ recording, \d+ alerting/);
+    expect(facts("SLO alerting", "azure")).toMatch(/Azure Monitor workspace/);
+    expect(facts("SLO alerting", "azure")).toMatch(/OpenTelemetry Collector sidecar/);
+    expect(facts("SLO alerting", "azure")).toMatch(/data collection rule: Prometheus remote write/);
+    expect(facts("SLO alerting", "azure")).toMatch(
+      /4 Prometheus rule groups of observability\/prometheus\/rules.yml: 11 recording, 10 alerting, every PT1M; alerts → action group/,
+    );
+    expect(facts("uptime checks", "aws")).toMatch(/Route 53 health check HTTPS \/health\/ready/);
+    expect(facts("uptime checks", "aws")).toMatch(/alarm when unhealthy 2 × 60 s/);
+    expect(facts("uptime checks", "azure")).toMatch(/standard test GET every 300 s from 5 locations/);
+    expect(facts("uptime checks", "azure")).toMatch(/alert when 2\+ locations fail/);
+    // The shipped stacks set no Sentry DSN (a secret per stack): the cell says how it is turned on.
+    for (const cloud of ["aws", "azure"] as const)
+      expect(facts("error tracking", cloud)).toBe(
+        "none in this stack (Sentry when twincloud:sentryDsn is set)",
+      );
+    expect(facts("metrics/alerts", "azure")).not.toContain("alert - - -");
+  });
 });
 
 describe("renderers", () => {

@@ -1,9 +1,12 @@
 /**
- * A small Dockerfile parser: enough of the BuildKit frontend's grammar to check this repository's Dockerfile
- * and to replay its build without a Docker engine. Handles parser directives (`# escape=`), comments, line
- * continuations (including comment lines inside them), exec (JSON) and shell forms, instruction flags
- * (`--from=`, `--interval=`...), stages (`FROM ... AS name`) and global `ARG` substitution in `FROM`.
- * Heredocs (`RUN <<EOF`) are not supported and are reported as errors rather than misread.
+ * The one Dockerfile parser: enough of the BuildKit frontend's grammar for the AWS task definition to agree
+ * with the image (aws/dockerfile.ts: user, health check) and for the tests to check this repository's
+ * Dockerfile and replay its build without a Docker engine. Pure: no I/O.
+ *
+ * Handles parser directives (`# escape=`), comments, line continuations (including comment lines inside
+ * them), exec (JSON) and shell forms, instruction flags (`--from=`, `--interval=`...), stages
+ * (`FROM ... AS name`) and global `ARG` substitution in `FROM`. Heredocs (`RUN <<EOF`) are not supported and
+ * are reported as errors rather than misread.
  */
 
 export interface Instruction {
