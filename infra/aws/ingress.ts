@@ -233,9 +233,10 @@ export function createIngress(
     opts,
   );
 
+  const { certificateArn, hostedZoneId } = spec.perCloud.aws;
   const listeners: aws.lb.Listener[] = [];
   let forwardingListener: aws.lb.Listener;
-  if (spec.ingress.certificateArn) {
+  if (certificateArn) {
     forwardingListener = new aws.lb.Listener(
       `${spec.name}-https`,
       {
@@ -243,7 +244,7 @@ export function createIngress(
         port: 443,
         protocol: "HTTPS",
         sslPolicy: TLS_POLICY,
-        certificateArn: spec.ingress.certificateArn,
+        certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
         tags: tagsFor(spec, `${spec.name}-https`),
       },
@@ -280,23 +281,26 @@ export function createIngress(
 
   if (spec.ingress.waf.enabled) createWebAcl(spec, loadBalancer, opts);
 
-  const scheme = spec.ingress.certificateArn ? "https" : "http";
+  const scheme = certificateArn ? "https" : "http";
   const loadBalancerUrl = pulumi.interpolate`${scheme}://${loadBalancer.dnsName}`;
   const domain = spec.ingress.domain;
   // With a hosted zone the program owns the record; without one the operator creates an alias (or CNAME) to
   // the load balancer's DNS name (docs/deploy-aws.md#domain-and-certificate).
-  const dnsRecord = domain?.awsHostedZoneId
-    ? new aws.route53.Record(
-        `${spec.name}-api-alias`,
-        {
-          zoneId: domain.awsHostedZoneId,
-          name: domain.name,
-          type: "A",
-          aliases: [{ name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true }],
-        },
-        opts,
-      )
-    : undefined;
+  const dnsRecord =
+    domain && hostedZoneId
+      ? new aws.route53.Record(
+          `${spec.name}-api-alias`,
+          {
+            zoneId: hostedZoneId,
+            name: domain.name,
+            type: "A",
+            aliases: [
+              { name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true },
+            ],
+          },
+          opts,
+        )
+      : undefined;
   return {
     loadBalancer,
     targetGroup,

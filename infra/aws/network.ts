@@ -22,7 +22,7 @@ const ANYWHERE_IPV4 = "0.0.0.0/0";
 
 /** The ports the ALB accepts from the internet: 80 (forward in dev, redirect otherwise) and 443 with TLS. */
 function publicListenerPorts(spec: ServiceSpec): number[] {
-  return spec.ingress.certificateArn ? [80, 443] : [80];
+  return spec.perCloud.aws.certificateArn ? [80, 443] : [80];
 }
 
 /** awsx's VPC children that take tags (the component is remote: its children only see transforms). */
