@@ -350,7 +350,11 @@ describe("stub provider plugins over gRPC", () => {
 
 describe("replacement table and awsx subnet layout (no process)", () => {
   it("lists the replacing inputs", () => {
-    expect(replaceOnChanges("aws:ecr/repository:Repository")).toEqual(["name", "region"]);
+    expect(replaceOnChanges("aws:ecr/repository:Repository")).toEqual([
+      "name",
+      "encryptionConfigurations",
+      "region",
+    ]);
     expect(replaceOnChanges("azure-native:containerregistry:Registry")).toEqual(
       expect.arrayContaining(["registryName", "resourceGroupName", "location"]),
     );

@@ -13,11 +13,10 @@ import { type CloudPlan, COMPUTED, formatValue, getPath, type PlanResource } fro
  * `AZURE_IDENTITY`), on purpose: that one drives a provider's Diff for every type the program creates, with
  * every ForceNew input of the provider, per Azure type its exact identity inputs and create-only properties;
  * this one only judges the stateful types, from the inputs a plan captures, with a name-pattern rule for
- * Azure. Serving both from one table changes what one of them reports: the stubs do not replace an ECR
- * repository on `encryptionConfigurations` (this table does), this table lacks inputs the program never sets
+ * Azure. Serving both from one table changes what one of them reports: this table lacks inputs the program never sets
  * (`snapshotIdentifier`, `s3Import`, `objectLockEnabled`, `xksKeyId`, ...), and the Azure rules differ (e.g. a
  * Flexible Server's `administratorLogin`). tests/tools/plan/gate.test.ts keeps each AWS list here within the
- * stubs' (ECR's `encryptionConfigurations` excepted), so a replacement the plan flags is one the rehearsal
+ * stubs', so a replacement the plan flags is one the rehearsal
  * shows.
  */
 export const PLAN_REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {

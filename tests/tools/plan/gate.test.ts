@@ -339,14 +339,11 @@ describe("destructive changes in the plan diff", () => {
     }
   });
 
-  it("replaces on inputs the rehearsal's stubs replace on too (one documented exception)", () => {
+  it("replaces on inputs the rehearsal's stubs replace on too", () => {
     // tools/plan/destructive.ts says why the two tables stay apart; this keeps the plan's within the stubs'.
-    const exceptions: Record<string, string[]> = {
-      "aws:ecr/repository:Repository": ["encryptionConfigurations"],
-    };
     for (const [type, paths] of Object.entries(PLAN_REPLACE_ON_CHANGE)) {
       const extra = paths.filter((p) => !replaceOnChanges(type).includes(p));
-      expect(extra, type).toEqual(exceptions[type] ?? []);
+      expect(extra, type).toEqual([]);
     }
   });
 });

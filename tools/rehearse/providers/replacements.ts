@@ -61,7 +61,8 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
     "retentionPeriod",
     "preSignedUrl",
   ],
-  "aws:ecr/repository:Repository": ["name"],
+  // encryption_configuration is ForceNew in the provider (a repository cannot change its encryption).
+  "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],
   "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
   "aws:s3/bucketV2:BucketV2": ["bucket", "bucketPrefix", "objectLockEnabled"],
   "aws:backup/vault:Vault": ["name", "kmsKeyArn"],
