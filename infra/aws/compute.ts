@@ -1,8 +1,9 @@
 /**
  * Compute: an ECS cluster with Container Insights, the Fargate task definition (read-only, non-root API
- * container; database password and bootstrap API key from Secrets Manager only), the service in the private
- * subnets behind the ALB with circuit-breaker rollback, and target-tracking autoscaling on CPU and ALB
- * requests per target.
+ * container; no database password: IAM database authentication with the task role; the bootstrap API key
+ * from Secrets Manager only), the service in the private subnets behind the ALB with circuit-breaker
+ * rollback, and target-tracking autoscaling on CPU and ALB requests per target. The migrator's task
+ * definition is migration.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,7 +12,7 @@ import type { ServiceSpec } from "../spec/index.js";
 import { API_CONTAINER, containerDefinitions, taskVolumes } from "./containers.js";
 import type { Database } from "./database.js";
 import { readDockerfile } from "./dockerfile.js";
-import { assumeRolePolicy, createTaskRoles } from "./identity.js";
+import { createTaskRoles } from "./identity.js";
 import type { Ingress } from "./ingress.js";
 import { grantRemoteWrite, type PrometheusWorkspace } from "./monitoring/prometheus.js";
 import type { Network } from "./network.js";
@@ -94,7 +95,6 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
         .all([
           image.imageDigest,
           database.address,
-          database.masterSecretArn,
           // The secrets the task definition names by version (pulumi.all is typed up to eight elements).
           pulumi.all([
             bootstrapKey.arn,
@@ -110,7 +110,6 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
           ([
             imageRef,
             databaseHost,
-            databaseSecretArn,
             [bootstrapKeySecretArn, bootstrapKeyVersionId, sentryDsnSecretArn, sentryDsnVersionId],
             logGroupName,
             regionName,
@@ -120,7 +119,6 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
               containerDefinitions(spec, {
                 image: imageRef,
                 databaseHost,
-                databaseSecretArn,
                 bootstrapKeySecretArn,
                 bootstrapKeyVersionId,
                 logGroupName,
@@ -174,107 +172,7 @@ export function createCompute(args: ComputeArgs, opts: pulumi.ComponentResourceO
   );
 
   createAutoscaling(spec, cluster, service, ingress, opts);
-  redeployOnPasswordRotation(spec, cluster, service, database, opts);
   return { cluster, service, taskDefinition, logGroup };
-}
-
-/**
- * RDS rotates the managed master password (every 7 days by default), but ECS hands a task its secrets once,
- * at start: a task started before a rotation keeps its open connections and fails to open new ones (pool
- * growth, the 30-minute connection lifetime). So when the secret's AWSCURRENT label moves, EventBridge starts
- * a one-step Step Functions workflow that forces a new deployment: fresh tasks read the new password, the
- * old ones drain, the circuit breaker guards it like any deployment. No code to ship: the workflow calls
- * ecs:UpdateService through Step Functions' SDK integration, and each role can do exactly one thing.
- */
-function redeployOnPasswordRotation(
-  spec: ServiceSpec,
-  cluster: aws.ecs.Cluster,
-  service: aws.ecs.Service,
-  database: Database,
-  opts: pulumi.ComponentResourceOptions,
-): void {
-  const name = `${spec.name}-redeploy-on-rotation`;
-  /** A role one service principal assumes to do exactly one action on one resource. */
-  const singlePurposeRole = (
-    suffix: string,
-    principal: string,
-    description: string,
-    statement: { Sid: string; Action: string; Resource: pulumi.Input<string> },
-  ) => {
-    const role = new aws.iam.Role(
-      `${name}-${suffix}`,
-      {
-        description,
-        assumeRolePolicy: assumeRolePolicy(principal),
-        tags: tagsFor(spec, `${name}-${suffix}`),
-      },
-      opts,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-${suffix}`,
-      {
-        role: role.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", ...statement }],
-        }),
-      },
-      opts,
-    );
-    return role;
-  };
-  const workflowRole = singlePurposeRole(
-    "workflow",
-    "states.amazonaws.com",
-    `Forces a new deployment of ${spec.name}'s API after its database password rotates`,
-    { Sid: "ForceNewDeployment", Action: "ecs:UpdateService", Resource: service.arn },
-  );
-  const workflow = new aws.sfn.StateMachine(
-    name,
-    {
-      name,
-      type: "STANDARD",
-      roleArn: workflowRole.arn,
-      definition: pulumi.jsonStringify({
-        Comment: `Replace ${spec.name}'s API tasks so they read the rotated database password`,
-        StartAt: "ForceNewDeployment",
-        States: {
-          ForceNewDeployment: {
-            Type: "Task",
-            Resource: "arn:aws:states:::aws-sdk:ecs:updateService",
-            Parameters: { Cluster: cluster.arn, Service: service.name, ForceNewDeployment: true },
-            // A deployment already in progress or a throttle: try again, for up to ~15 minutes.
-            Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 30, MaxAttempts: 5, BackoffRate: 2 }],
-            End: true,
-          },
-        },
-      }),
-      tags: tagsFor(spec, name),
-    },
-    { ...opts, dependsOn: [service] },
-  );
-
-  const rule = new aws.cloudwatch.EventRule(
-    name,
-    {
-      name,
-      description: `The database password of ${spec.name} rotated: replace the API's tasks`,
-      eventPattern: pulumi.jsonStringify({
-        source: ["aws.secretsmanager"],
-        "detail-type": ["Secret Label Updated"],
-        resources: [database.masterSecretArn],
-        detail: { labelUpdated: ["AWSCURRENT"] },
-      }),
-      tags: tagsFor(spec, name),
-    },
-    opts,
-  );
-  const eventsRole = singlePurposeRole("events", "events.amazonaws.com", `Lets EventBridge start ${name}`, {
-    Sid: "StartWorkflow",
-    Action: "states:StartExecution",
-    Resource: workflow.arn,
-  });
-  new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: workflow.arn, roleArn: eventsRole.arn }, opts);
 }
 
 function createAutoscaling(

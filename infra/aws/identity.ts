@@ -1,7 +1,10 @@
 /**
- * IAM: the trust policy helper every AWS role uses, and the API's two roles. The execution role is what the
- * ECS agent uses (pull this repository's image, write this log group, read exactly the two secrets the task
- * definition names); the task role is the API's own identity (X-Ray and ECS Exec only when enabled).
+ * IAM: the trust policy helper every AWS role uses, the API's two roles and the migrator's execution role.
+ * The API's execution role is what the ECS agent uses for its tasks (pull this repository's image, write this
+ * log group, read exactly the secrets the task definition names: the bootstrap key, and the Sentry DSN when
+ * set; never the database's master secret); its task role is the API's own identity: `rds-db:connect` as
+ * exactly its database role (IAM database authentication: no password), X-Ray and ECS Exec only when
+ * enabled. The migrator's execution role is the only one that may read the RDS-managed master secret.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +22,38 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
+/** The ECS agent's image pull and log writing, narrowed to this repository and log group. */
+function pullAndLogStatements(image: ApiImage, logGroup: aws.cloudwatch.LogGroup) {
+  return [
+    { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+    {
+      Sid: "EcrPull",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+      Resource: image.repository.arn,
+    },
+    {
+      Sid: "Logs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${logGroup.arn}:*`,
+    },
+  ];
+}
+
+/**
+ * The IAM resource of `rds-db:connect` as one database user: `arn:aws:rds-db:<region>:<account>:dbuser:
+ * <DbiResourceId>/<user>` (the instance's resource id, not its name).
+ */
+export function rdsDbUserArn(
+  region: pulumi.Input<string>,
+  accountId: pulumi.Input<string>,
+  resourceId: pulumi.Input<string>,
+  user: string,
+): pulumi.Output<string> {
+  return pulumi.interpolate`arn:aws:rds-db:${region}:${accountId}:dbuser:${resourceId}/${user}`;
+}
+
 export function createTaskRoles(
   spec: ServiceSpec,
   image: ApiImage,
@@ -26,21 +61,22 @@ export function createTaskRoles(
   bootstrapKey: BootstrapKeySecret,
   logGroup: aws.cloudwatch.LogGroup,
   opts: pulumi.ComponentResourceOptions,
-  /** With error tracking on: the Sentry DSN's secret, the third one the task definition names. */
+  /** With error tracking on: the Sentry DSN's secret, the second one the task definition names. */
   sentryDsn?: SentryDsnSecret,
 ) {
   const executionRole = new aws.iam.Role(
     `${spec.name}-task-execution`,
     {
-      description: `ECS agent for ${spec.name}: pull the image, write logs, read the database and bootstrap key secrets`,
+      description: `ECS agent for ${spec.name}'s API: pull the image, write logs, read the bootstrap key secret`,
       assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
       tags: tagsFor(spec, `${spec.name}-task-execution`),
     },
     opts,
   );
-  // AmazonECSTaskExecutionRolePolicy narrowed to this repository and log group, plus exactly two secrets (the
-  // API's `secrets`; three with error tracking: the Sentry DSN). Both are encrypted with the aws/secretsmanager key, usable through Secrets Manager
-  // without a kms:Decrypt grant.
+  // AmazonECSTaskExecutionRolePolicy narrowed to this repository and log group, plus exactly the secrets of
+  // the API's `secrets`: the bootstrap key (and the Sentry DSN with error tracking). Not the database's master
+  // secret: the API has no database password. Encrypted with the aws/secretsmanager key, usable through
+  // Secrets Manager without a kms:Decrypt grant.
   new aws.iam.RolePolicy(
     `${spec.name}-task-execution`,
     {
@@ -48,25 +84,7 @@ export function createTaskRoles(
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
-          { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-          {
-            Sid: "EcrPull",
-            Effect: "Allow",
-            Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-            Resource: image.repository.arn,
-          },
-          {
-            Sid: "Logs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-          },
-          {
-            Sid: "DatabaseSecret",
-            Effect: "Allow",
-            Action: "secretsmanager:GetSecretValue",
-            Resource: database.masterSecretArn,
-          },
+          ...pullAndLogStatements(image, logGroup),
           {
             Sid: "BootstrapKeySecret",
             Effect: "Allow",
@@ -98,7 +116,17 @@ export function createTaskRoles(
     },
     opts,
   );
-  const statements: Record<string, unknown>[] = [];
+  const caller = aws.getCallerIdentityOutput({});
+  const region = aws.getRegionOutput({}).region;
+  const statements: Record<string, unknown>[] = [
+    {
+      // IAM database authentication: the API signs a token per connection as its own role, and only that.
+      Sid: "RdsIamConnect",
+      Effect: "Allow",
+      Action: "rds-db:connect",
+      Resource: rdsDbUserArn(region, caller.accountId, database.resourceId, spec.database.apiRole),
+    },
+  ];
   if (spec.tracing.enabled) {
     statements.push({
       Sid: "XRay",
@@ -126,15 +154,56 @@ export function createTaskRoles(
       Resource: "*",
     });
   }
-  if (statements.length > 0) {
-    new aws.iam.RolePolicy(
-      `${spec.name}-task`,
-      {
-        role: taskRole.id,
-        policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
-      },
-      opts,
-    );
-  }
+  new aws.iam.RolePolicy(
+    `${spec.name}-task`,
+    {
+      role: taskRole.id,
+      policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
+    },
+    opts,
+  );
   return { executionRole, taskRole };
+}
+
+/**
+ * The migrator task's execution role: pull the image, write its log stream, and read the RDS-managed master
+ * secret, which ECS hands the migrator as DATABASE_PASSWORD at each run (so a rotation needs nothing else).
+ * The only role that may read that secret. The migrator needs no task role: it calls no AWS API.
+ */
+export function createMigratorExecutionRole(
+  spec: ServiceSpec,
+  image: ApiImage,
+  database: Database,
+  logGroup: aws.cloudwatch.LogGroup,
+  opts: pulumi.ComponentResourceOptions,
+): aws.iam.Role {
+  const role = new aws.iam.Role(
+    `${spec.name}-migrator-execution`,
+    {
+      description: `ECS agent for ${spec.name}'s migrator: pull the image, write logs, read the database master secret`,
+      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+      tags: tagsFor(spec, `${spec.name}-migrator-execution`),
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${spec.name}-migrator-execution`,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          ...pullAndLogStatements(image, logGroup),
+          {
+            Sid: "DatabaseMasterSecret",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: database.masterSecretArn,
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+  return role;
 }

@@ -1,14 +1,15 @@
 /**
  * The AWS rendering of the service spec, one component (`twincloud:aws:Service`) holding every resource:
- * registry → network → database → ingress → secrets → compute → monitoring. Each step lives in the module
+ * registry → network → database → ingress → secrets → compute → migration → monitoring. Each step lives in the module
  * of the same name (the same file names as infra/azure/); this file wires them and returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackOutputs } from "../outputs.js";
 import { PROJECT_NAME, type ServiceSpec } from "../spec/index.js";
 import { createCompute } from "./compute.js";
-import { createDatabase } from "./database.js";
+import { assertRdsCaRegion, createDatabase } from "./database.js";
 import { createIngress } from "./ingress.js";
+import { createMigration } from "./migration.js";
 import { createMonitoring } from "./monitoring/index.js";
 import { createPrometheusWorkspace } from "./monitoring/prometheus.js";
 import { createNetwork } from "./network.js";
@@ -61,6 +62,10 @@ export class AwsService extends pulumi.ComponentResource {
       },
       children,
     );
+    const migration = createMigration(
+      { spec, network, image, database, logGroup: compute.logGroup, cluster: compute.cluster },
+      children,
+    );
     const monitoring = createMonitoring(
       spec,
       {
@@ -86,22 +91,27 @@ export class AwsService extends pulumi.ComponentResource {
       alertTarget: monitoring.topic.arn,
       dashboardUrl: monitoring.dashboardUrl,
       bootstrapApiKey: bootstrapKey.key,
-      // PLACEHOLDER until the migrator task definition lands (issue 14, next commits).
-      migration: pulumi.output({
-        cloud: "aws" as const,
-        cluster: compute.cluster.name,
-        taskDefinitionArn: "",
-        containerName: "migrate",
-        subnetIds: [] as string[],
-        securityGroupIds: [] as string[],
-      }),
+      migration: migration.target,
     };
     this.registerOutputs({ url: this.outputs.url, imageDigest: this.outputs.imageDigest });
   }
 }
 
-/** The AWS renderer (infra/program.ts). Async: ECR is asked first whether this image content was pushed. */
+/**
+ * The region the AWS provider deploys to, as configured (`aws:region`, else the provider's environment
+ * variables); undefined when none is set (the provider then refuses on its own).
+ */
+function configuredRegion(): string | undefined {
+  return new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+}
+
+/**
+ * The AWS renderer (infra/program.ts). Refuses first a region the image's RDS CA bundle does not cover
+ * (verify-full could never connect there); then asks ECR whether this image content was pushed.
+ */
 export async function renderAws(spec: ServiceSpec): Promise<StackOutputs> {
+  const region = configuredRegion();
+  if (region) assertRdsCaRegion(region);
   const image = await lookupPushedImage(spec);
   return new AwsService(spec.name, { spec, ...(image ? { image } : {}) }).outputs;
 }

@@ -81,12 +81,12 @@ export interface ServiceSpec {
   };
   network: { availabilityZones: number; natGatewaysPerAz: boolean; cidr: string };
   ingress: {
-    certificateArn?: string;
     /**
-     * The public host name (the stack's `url` is https://<name>) and, optionally, the DNS zone the program
-     * writes its records into; without a zone the operator creates them (docs/deploy-aws.md, side-by-side).
+     * The public host name: the stack's `url` is https://<name>. The program writes its DNS records when the
+     * stack names the cloud's DNS zone (perCloud); otherwise the operator creates them (docs/deploy-aws.md,
+     * side-by-side).
      */
-    domain?: { name: string; awsHostedZoneId?: string; azureDnsZoneId?: string };
+    domain?: { name: string };
     /** Plain HTTP is served only when no certificate is configured (dev). */
     httpsOnly: boolean;
     idleTimeoutSeconds: number;
@@ -103,8 +103,11 @@ export interface ServiceSpec {
     highAvailability: boolean;
     backupRetentionDays: number;
     deletionProtection: boolean;
-    /** Cross-region copy of backups for disaster recovery (AWS Backup copy / Azure geo-redundant backup). */
-    crossRegionBackup: { enabled: boolean; awsRegion: string };
+    /**
+     * Cross-region copy of backups for disaster recovery (AWS Backup copy to perCloud.aws.drRegion / Azure
+     * geo-redundant backup to the paired region).
+     */
+    crossRegionBackup: { enabled: boolean };
     port: number;
     name: string;
     /** The administrator: the migrator's user only. */
@@ -138,10 +141,41 @@ export interface ServiceSpec {
    */
   cloudMetrics: { enabled: boolean };
   operations: { execEnabled: boolean; protectStatefulResources: boolean };
+  /**
+   * The operator inputs only one cloud has, named as their `twincloud:` keys, so the sections above stay
+   * cloud-neutral: each renderer reads its own part and never the other's.
+   */
+  perCloud: {
+    aws: {
+      /** The HTTPS listener's ACM certificate; without one the load balancer serves plain HTTP (httpsOnly). */
+      certificateArn?: string;
+      /** The Route 53 hosted zone of ingress.domain, where the program writes its alias record. */
+      hostedZoneId?: string;
+      /** Where database.crossRegionBackup copies the backups: never the deployment region. */
+      drRegion: string;
+    };
+    azure: {
+      /** The Azure DNS zone (resource id) of ingress.domain, where the program writes its records. */
+      dnsZoneId?: string;
+    };
+  };
 }
 
+/**
+ * The AWS physical names the program sets itself from `<project>-<stack>` under the tightest limits
+ * (autonamed resources are shortened by the provider; Azure shortens its names itself, azure/naming.ts).
+ */
+export const AWS_NAME_LIMITS = [
+  { suffix: "-backup-job-failed", max: 64, what: "the EventBridge rule" },
+  { suffix: "-db", max: 63, what: "the RDS instance identifier" },
+] as const;
 /** Longest `<project>-<stack>` prefix every AWS physical name derived from it stays within. */
-const MAX_AWS_NAME_PREFIX = 64 - "-redeploy-on-rotation".length;
+export const MAX_AWS_NAME_PREFIX = Math.min(
+  ...AWS_NAME_LIMITS.map((limit) => limit.max - limit.suffix.length),
+);
+const TIGHTEST_AWS_NAME = AWS_NAME_LIMITS.find(
+  (limit) => limit.max - limit.suffix.length === MAX_AWS_NAME_PREFIX,
+)!;
 
 function resolveTier(stack: string, explicit: Tier | undefined): Tier {
   if (explicit) return explicit;
@@ -197,11 +231,10 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
   const retentionProblem = logRetentionProblem(config.cloud, logRetentionDays);
   if (retentionProblem) problems.push(retentionProblem);
   const name = `${project}-${context.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
-  // AWS physical names built from it: EventBridge rule `<name>-redeploy-on-rotation` (≤ 64 characters) and
-  // the RDS identifier `<name>-db` (≤ 63). Azure shortens its names itself (azure/naming.ts).
+  // AWS physical names built from it (AWS_NAME_LIMITS). Azure shortens its names itself (azure/naming.ts).
   if (config.cloud === "aws" && name.length > MAX_AWS_NAME_PREFIX) {
     problems.push(
-      `stack name "${context.stack}": "${name}" is ${name.length} characters; on AWS the project and stack name together may have at most ${MAX_AWS_NAME_PREFIX} (physical names such as the EventBridge rule "${name}-redeploy-on-rotation" are limited to 64)`,
+      `stack name "${context.stack}": "${name}" is ${name.length} characters; on AWS the project and stack name together may have at most ${MAX_AWS_NAME_PREFIX} (physical names such as ${TIGHTEST_AWS_NAME.what} "${name}${TIGHTEST_AWS_NAME.suffix}" are limited to ${TIGHTEST_AWS_NAME.max})`,
     );
   }
   if (problems.length > 0) throw new StackConfigError(problems);
@@ -290,16 +323,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
       cidr: "10.20.0.0/16",
     },
     ingress: {
-      ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
-      ...(config.domainName
-        ? {
-            domain: {
-              name: config.domainName,
-              ...(config.hostedZoneId ? { awsHostedZoneId: config.hostedZoneId } : {}),
-              ...(config.dnsZoneId ? { azureDnsZoneId: config.dnsZoneId } : {}),
-            },
-          }
-        : {}),
+      ...(config.domainName ? { domain: { name: config.domainName } } : {}),
       httpsOnly: config.certificateArn !== undefined,
       idleTimeoutSeconds: 60,
       waf: {
@@ -317,7 +341,7 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
       highAvailability,
       backupRetentionDays: config.dbBackupRetentionDays ?? defaults.dbBackupRetentionDays,
       deletionProtection: config.dbDeletionProtection ?? defaults.dbDeletionProtection,
-      crossRegionBackup: { enabled: defaults.drCopyEnabled, awsRegion: drRegion },
+      crossRegionBackup: { enabled: defaults.drCopyEnabled },
       port: DATABASE.port,
       name: DATABASE.name,
       username: DATABASE.username,
@@ -341,6 +365,16 @@ export function buildServiceSpec(raw: Record<string, string | undefined>, contex
     operations: {
       execEnabled: defaults.execEnabled,
       protectStatefulResources: defaults.protectStatefulResources,
+    },
+    perCloud: {
+      aws: {
+        ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+        ...(config.domainName && config.hostedZoneId ? { hostedZoneId: config.hostedZoneId } : {}),
+        drRegion,
+      },
+      azure: {
+        ...(config.domainName && config.dnsZoneId ? { dnsZoneId: config.dnsZoneId } : {}),
+      },
     },
   };
 }

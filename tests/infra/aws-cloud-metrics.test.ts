@@ -36,8 +36,14 @@ const one = (resources: CapturedResource[], type: string): CapturedResource => {
 };
 const policyOf = (r: CapturedResource, key = "policy"): Statement[] =>
   (JSON.parse(String(r.props[key])) as { Statement: Statement[] }).Statement;
+/** The API task definition's containers (the migrator's task definition, `<name>-migrate`, has one). */
 const containersOf = (resources: CapturedResource[]) =>
-  JSON.parse(String(one(resources, "aws:ecs/taskDefinition:TaskDefinition").props.containerDefinitions)) as {
+  JSON.parse(
+    String(
+      byType(resources, "aws:ecs/taskDefinition:TaskDefinition").find((t) => t.name.endsWith("-api"))?.props
+        .containerDefinitions,
+    ),
+  ) as {
     name: string;
     command?: string[];
     essential?: boolean;

@@ -1,7 +1,8 @@
 /**
  * The AWS program for each shipped stack (dev, staging with `cloud: aws`, prod), run once per stack under
  * Pulumi mocks with the real Pulumi.<stack>.yaml values. Asserts what each tier creates, the security-group
- * chain, secret handling, and that the task definition satisfies the API's own config schema.
+ * chain, secret handling, the database identities (the API with IAM authentication and no password, the
+ * migrator with the master secret), and that both task definitions satisfy the API's own config schemas.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,9 +12,11 @@ import {
   HEALTH_PATHS,
   SECRET_ENV_VARS,
 } from "../../api/config.js";
+import { AWS_RDS_CA_BUNDLE } from "../../api/db/rds-ca.js";
+import { apiRoleEnvironmentSchema } from "../../api/db/roles.js";
 import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { rdsInstanceClass } from "../../infra/aws/sizes.js";
-import type { StackOutputs } from "../../infra/outputs.js";
+import type { MigrationTarget, StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
 import type { ServiceSpec } from "../../infra/spec/index.js";
 import { mockInvokes } from "../../tools/mock/aws.js";
@@ -28,13 +31,18 @@ interface StackRun {
   result: MockRunResult<StackOutputs>;
   all(type: string): CapturedResource[];
   one(type: string, name?: string): CapturedResource;
+  /** The API task definition's containers. */
   containers(): ContainerDefinition[];
+  /** The migrator task definition's containers. */
+  migratorContainers(): ContainerDefinition[];
 }
 
 interface ContainerDefinition {
   name: string;
   image: string;
   user?: string;
+  essential?: boolean;
+  command?: string[];
   privileged?: boolean;
   readonlyRootFilesystem?: boolean;
   environment?: { name: string; value: string }[];
@@ -56,11 +64,18 @@ async function runStack(stack: Stack): Promise<StackRun> {
     if (matches.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${matches.length}`);
     return matches[0] as CapturedResource;
   };
-  const containers = () =>
+  const containersOf = (family: string) =>
     JSON.parse(
-      String(one("aws:ecs/taskDefinition:TaskDefinition").props.containerDefinitions),
+      String(one("aws:ecs/taskDefinition:TaskDefinition", family).props.containerDefinitions),
     ) as ContainerDefinition[];
-  return { spec, result, all, one, containers };
+  return {
+    spec,
+    result,
+    all,
+    one,
+    containers: () => containersOf(`${spec.name}-api`),
+    migratorContainers: () => containersOf(`${spec.name}-migrate`),
+  };
 }
 
 const T = {
@@ -123,6 +138,13 @@ const UNTAGGABLE = new Set([
   "aws:amp/alertManagerDefinition:AlertManagerDefinition",
 ]);
 
+/** The CA file both AWS tasks verify the database against: the bundle `npm run build` writes, under /app. */
+const CA_FILE = `/app/${AWS_RDS_CA_BUNDLE}`;
+
+/** A container's plain environment as a map. */
+const envOf = (container: ContainerDefinition | undefined): Record<string, string> =>
+  Object.fromEntries((container?.environment ?? []).map((v) => [v.name, v.value]));
+
 const runs = new Map<Stack, StackRun>();
 function stackRun(stack: Stack): StackRun {
   const run = runs.get(stack);
@@ -147,18 +169,41 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     expect(o.cloud).toBe("aws");
     expect(o.environment).toBe(spec.environment);
     expect(o.endpointUrl).toMatch(
-      spec.ingress.certificateArn
+      spec.perCloud.aws.certificateArn
         ? /^https:\/\/.+\.elb\.amazonaws\.com$/
         : /^http:\/\/.+\.elb\.amazonaws\.com$/,
     );
     // HTTPS is served under the name the certificate covers, never the ALB's own name.
     expect(o.url).toBe(spec.ingress.domain ? `https://${spec.ingress.domain.name}` : o.endpointUrl);
-    if (spec.ingress.certificateArn) expect(spec.ingress.domain).toBeDefined();
+    if (spec.perCloud.aws.certificateArn) expect(spec.ingress.domain).toBeDefined();
     expect(o.imageDigest).toMatch(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/.+@sha256:[0-9a-f]{64}$/);
     expect(o.databaseHost).toMatch(/\.rds\.amazonaws\.com$/);
     expect(o.alertTarget).toMatch(/^arn:aws:sns:/);
     expect(o.dashboardUrl).toMatch(
       /^https:\/\/.+console\.aws\.amazon\.com\/cloudwatch\/.+#dashboards\/dashboard\//,
+    );
+  });
+
+  it("returns the migration the pipeline runs: the migrator's task definition in the private subnets", () => {
+    const { result, one, all, spec } = stackRun(stack);
+    const migrator = one(T.taskDefinition, `${spec.name}-migrate`);
+    // The API tasks' group: the only one the database admits (tests of the chain below).
+    const group = all(T.sg).find((g) => g.name === `${spec.name}-service`)!;
+    expect(result.outputs.migration).toEqual({
+      cloud: "aws",
+      cluster: one(T.cluster).state.name,
+      taskDefinitionArn: migrator.state.arn,
+      containerName: "migrate",
+      // The service's private subnets.
+      subnetIds: (one(T.service).props.networkConfiguration as { subnets: string[] }).subnets,
+      securityGroupIds: [fakeId(group)],
+    });
+    // Resolved under the mocks: the plain value the pipeline reads with `pulumi stack output migration`.
+    const migration = result.outputs.migration as unknown as Extract<MigrationTarget, { cloud: "aws" }>;
+    expect(migration.subnetIds.length).toBe(spec.network.availabilityZones);
+    for (const subnet of migration.subnetIds) expect(subnet).toMatch(/^subnet-prv/);
+    expect(migration.taskDefinitionArn).toMatch(
+      /^arn:aws:ecs:eu-west-1:\d{12}:task-definition\/.+-migrate:\d+$/,
     );
   });
 
@@ -247,7 +292,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       };
     };
     const ingress = all(T.ingress).map(edge);
-    const publicPorts = spec.ingress.certificateArn ? [80, 443] : [80];
+    const publicPorts = spec.perCloud.aws.certificateArn ? [80, 443] : [80];
     expect(ingress.filter((e) => e.peer === "0.0.0.0/0").map((e) => [e.group, e.from, e.to])).toEqual(
       publicPorts.map((port) => [alb, port, port]),
     );
@@ -301,7 +346,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     expect(group.props.retentionInDays).toBe(spec.logs.retentionDays);
   });
 
-  it("keeps secrets out of the plain environment: the password and bootstrap key only through `secrets`", () => {
+  it("keeps secrets out of the plain environment: the bootstrap key only through `secrets`, no database password", () => {
     const { containers, one, spec } = stackRun(stack);
     const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]?.secretArn;
     expect(secretArn).toMatch(/^arn:aws:secretsmanager:/);
@@ -318,22 +363,16 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       }
     }
     const api = containers().find((c) => c.name === "api");
+    // No DATABASE_PASSWORD, nothing from the master secret: the API signs IAM tokens.
     expect(api?.secrets).toEqual([
-      { name: "DATABASE_PASSWORD", valueFrom: `${secretArn}:password::` },
       { name: "BOOTSTRAP_API_KEY", valueFrom: `${bootstrapArn}:::${bootstrapVersion}` },
     ]);
-    // The execution role reads exactly those secrets.
-    const policies = stackRunPolicies(stack);
-    const secretStatements = policies
-      .flatMap((p) => p.Statement)
-      .filter((s) => JSON.stringify(s.Action).includes("secretsmanager"));
+    expect(JSON.stringify(containers())).not.toContain(secretArn);
+    // The API's execution role reads exactly that secret; its task role reads none.
+    const secretStatements = policyOf(stack, `${spec.name}-task-execution`).Statement.filter((s) =>
+      JSON.stringify(s.Action).includes("secretsmanager"),
+    );
     expect(secretStatements).toEqual([
-      {
-        Sid: "DatabaseSecret",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: secretArn,
-      },
       {
         Sid: "BootstrapKeySecret",
         Effect: "Allow",
@@ -341,21 +380,147 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
         Resource: bootstrapArn,
       },
     ]);
+    expect(JSON.stringify(policyOf(stack, `${spec.name}-task`))).not.toContain("secretsmanager");
     expect(JSON.stringify(one(T.db).props)).not.toMatch(/"password"/);
     expect(one(T.db).props.manageMasterUserPassword).toBe(true);
   });
 
-  it("gives the API an environment (plus its secrets) that satisfies apiEnvironmentSchema", () => {
-    const { containers, one } = stackRun(stack);
+  it("lets only the migrator's execution role read the database's master secret", () => {
+    const { all, one, spec } = stackRun(stack);
+    const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]!.secretArn;
+    const readers = all(T.rolePolicy).filter((p) => String(p.props.policy).includes(secretArn));
+    expect(readers.map((p) => p.name)).toEqual([`${spec.name}-migrator-execution`]);
+    const migratorRole = one(T.role, `${spec.name}-migrator-execution`);
+    expect(readers[0]!.props.role).toBe(fakeId(migratorRole));
+    expect(policyOf(stack, `${spec.name}-migrator-execution`).Statement).toEqual([
+      expect.objectContaining({ Sid: "EcrAuth" }),
+      expect.objectContaining({ Sid: "EcrPull", Resource: one(T.repository).state.arn }),
+      expect.objectContaining({
+        Sid: "Logs",
+        Resource: `${one(T.logGroup, `${spec.name}-api-logs`).state.arn}:*`,
+      }),
+      {
+        Sid: "DatabaseMasterSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: secretArn,
+      },
+    ]);
+    // Which role is whose: the migrator's task definition runs with it, the API's never does.
+    expect(one(T.taskDefinition, `${spec.name}-migrate`).props.executionRoleArn).toBe(migratorRole.state.arn);
+    const apiTask = one(T.taskDefinition, `${spec.name}-api`).props;
+    expect([apiTask.executionRoleArn, apiTask.taskRoleArn]).not.toContain(migratorRole.state.arn);
+  });
+
+  it("gives the API an environment (plus its secrets) that satisfies apiEnvironmentSchema: IAM auth, verify-full", () => {
+    const { containers, one, spec } = stackRun(stack);
     const api = containers().find((c) => c.name === "api");
-    const env: Record<string, string> = {};
-    for (const variable of api?.environment ?? []) env[variable.name] = variable.value;
+    const env = envOf(api);
     for (const secret of api?.secrets ?? [])
       env[secret.name] = "dummy-secret-value-for-the-schema-check-0123456789";
     const parsed = apiEnvironmentSchema.safeParse(env);
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     expect(env.DATABASE_HOST).toBe(one(T.db).state.address);
-    expect(env).toMatchObject({ DATABASE_SSL: "require", PORT: String(DEFAULT_PORT), DATABASE_PORT: "5432" });
+    expect(env).toMatchObject({
+      PORT: String(DEFAULT_PORT),
+      DATABASE_PORT: "5432",
+      // The least-privilege role, never the administrator (the RDS master user).
+      DATABASE_USER: spec.database.apiRole,
+      DATABASE_AUTH: "aws-iam",
+      AWS_REGION: "eu-west-1",
+      DATABASE_SSL: "verify-full",
+      DATABASE_CA_FILE: CA_FILE,
+      MIGRATE_ON_START: "false",
+    });
+    expect(env.DATABASE_USER).not.toBe(one(T.db).props.username);
+    expect(env.DATABASE_PASSWORD).toBeUndefined();
+  });
+
+  it("lets the task role rds-db:connect as exactly the API's database user of this instance", () => {
+    const { one, spec } = stackRun(stack);
+    const db = one(T.db);
+    expect(db.state.resourceId).toMatch(/^db-[A-Z0-9]+$/);
+    const connect = policyOf(stack, `${spec.name}-task`).Statement.filter((s) =>
+      JSON.stringify(s.Action).includes("rds-db:"),
+    );
+    expect(connect).toEqual([
+      {
+        Sid: "RdsIamConnect",
+        Effect: "Allow",
+        Action: "rds-db:connect",
+        Resource: `arn:aws:rds-db:eu-west-1:123456789012:dbuser:${db.state.resourceId}/${spec.database.apiRole}`,
+      },
+    ]);
+    // No other role may connect with IAM.
+    const others = stackRunPolicies(stack).filter((p) => JSON.stringify(p).includes("rds-db:"));
+    expect(others).toHaveLength(1);
+    // And the instance accepts IAM tokens, with its certificate from the CA whose root the image ships.
+    expect(db.props).toMatchObject({
+      iamDatabaseAuthenticationEnabled: true,
+      caCertIdentifier: "rds-ca-rsa2048-g1",
+    });
+  });
+
+  it("defines the migrator: the same image and user, spec.migration's command, env and size, the master password", () => {
+    const { migratorContainers, containers, one, spec } = stackRun(stack);
+    const task = one(T.taskDefinition, `${spec.name}-migrate`);
+    expect(task.props).toMatchObject({
+      family: `${spec.name}-migrate`,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: String(spec.migration.cpu),
+      memory: String(spec.migration.memoryMiB),
+    });
+    // It calls no AWS API: no task role.
+    expect(task.props.taskRoleArn).toBeUndefined();
+    const [migrate, ...others] = migratorContainers();
+    expect(others).toEqual([]);
+    const api = containers().find((c) => c.name === "api")!;
+    expect(migrate).toMatchObject({
+      name: "migrate",
+      essential: true,
+      image: api.image,
+      user: api.user,
+      privileged: false,
+      readonlyRootFilesystem: true,
+      command: ["dist/api/cli/migrate.js"],
+    });
+    expect(migrate!.command).toEqual([...spec.migration.command]);
+    const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]!.secretArn;
+    expect(migrate!.secrets).toEqual([{ name: "DATABASE_PASSWORD", valueFrom: `${secretArn}:password::` }]);
+    const env = envOf(migrate);
+    expect(env).toEqual({
+      ...spec.migration.environment,
+      DATABASE_HOST: one(T.db).state.address,
+      DATABASE_AUTH: "password",
+      DATABASE_API_AUTH: "aws-iam",
+      DATABASE_CA_FILE: CA_FILE,
+    });
+    // The administrator migrates and creates the API's role for IAM authentication, verifying the server.
+    expect(env).toMatchObject({
+      DATABASE_USER: one(T.db).props.username,
+      DATABASE_API_ROLE: spec.database.apiRole,
+      DATABASE_SSL: "verify-full",
+    });
+    // Both of the migrator's schemas accept it (api/config.ts, api/db/roles.ts).
+    const withSecret = { ...env, DATABASE_PASSWORD: "dummy-master-password-0123456789" };
+    const config = apiEnvironmentSchema.safeParse(withSecret);
+    expect(config.success, JSON.stringify(config.error?.issues)).toBe(true);
+    const roles = apiRoleEnvironmentSchema.safeParse(withSecret);
+    expect(roles.success, JSON.stringify(roles.error?.issues)).toBe(true);
+    expect(roles.data).toMatchObject({
+      DATABASE_API_ROLE: spec.database.apiRole,
+      DATABASE_API_AUTH: "aws-iam",
+    });
+    // Its own log stream prefix in the API's log group.
+    expect(migrate!.logConfiguration).toMatchObject({
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": one(T.logGroup, `${spec.name}-api-logs`).state.name,
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "migrate",
+      },
+    });
   });
 
   it("runs the API container read-only, non-root, unprivileged, with the spec's ports, stop timeout and logs", () => {
@@ -379,7 +544,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
       logDriver: "awslogs",
       options: { "awslogs-group": logGroup.state.name, "awslogs-region": "eu-west-1" },
     });
-    const task = one(T.taskDefinition);
+    const task = one(T.taskDefinition, `${spec.name}-api`);
     expect(task.props).toMatchObject({
       networkMode: "awsvpc",
       requiresCompatibilities: ["FARGATE"],
@@ -413,13 +578,13 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     });
     const listeners = all(T.listener);
     const http = listeners.find((l) => l.props.port === 80);
-    if (spec.ingress.certificateArn) {
+    if (spec.perCloud.aws.certificateArn) {
       expect(listeners).toHaveLength(2);
       const https = listeners.find((l) => l.props.port === 443);
       expect(https?.props).toMatchObject({
         protocol: "HTTPS",
         sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        certificateArn: spec.ingress.certificateArn,
+        certificateArn: spec.perCloud.aws.certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: one(T.targetGroup).state.arn }],
       });
       // The HTTP listener only redirects, permanently, to HTTPS.
@@ -610,7 +775,7 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     }
     expect(drProviders).toHaveLength(1);
     const provider = drProviders[0]!;
-    expect(provider.props.region).toBe(spec.database.crossRegionBackup.awsRegion);
+    expect(provider.props.region).toBe(spec.perCloud.aws.drRegion);
     expect(provider.props.region).not.toBe("eu-west-1");
     const vaults = all(T.backupVault);
     expect(vaults).toHaveLength(2);
@@ -638,49 +803,15 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     });
   });
 
-  it("replaces the API's tasks when RDS rotates the database password, with single-purpose roles", () => {
+  it("leaves RDS's password rotation alone: nothing redeploys the API (it has no password), the migrator reads it per run", () => {
     const { all, one, spec } = stackRun(stack);
-    const name = `${spec.name}-redeploy-on-rotation`;
-    const rule = all(T.eventRule).find((r) => r.props.name === name);
-    expect(rule, "rotation rule").toBeDefined();
     const secretArn = (one(T.db).state.masterUserSecrets as { secretArn: string }[])[0]!.secretArn;
-    expect(JSON.parse(String(rule!.props.eventPattern))).toEqual({
-      source: ["aws.secretsmanager"],
-      "detail-type": ["Secret Label Updated"],
-      resources: [secretArn],
-      detail: { labelUpdated: ["AWSCURRENT"] },
-    });
-
-    const workflow = one(T.stateMachine);
-    const service = one(T.service);
-    const cluster = one(T.cluster);
-    const definition = JSON.parse(String(workflow.props.definition)) as {
-      StartAt: string;
-      States: Record<string, { Resource: string; Parameters: Record<string, unknown> }>;
-    };
-    expect(definition.States[definition.StartAt]).toMatchObject({
-      Resource: "arn:aws:states:::aws-sdk:ecs:updateService",
-      Parameters: { Cluster: cluster.state.arn, Service: service.state.name, ForceNewDeployment: true },
-    });
-    const target = all(T.eventTarget).find((t) => t.props.rule === rule!.state.name);
-    expect(target?.props.arn).toBe(workflow.state.arn);
-
-    // Each role does one thing: EventBridge may start this workflow, the workflow may update this service.
-    const policyOf = (roleArn: unknown) => {
-      const role = all(T.role).find((r) => r.state.arn === roleArn);
-      const policy = all(T.rolePolicy).find((p) => role && p.props.role === fakeId(role));
-      return JSON.parse(String(policy?.props.policy)).Statement as unknown[];
-    };
-    expect(policyOf(workflow.props.roleArn)).toEqual([
-      expect.objectContaining({ Effect: "Allow", Action: "ecs:UpdateService", Resource: service.state.arn }),
-    ]);
-    expect(policyOf(target?.props.roleArn)).toEqual([
-      expect.objectContaining({
-        Effect: "Allow",
-        Action: "states:StartExecution",
-        Resource: workflow.state.arn,
-      }),
-    ]);
+    expect(all(T.stateMachine)).toEqual([]);
+    expect(all(T.eventRule).map((r) => r.props.name)).not.toContain(`${spec.name}-redeploy-on-rotation`);
+    for (const rule of all(T.eventRule)) expect(String(rule.props.eventPattern)).not.toContain(secretArn);
+    // ECS resolves `<arn>:password::` (AWSCURRENT) when it starts the migrator's task: a rotated password
+    // is the one the next run gets.
+    expect(stackRun(stack).migratorContainers()[0]!.secrets![0]!.valueFrom).toBe(`${secretArn}:password::`);
   });
 
   it("pages the alert topic when a backup or cross-region copy of the database fails (prod)", () => {
@@ -776,6 +907,11 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
     expect(all("aws:cloudwatch/dashboard:Dashboard")).toHaveLength(1);
   });
 });
+
+/** The policy document of the role policy named `name`. */
+function policyOf(stack: Stack, name: string): { Statement: Record<string, unknown>[] } {
+  return JSON.parse(String(stackRun(stack).one(T.rolePolicy, name).props.policy));
+}
 
 function stackRunPolicies(
   stack: Stack,

@@ -2,23 +2,35 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it } from "vitest";
 import { apiEnvironmentSchema, HEALTH_PATHS, SECRET_ENV_VARS } from "../../api/config.js";
+import { apiRoleEnvironmentSchema } from "../../api/db/roles.js";
 import {
   ADOT_COLLECTOR_IMAGE,
+  AWS_RDS_CA_FILE,
   containerDefinitions,
   EXEC_AGENT_PATHS,
+  migratorContainerDefinitions,
   taskVolumes,
 } from "../../infra/aws/containers.js";
-import { DEFAULT_CONTAINER_USER, parseDockerfile, readDockerfile } from "../../infra/aws/dockerfile.js";
+import {
+  assertRdsCaRegion,
+  RDS_CA_IDENTIFIER,
+  rdsCaRegionProblem,
+  rdsCaRegions,
+} from "../../infra/aws/database.js";
+import { DEFAULT_CONTAINER_USER, dockerfileFacts, readDockerfile } from "../../infra/aws/dockerfile.js";
+import { renderAws } from "../../infra/aws/index.js";
 import { awsAlarms } from "../../infra/aws/monitoring/alarms.js";
 import { vpcChildTags } from "../../infra/aws/network.js";
 import { buildContextHash, dockerignoreMatcher } from "../../infra/aws/registry.js";
 import { approximateMaxConnections, cpuUnits } from "../../infra/aws/sizes.js";
 import { program } from "../../infra/program.js";
-import { buildServiceSpec } from "../../infra/spec/index.js";
+import { AWS_NAME_LIMITS, buildServiceSpec, MAX_AWS_NAME_PREFIX } from "../../infra/spec/index.js";
 import { runUnderMocks } from "../../tools/mock/run.js";
 import { assumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { stackConfig } from "../support/stacks.js";
 
 const spec = (stack: string, extra: Record<string, string> = {}) =>
   buildServiceSpec({ cloud: "aws", ...extra }, { stack, awsRegion: "eu-west-1" });
@@ -33,7 +45,7 @@ describe("Dockerfile facts", () => {
   });
 
   it("parses the final stage only, joins continuation lines, never returns root", () => {
-    const facts = parseDockerfile(
+    const facts = dockerfileFacts(
       [
         "FROM node:24 AS build",
         "USER 0",
@@ -46,9 +58,9 @@ describe("Dockerfile facts", () => {
       user: "65532:65532",
       healthCheck: ["/nodejs/bin/node", "dist/api/healthcheck.js"],
     });
-    expect(parseDockerfile("FROM node:24-slim\nUSER node\n").user).toBe("1000:1000");
-    expect(parseDockerfile("FROM node:24-slim\nUSER root\n").user).toBe(DEFAULT_CONTAINER_USER);
-    expect(parseDockerfile(undefined)).toEqual({
+    expect(dockerfileFacts("FROM node:24-slim\nUSER node\n").user).toBe("1000:1000");
+    expect(dockerfileFacts("FROM node:24-slim\nUSER root\n").user).toBe(DEFAULT_CONTAINER_USER);
+    expect(dockerfileFacts(undefined)).toEqual({
       user: DEFAULT_CONTAINER_USER,
       healthCheck: ["node", "dist/api/healthcheck.js"],
     });
@@ -93,7 +105,6 @@ describe("container definitions", () => {
   const inputs = {
     image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x@sha256:abc",
     databaseHost: "db.example.internal",
-    databaseSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbCdEf",
     bootstrapKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x/bootstrap-api-key-AbCdEf",
     bootstrapKeyVersionId: "00000000-0000-4000-8000-000000000001",
     logGroupName: "/ecs/x/api",
@@ -118,9 +129,55 @@ describe("container definitions", () => {
       { containerName: "init-tmp", condition: "SUCCESS" },
       { containerName: "otel-collector", condition: "START" },
     ]);
-    const parsed = apiEnvironmentSchema.safeParse({ ...env, DATABASE_PASSWORD: "dummy" });
-    expect(parsed.success).toBe(true);
+    // No password at all: the API signs an IAM token per connection.
+    const parsed = apiEnvironmentSchema.safeParse(env);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    expect(env).toMatchObject({
+      DATABASE_AUTH: "aws-iam",
+      AWS_REGION: "eu-west-1",
+      DATABASE_CA_FILE: AWS_RDS_CA_FILE,
+    });
     for (const name of SECRET_ENV_VARS) expect(env[name]).toBeUndefined();
+  });
+
+  it("gives the migrator the administrator, the master password from its secret, and the API role to create", () => {
+    const dev = spec("dev");
+    const secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbCdEf";
+    const [migrate, ...rest] = migratorContainerDefinitions(dev, {
+      image: inputs.image,
+      databaseHost: inputs.databaseHost,
+      databaseSecretArn: secretArn,
+      logGroupName: inputs.logGroupName,
+      region: inputs.region,
+      dockerfile: inputs.dockerfile,
+    }) as Record<string, unknown>[];
+    expect(rest).toEqual([]);
+    expect(migrate).toMatchObject({
+      name: "migrate",
+      image: inputs.image,
+      user: "65532:65532",
+      readonlyRootFilesystem: true,
+      privileged: false,
+      linuxParameters: { capabilities: { drop: ["ALL"] } },
+      command: ["dist/api/cli/migrate.js"],
+      secrets: [{ name: "DATABASE_PASSWORD", valueFrom: `${secretArn}:password::` }],
+      logConfiguration: { options: { "awslogs-stream-prefix": "migrate" } },
+    });
+    const env = Object.fromEntries(
+      ((migrate?.environment ?? []) as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({
+      DATABASE_USER: dev.database.username,
+      DATABASE_AUTH: "password",
+      DATABASE_API_ROLE: dev.database.apiRole,
+      DATABASE_API_AUTH: "aws-iam",
+      DATABASE_SSL: "verify-full",
+      DATABASE_CA_FILE: AWS_RDS_CA_FILE,
+      DATABASE_HOST: inputs.databaseHost,
+    });
+    const withPassword = { ...env, DATABASE_PASSWORD: "x".repeat(20) };
+    expect(apiEnvironmentSchema.safeParse(withPassword).success).toBe(true);
+    expect(apiRoleEnvironmentSchema.safeParse(withPassword).success).toBe(true);
   });
 
   it("mounts writable paths for ECS Exec only where exec is enabled", () => {
@@ -159,7 +216,6 @@ describe("writable /tmp for the non-root API", () => {
     const defs = containerDefinitions(spec("prod", assumedOperatorValues()), {
       image: "repo@sha256:abc",
       databaseHost: "db",
-      databaseSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x",
       bootstrapKeySecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:y",
       bootstrapKeyVersionId: "v1",
       logGroupName: "/ecs/x/api",
@@ -196,8 +252,6 @@ describe("alarms", () => {
       "db-cpu-high",
       "db-free-storage-low",
       "db-connections-high",
-      "redeploy-on-rotation-undelivered",
-      "redeploy-on-rotation-failed",
     ]);
     for (const alarm of alarms) {
       expect(alarm.name).toBe(`twincloud-dev-${alarm.id}`);
@@ -216,6 +270,74 @@ describe("alarms", () => {
   });
 });
 
+describe("the RDS CA bundle's regions", () => {
+  it("covers every region the bundle has a default-CA root for, and refuses others naming aws:region", () => {
+    const covered = rdsCaRegions();
+    expect(covered).toEqual(expect.arrayContaining(["eu-west-1", "eu-central-1", "us-east-1"]));
+    expect(rdsCaRegionProblem("eu-west-1")).toBeUndefined();
+    const problem = rdsCaRegionProblem("mx-central-1");
+    expect(problem).toMatch(/^aws:region: "mx-central-1" has no Amazon RDS root CA \(rds-ca-rsa2048-g1\)/);
+    expect(problem).toContain("dist/certs/aws-rds-ca.pem");
+    expect(problem).toContain(`allowed: ${covered.join(", ")}`);
+    expect(RDS_CA_IDENTIFIER).toBe("rds-ca-rsa2048-g1");
+  });
+
+  it("stops the AWS renderer before it declares anything, with a RunError (no stack trace)", async () => {
+    expect(() => assertRdsCaRegion("mx-central-1")).toThrow(pulumi.RunError);
+    const saved = process.env.AWS_REGION;
+    process.env.AWS_REGION = "mx-central-1"; // no aws:region config outside a Pulumi run: the provider's variable
+    try {
+      await expect(renderAws(spec("dev"))).rejects.toThrow(
+        /aws:region: "mx-central-1" has no Amazon RDS root CA .*allowed: .*eu-west-1/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved;
+    }
+  });
+});
+
+describe("physical names of the longest stack name AWS accepts", () => {
+  /** AWS's length limits of the names the program sets itself (the rest are autonamed and shortened). */
+  const LIMITS: Record<string, { key: string; max: number }> = {
+    "aws:cloudwatch/eventRule:EventRule": { key: "name", max: 64 },
+    "aws:rds/instance:Instance": { key: "identifier", max: 63 },
+    "aws:amp/ruleGroupNamespace:RuleGroupNamespace": { key: "name", max: 64 },
+    "aws:ecs/taskDefinition:TaskDefinition": { key: "family", max: 255 },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": { key: "name", max: 255 },
+    "aws:ecr/repository:Repository": { key: "name", max: 256 },
+    "aws:cloudwatch/logGroup:LogGroup": { key: "name", max: 512 },
+    "aws:secretsmanager/secret:Secret": { key: "name", max: 512 },
+  };
+
+  it("fit AWS's limits, the tightest ones (AWS_NAME_LIMITS) to the character", async () => {
+    const stack = "x".repeat(MAX_AWS_NAME_PREFIX - "twincloud-".length);
+    const result = await runUnderMocks(program, {
+      stack,
+      config: { ...stackConfig("prod", "aws"), "twincloud:environment": "prod" },
+    });
+    const name = `twincloud-${stack}`;
+    const named = result.resources.flatMap((r) => {
+      const limit = LIMITS[r.type];
+      const value = limit ? r.props[limit.key] : undefined;
+      return limit && typeof value === "string" ? [{ type: r.type, value, max: limit.max }] : [];
+    });
+    expect(named.length).toBeGreaterThan(20);
+    for (const { type, value, max } of named)
+      expect(value.length, `${type} ${value}`).toBeLessThanOrEqual(max);
+    // The limits the spec checks the stack name against are real names of this stack, exactly at the limit.
+    const values = named.map((n) => n.value);
+    for (const limit of AWS_NAME_LIMITS) {
+      expect(values).toContain(`${name}${limit.suffix}`);
+      expect(`${name}${limit.suffix}`.length).toBeLessThanOrEqual(limit.max);
+    }
+    expect(
+      AWS_NAME_LIMITS.some((limit) => `${name}${limit.suffix}`.length === limit.max),
+      "the tightest limit is reached",
+    ).toBe(true);
+  });
+});
+
 describe("rollback by digest under mocks", () => {
   it("deploys twincloud:imageDigest without building when it names this stack's repository", async () => {
     const digest = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/twincloud-dev-api@sha256:${"a".repeat(64)}`;
@@ -225,10 +347,13 @@ describe("rollback by digest under mocks", () => {
     });
     expect(result.outputs.imageDigest).toBe(digest);
     expect(result.resources.some((r) => r.type === "docker:index/image:Image")).toBe(false);
-    const task = result.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
-    expect((JSON.parse(String(task?.props.containerDefinitions)) as { image: string }[])[0]?.image).toBe(
-      digest,
-    );
+    // The API and the migrator run that image.
+    const tasks = result.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+    expect(tasks.map((t) => t.name).sort()).toEqual(["twincloud-dev-api", "twincloud-dev-migrate"]);
+    for (const task of tasks)
+      expect((JSON.parse(String(task.props.containerDefinitions)) as { image: string }[])[0]?.image).toBe(
+        digest,
+      );
   });
 });
 
@@ -267,7 +392,9 @@ describe("tracing under mocks", () => {
       (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "twincloud-dev-task",
     );
     expect(String(taskPolicy?.props.policy)).toMatch(/xray:PutTraceSegments/);
-    const task = result.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+    const task = result.resources.find(
+      (r) => r.name === "twincloud-dev-api" && r.type === "aws:ecs/taskDefinition:TaskDefinition",
+    );
     const names = (JSON.parse(String(task?.props.containerDefinitions)) as { name: string }[]).map(
       (c) => c.name,
     );

@@ -125,7 +125,9 @@ describe("AWS", () => {
         run.one("aws:secretsmanager/secretVersion:SecretVersion", name).state.versionId,
       );
       const definitions = JSON.parse(
-        String(run.one("aws:ecs/taskDefinition:TaskDefinition").props.containerDefinitions),
+        String(
+          run.one("aws:ecs/taskDefinition:TaskDefinition", `${run.spec.name}-api`).props.containerDefinitions,
+        ),
       ) as {
         name: string;
         environment?: { name: string }[];
@@ -173,9 +175,9 @@ describe("AWS", () => {
       }
     }
     // The task definition runs with that execution role.
-    expect(run.one("aws:ecs/taskDefinition:TaskDefinition").props.executionRoleArn).toBe(
-      run.one("aws:iam/role:Role", `${run.spec.name}-task-execution`).state.arn,
-    );
+    expect(
+      run.one("aws:ecs/taskDefinition:TaskDefinition", `${run.spec.name}-api`).props.executionRoleArn,
+    ).toBe(run.one("aws:iam/role:Role", `${run.spec.name}-task-execution`).state.arn);
   });
 
   it.each(["dev", "prod"])("%s: never logs ECS Exec sessions (where `apikey create` prints keys)", (s) => {

@@ -69,7 +69,8 @@ function resources(result: MockRunResult<StackOutputs>) {
 
 function renderedAws(result: MockRunResult<StackOutputs>, prefix: string): Rendered {
   const { all, one } = resources(result);
-  const task = one("aws:ecs/taskDefinition:TaskDefinition");
+  // The API's task definition (the migrator's is `<prefix>-migrate`).
+  const task = one("aws:ecs/taskDefinition:TaskDefinition", (r) => plain(r.props).family === `${prefix}-api`);
   const containers = JSON.parse(String(task.containerDefinitions)) as any[];
   const api = containers.find((c) => (c.portMappings ?? []).length > 0);
   const scaling = one("aws:appautoscaling/target:Target");
@@ -189,16 +190,25 @@ describe.each(STACKS)("stack %s on AWS and on Azure", (stack) => {
     for (const r of [aws, azure]) {
       for (const [key, value] of Object.entries(r)) expect(value, key).not.toBeUndefined();
       expect(r.envNames.length).toBeGreaterThan(8);
-      expect(r.secretEnvNames).toEqual(["BOOTSTRAP_API_KEY", "DATABASE_PASSWORD"]);
+      // No database password on either cloud: the API's identity signs a token per connection (issue 14).
+      expect(r.secretEnvNames).toEqual(["BOOTSTRAP_API_KEY"]);
       expect(Object.keys(r.alertThresholds).sort()).toEqual([...SHARED_ALERTS].sort());
     }
-    // Known, documented divergence (issue 14, docs/database-identity.md): Azure verifies the server's
-    // certificate (DATABASE_SSL=verify-full with Debian's CA bundle); AWS still uses `require` because the RDS
-    // CA bundle is in no registry package. Remove this when AWS verifies too.
-    const ONLY_ON_AZURE = ["DATABASE_CA_FILE"];
-    expect(aws.envNames.filter((n) => ONLY_ON_AZURE.includes(n))).toEqual([]);
-    expect(azure.envNames.filter((n) => ONLY_ON_AZURE.includes(n))).toEqual(ONLY_ON_AZURE);
-    expect({ ...azure, envNames: azure.envNames.filter((n) => !ONLY_ON_AZURE.includes(n)) }).toEqual(aws);
+    // Both verify the database's certificate against a CA file in the image and authenticate with a token
+    // (docs/database-identity.md); each token needs one variable of its own cloud: the region an RDS token is
+    // signed for, the client id of the managed identity an Entra token is for.
+    const OWN = { aws: ["AWS_REGION"], azure: ["AZURE_CLIENT_ID"] };
+    for (const r of [aws, azure])
+      expect(r.envNames).toEqual(
+        expect.arrayContaining(["DATABASE_AUTH", "DATABASE_CA_FILE", "DATABASE_SSL"]),
+      );
+    expect(aws.envNames).toEqual(expect.arrayContaining(OWN.aws));
+    expect(azure.envNames).toEqual(expect.arrayContaining(OWN.azure));
+    const neutral = (r: Rendered, own: string[]) => ({
+      ...r,
+      envNames: r.envNames.filter((n) => !own.includes(n)),
+    });
+    expect(neutral(azure, OWN.azure)).toEqual(neutral(aws, OWN.aws));
   });
 
   it("serves the API contract's port and readiness path on both", () => {

@@ -75,7 +75,9 @@ type Definition = {
 };
 const definitions = (run: Run) =>
   JSON.parse(
-    String(run.one("aws:ecs/taskDefinition:TaskDefinition").props.containerDefinitions),
+    String(
+      run.one("aws:ecs/taskDefinition:TaskDefinition", `${run.spec.name}-api`).props.containerDefinitions,
+    ),
   ) as Definition[];
 
 describe("the stack config key", () => {
@@ -219,9 +221,9 @@ describe("AWS", () => {
     expect(granting[0]!.doc.Statement.filter((st) => JSON.stringify(st.Resource).includes(arn))).toEqual([
       { Sid: "SentryDsnSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
     ]);
-    expect(on.one("aws:ecs/taskDefinition:TaskDefinition").props.executionRoleArn).toBe(
-      executionRole.state.arn,
-    );
+    expect(
+      on.one("aws:ecs/taskDefinition:TaskDefinition", `${on.spec.name}-api`).props.executionRoleArn,
+    ).toBe(executionRole.state.arn);
   });
 
   it("the DSN is in clear in no resource's inputs, the spec or the outputs", () => {

@@ -250,7 +250,9 @@ describe("AWS push under mocks: only tags ECR does not hold", () => {
     });
     expect(result.resources.some((r) => r.type === "docker:index/image:Image")).toBe(false);
     expect(result.outputs.imageDigest).toBe(`${repositoryUrl}@${digest}`);
-    const task = result.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+    const task = result.resources.find(
+      (r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === "twincloud-dev-api",
+    );
     const api = (
       JSON.parse(String(task?.props.containerDefinitions)) as { name: string; image: string }[]
     ).find((c) => c.name === "api");

@@ -7,6 +7,7 @@ import {
   buildServiceSpec,
   DATABASE_SIZES,
   type DatabaseSize,
+  MAX_AWS_NAME_PREFIX,
   StackConfigError,
 } from "../../infra/spec/index.js";
 import { assumedOperatorValues } from "../../tools/stacks/assumptions.js";
@@ -137,8 +138,9 @@ describe("buildServiceSpec tiers", () => {
     expect(prod.database).toMatchObject({
       highAvailability: true,
       deletionProtection: true,
-      crossRegionBackup: { enabled: true, awsRegion: "eu-central-1" },
+      crossRegionBackup: { enabled: true },
     });
+    expect(prod.perCloud.aws.drRegion).toBe("eu-central-1");
     expect(prod.ingress.httpsOnly).toBe(true);
     expect(dev.ingress.httpsOnly).toBe(false);
     expect(dev.container.port).toBe(DEFAULT_PORT);
@@ -212,24 +214,57 @@ describe("operator values", () => {
       },
       { stack: "prod", awsRegion: "eu-west-1" },
     );
-    expect(spec.ingress.domain).toEqual({ name: "api.acme.io", awsHostedZoneId: "Z0123456789ABCDEFGHIJ" });
+    expect(spec.ingress.domain).toEqual({ name: "api.acme.io" });
+    expect(spec.perCloud).toEqual({
+      aws: {
+        certificateArn: "arn:aws:acm:eu-west-1:210987654321:certificate/1a2b3c4d-0000-4000-8000-000000000001",
+        hostedZoneId: "Z0123456789ABCDEFGHIJ",
+        drRegion: "eu-central-1",
+      },
+      azure: {},
+    });
     expect(spec.alerts.email).toBe("oncall@acme.io");
     expect(buildServiceSpec({ cloud: "azure" }, { stack: "dev" }).ingress.domain).toBeUndefined();
   });
 
+  it("keeps each cloud's own inputs in perCloud, out of the neutral sections", () => {
+    const zone = "/subscriptions/0000/resourceGroups/dns/providers/Microsoft.Network/dnszones/acme.io";
+    const azure = buildServiceSpec(
+      { cloud: "azure", domainName: "api.acme.io", dnsZoneId: zone, drRegion: "eu-north-1" },
+      { stack: "staging" },
+    );
+    expect(azure.perCloud).toEqual({ aws: { drRegion: "eu-north-1" }, azure: { dnsZoneId: zone } });
+    const aws = buildServiceSpec(
+      { cloud: "aws", ...OPERATOR, hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+      { stack: "prod", awsRegion: "eu-west-1" },
+    );
+    for (const spec of [azure, aws]) {
+      const { perCloud, ...neutral } = spec;
+      const text = JSON.stringify(neutral);
+      const ownKeys = [...Object.keys(perCloud.aws), ...Object.keys(perCloud.azure)];
+      const keys = [...text.matchAll(/"([^"]+)":/g)].map((match) => match[1]!);
+      expect(keys.filter((key) => /aws|azure/i.test(key) || ownKeys.includes(key))).toEqual([]);
+      const inputs = [...Object.values(perCloud.aws), ...Object.values(perCloud.azure)];
+      expect(inputs.filter((value) => text.includes(value))).toEqual([]);
+    }
+  });
+
   it("refuses a stack name too long for AWS's physical names, and lets Azure shorten its own", () => {
     const long = `feature-${"x".repeat(40)}`;
+    // The tightest name is the EventBridge rule `<name>-backup-job-failed` (64): 46 characters of prefix.
+    expect(MAX_AWS_NAME_PREFIX).toBe(46);
     expect(problemsOf({ cloud: "aws", environment: "dev" }, long)).toEqual([
       expect.stringMatching(
-        /^stack name "feature-x+": "twincloud-feature-x+" is 58 characters; on AWS .* at most 43/,
+        /^stack name "feature-x+": "twincloud-feature-x+" is 58 characters; on AWS .* at most 46 \(physical names such as the EventBridge rule "twincloud-feature-x+-backup-job-failed" are limited to 64\)$/,
       ),
     ]);
     expect(buildServiceSpec({ cloud: "azure", environment: "dev" }, { stack: long }).name).toBe(
       `twincloud-${long}`,
     );
     expect(
-      buildServiceSpec({ cloud: "aws", environment: "dev" }, { stack: "x".repeat(33) }).name,
-    ).toHaveLength(43);
+      buildServiceSpec({ cloud: "aws", environment: "dev" }, { stack: "x".repeat(36) }).name,
+    ).toHaveLength(46);
+    expect(problemsOf({ cloud: "aws", environment: "dev" }, "x".repeat(37))).toHaveLength(1);
   });
 
   it("accepts each cloud's own log retention values, 731 on AWS and 730 on Azure", () => {

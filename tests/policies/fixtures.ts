@@ -152,10 +152,53 @@ export function awsStack(env: Tier = "prod"): EvaluatedResource[] {
             readonlyRootFilesystem: true,
             environment: [
               { name: "PORT", value: "3000" },
-              { name: "DATABASE_USER", value: "twincloud_app" },
+              { name: "DATABASE_HOST", value: "db.abc.eu-west-1.rds.amazonaws.com" },
+              { name: "DATABASE_USER", value: "twincloud_api" },
               { name: "DATABASE_PORT", value: "5432" },
+              { name: "DATABASE_AUTH", value: "aws-iam" },
+              { name: "DATABASE_SSL", value: "verify-full" },
+              { name: "DATABASE_CA_FILE", value: "/app/dist/certs/aws-rds-ca.pem" },
             ],
-            secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }],
+            secrets: [
+              {
+                name: "BOOTSTRAP_API_KEY",
+                valueFrom:
+                  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:twincloud/bootstrap-api-key-AbCdEf",
+              },
+            ],
+          },
+        ]),
+        tags: t,
+      },
+      o,
+    ),
+    // The migrator: the administrator with the RDS-managed master secret, which only it may read.
+    res(
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "migrator-task",
+      {
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: JSON.stringify([
+          {
+            name: "migrate",
+            image: "repo@sha256:abc",
+            readonlyRootFilesystem: true,
+            command: ["dist/api/cli/migrate.js"],
+            environment: [
+              { name: "DATABASE_HOST", value: "db.abc.eu-west-1.rds.amazonaws.com" },
+              { name: "DATABASE_USER", value: "twincloud_app" },
+              { name: "DATABASE_API_ROLE", value: "twincloud_api" },
+              { name: "DATABASE_SSL", value: "verify-full" },
+              { name: "DATABASE_CA_FILE", value: "/app/dist/certs/aws-rds-ca.pem" },
+            ],
+            secrets: [
+              {
+                name: "DATABASE_PASSWORD",
+                valueFrom:
+                  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1a2b-AbCdEf:password::",
+              },
+            ],
           },
         ]),
         tags: t,

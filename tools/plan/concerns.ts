@@ -15,6 +15,7 @@ export const CONCERNS = [
   "compute",
   "scaling",
   "database",
+  "database identity",
   "backups/DR",
   "secrets",
   "identity",
@@ -46,6 +47,7 @@ const CONCERN_OF_TYPE: [RegExp, Concern][] = [
   [/^aws:ecs\/|^awsx:ecs/, "compute"],
   [/^azure-native:app:(ContainerApp|ManagedEnvironment|Job)/, "compute"],
   [/^aws:backup\/|^aws:rds\/instanceAutomatedBackupsReplication|^azure-native:dataprotection:/, "backups/DR"],
+  [/^azure-native:dbforpostgresql:Administrators/, "database identity"],
   [/^aws:rds\/|^azure-native:dbforpostgresql:/, "database"],
   [/^aws:(secretsmanager|ssm|kms)\/|^azure-native:keyvault:|^random:/, "secrets"],
   [/^azure-native:authorization:ManagementLock/, "backups/DR"],
@@ -179,8 +181,28 @@ function factsOf(resource: PlanResource): Fact[] {
       if (containers.some((c) => c.secrets?.some((e) => e.name === "SENTRY_DSN"))) {
         add("error tracking", "Sentry, DSN from Secrets Manager (ECS secrets)");
       }
+      // The container definitions embed computed values (image digest, ARNs), so a plan shows them as
+      // computed: the migrator is told by its family.
+      if (/-migrate$/.test(String(g("family") ?? "")))
+        add(
+          "database identity",
+          `migrator ECS task ${fmt(g("family"))} (dist/api/cli/migrate.js as the RDS master user), run by the deploy pipeline with aws ecs run-task`,
+        );
       break;
     }
+    case "aws:iam/rolePolicy:RolePolicy":
+      for (const user of rdsDbUsers(g("policy")))
+        add(
+          "database identity",
+          `${/-task$/.test(resource.name) ? "the API's task role" : `IAM policy ${resource.name}`}: rds-db:connect on one database user (${user}), a token per connection, no password`,
+        );
+      // The AMP policy document names the workspace's ARN (unknown offline): the policy's name says what it is for.
+      if (resource.name.endsWith("-task-prometheus"))
+        add(
+          "SLO alerting",
+          "task role: aps:RemoteWrite on the workspace (the ADOT collector sidecar's remote write)",
+        );
+      break;
     case "aws:ecs/service:Service":
       add(
         "compute",
@@ -239,8 +261,29 @@ function factsOf(resource: PlanResource): Fact[] {
           "OpenTelemetry Collector sidecar scrapes the metrics port → remote write (managed identity)",
         );
       }
+      add("database identity", azureDatabaseLogin("API", env));
       break;
     }
+    case "azure-native:app:Job": {
+      const containers = g("template.containers");
+      const list = Array.isArray(containers) ? containers.filter(isPlainObject) : [];
+      const migrator = list.find((c) => isMigrator(c.args) || isMigrator(c.command));
+      if (migrator) {
+        const env = Array.isArray(migrator.env) ? (migrator.env as unknown[]) : [];
+        const user = env.find((e) => isPlainObject(e) && e.name === "DATABASE_USER");
+        add(
+          "database identity",
+          `migrator Container Apps Job (${fmt(g("configuration.triggerType"))} trigger) as ${fmt(isPlainObject(user) ? user.value : undefined)}, run by the deploy pipeline`,
+        );
+      }
+      break;
+    }
+    case "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra":
+      add(
+        "database identity",
+        `Entra administrator: ${fmt(g("principalName"))} (${fmt(g("principalType"))}), the migrator's identity`,
+      );
+      break;
     case "azure-native:authorization:RoleAssignment":
       add("identity", `role assignment (${fmt(g("principalType"))})`);
       break;
@@ -267,7 +310,13 @@ function factsOf(resource: PlanResource): Fact[] {
       }
       if (g("manageMasterUserPassword") === true)
         add("secrets", "database password managed by RDS in Secrets Manager");
-      if (g("iamDatabaseAuthenticationEnabled") === true) add("identity", "IAM database authentication");
+      if (g("iamDatabaseAuthenticationEnabled") === true)
+        add("database identity", "IAM database authentication");
+      if (has(g("caCertIdentifier")))
+        add(
+          "database identity",
+          `server certificate from ${fmt(g("caCertIdentifier"))}, whose regional root the image ships (verify-full)`,
+        );
       break;
     case "aws:backup/plan:Plan": {
       const rules = g("rules");
@@ -281,14 +330,6 @@ function factsOf(resource: PlanResource): Fact[] {
     case "aws:iam/role:Role":
       add("identity", `IAM role: ${fmt(g("description") ?? resource.name)}`);
       break;
-    case "aws:iam/rolePolicy:RolePolicy":
-      // The policy document names the workspace's ARN (unknown offline): the policy's name says what it is for.
-      if (resource.name.endsWith("-task-prometheus"))
-        add(
-          "SLO alerting",
-          "task role: aps:RemoteWrite on the workspace (the ADOT collector sidecar's remote write)",
-        );
-      break;
     case "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
       add("backups/DR", `cross-region backup replication, ${fmt(g("retentionPeriod"))} days`);
       break;
@@ -301,6 +342,11 @@ function factsOf(resource: PlanResource): Fact[] {
         "backups/DR",
         `PITR backups ${fmt(g("backup.backupRetentionDays"))} days, geo-redundant ${fmt(g("backup.geoRedundantBackup") ?? "Disabled")}`,
       );
+      if (g("authConfig.activeDirectoryAuth") === "Enabled")
+        add(
+          "database identity",
+          `Microsoft Entra ID authentication${g("authConfig.passwordAuth") === "Enabled" ? " (password auth kept for the break-glass administrator)" : ""}`,
+        );
       break;
     case "aws:cloudwatch/logGroup:LogGroup":
       add("logs", `CloudWatch log group, ${fmt(g("retentionInDays") ?? "never expire")} days`);
@@ -354,8 +400,6 @@ function factsOf(resource: PlanResource): Fact[] {
       // The pattern names the database's ARN, unknown before deploy: the description says what it watches.
       if (/AWS Backup/.test(String(g("description") ?? "")))
         add("backups/DR", "failed backup/copy jobs → alert topic (EventBridge rule)");
-      if (/password .*rotated/.test(String(g("description") ?? "")))
-        add("secrets", "password rotation → new deployment (EventBridge → Step Functions)");
       break;
     case "azure-native:insights:ActionGroup":
     case "azure-native:monitor:ActionGroup": {
@@ -388,6 +432,36 @@ function factsOf(resource: PlanResource): Fact[] {
       break;
   }
   return facts;
+}
+
+/** A container whose command (or args after the image's node entrypoint) runs the migrator. */
+function isMigrator(command: unknown): boolean {
+  return Array.isArray(command) && command.some((part) => /cli\/migrate\.js$/.test(String(part)));
+}
+
+/** The database users an IAM policy document lets `rds-db:connect` (`...:dbuser:<resource id>/<user>`). */
+function rdsDbUsers(policy: unknown): string[] {
+  if (typeof policy !== "string") return [];
+  try {
+    const doc = JSON.parse(policy) as { Statement?: { Action?: unknown; Resource?: unknown }[] };
+    return (doc.Statement ?? [])
+      .filter((st) => ([] as unknown[]).concat(st.Action).includes("rds-db:connect"))
+      .flatMap((st) => ([] as unknown[]).concat(st.Resource))
+      .map((arn) => /:dbuser:[^/]+\/(.+)$/.exec(String(arn))?.[1] ?? String(arn));
+  } catch {
+    return [];
+  }
+}
+
+/** How an Azure container logs in to PostgreSQL, from its env (`[{ name, value }]`). */
+function azureDatabaseLogin(who: string, env: unknown[]): string | undefined {
+  const value = (name: string) => {
+    const entry = env.find((e) => isPlainObject(e) && e.name === name);
+    return isPlainObject(entry) ? entry.value : undefined;
+  };
+  if (value("DATABASE_AUTH") !== "azure-entra") return undefined;
+  const tls = value("DATABASE_SSL");
+  return `${who} connects as ${fmt(value("DATABASE_USER"))} with the app's user-assigned managed identity's Entra ID token, no password${tls ? `; TLS ${fmt(tls)}, CA file ${fmt(value("DATABASE_CA_FILE"))}` : ""}`;
 }
 
 interface EcsContainer {

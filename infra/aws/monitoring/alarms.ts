@@ -13,7 +13,6 @@ export type AlarmTarget =
   | "service"
   | "database"
   | "eventRule"
-  | "stateMachine"
   | "healthCheck"
   | "prometheusWorkspace";
 
@@ -24,10 +23,7 @@ export interface SingleMetric {
   statistic?: "Average" | "Sum" | "Minimum" | "Maximum";
   extendedStatistic?: string;
   target: AlarmTarget;
-  /**
-   * The watched resource's physical name, for `eventRule` (dimension `RuleName`) and `stateMachine`
-   * (dimension `StateMachineArn`, built from the name): both names are fixed before deploy.
-   */
+  /** The watched resource's physical name, for `eventRule` (dimension `RuleName`): fixed before deploy. */
   resourceName?: string;
 }
 export interface MetricMath {
@@ -338,25 +334,6 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
           }),
         ]
       : []),
-    // The workflow the rotation rule starts retries for ~15 minutes, then fails with nobody told.
-    alarm({
-      id: `${REDEPLOY_ON_ROTATION_ID}-failed`,
-      summary: `The workflow ${spec.name}-${REDEPLOY_ON_ROTATION_ID} failed to replace the API's tasks after a database password rotation: they keep the rotated-out password`,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      periodSeconds: 300,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-      query: {
-        kind: "metric",
-        namespace: "AWS/States",
-        metricName: "ExecutionsFailed",
-        statistic: "Sum",
-        target: "stateMachine",
-        resourceName: `${spec.name}-${REDEPLOY_ON_ROTATION_ID}`,
-      },
-    }),
   ];
 }
 
@@ -366,8 +343,6 @@ export const PROMETHEUS_ALERTS_UNDELIVERED_ID = "prometheus-alerts-undelivered";
 export const UPTIME_CHECK_FAILED_ID = "api-uptime-check-failed";
 /** Runbook anchor (and rule id) of the AWS Backup job failure notification. */
 export const BACKUP_JOB_FAILED_ID = "backup-job-failed";
-/** Id of the rotation redeploy (rule and workflow `<project>-<stack>-<id>`, created in compute.ts). */
-const REDEPLOY_ON_ROTATION_ID = "redeploy-on-rotation";
 
 /** An EventBridge rule the AWS stack creates; `name` is its physical name (the `RuleName` dimension). */
 export interface EventRuleDefinition {
@@ -381,8 +356,8 @@ export interface EventRuleDefinition {
 
 /**
  * Every EventBridge rule the AWS stack creates, as data: each gets a FailedInvocations alarm. The rules
- * themselves are created next to what they drive (`watchBackupJobs` below, the rotation redeploy in
- * compute.ts); a test checks that every rule in the stack is listed here under its physical name.
+ * themselves are created next to what they drive (`watchBackupJobs`); a test checks that every rule in the
+ * stack is listed here under its physical name.
  */
 export function awsEventRules(spec: ServiceSpec): EventRuleDefinition[] {
   return [
@@ -396,11 +371,5 @@ export function awsEventRules(spec: ServiceSpec): EventRuleDefinition[] {
           },
         ]
       : []),
-    {
-      id: REDEPLOY_ON_ROTATION_ID,
-      name: `${spec.name}-${REDEPLOY_ON_ROTATION_ID}`,
-      target: "the redeploy workflow",
-      lost: "the API's tasks keep a rotated-out database password",
-    },
   ];
 }

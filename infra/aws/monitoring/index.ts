@@ -40,7 +40,6 @@ export interface MonitoredResources {
 function dimensionsFor(
   target: AlarmTarget,
   r: MonitoredResources,
-  where: { region: pulumi.Input<string>; accountId: pulumi.Input<string> },
   resourceName?: string,
 ): Record<string, pulumi.Input<string>> {
   switch (target) {
@@ -55,11 +54,6 @@ function dimensionsFor(
     case "eventRule":
       if (!resourceName) throw new Error("an eventRule alarm needs resourceName");
       return { RuleName: resourceName };
-    case "stateMachine":
-      if (!resourceName) throw new Error("a stateMachine alarm needs resourceName");
-      return {
-        StateMachineArn: pulumi.interpolate`arn:aws:states:${where.region}:${where.accountId}:stateMachine:${resourceName}`,
-      };
     case "healthCheck":
       if (!r.healthCheckId) throw new Error("a healthCheck alarm needs the uptime check");
       return { HealthCheckId: r.healthCheckId };
@@ -183,7 +177,6 @@ export function createMonitoring(
   // An alarm about the alert path itself also opens an OpsItem in Systems Manager OpsCenter, which needs
   // neither the topic nor its key (CloudWatch creates its AWSServiceRoleForCloudWatchAlarms_ActionSSM role).
   const opsItem = pulumi.interpolate`arn:aws:ssm:${region}:${caller.accountId}:opsitem:2#CATEGORY=Availability`;
-  const where = { region, accountId: caller.accountId };
   const definitions = awsAlarms(spec);
   const alarms = definitions.map((def) => {
     const query = def.query;
@@ -193,7 +186,7 @@ export function createMonitoring(
             namespace: query.namespace,
             metricName: query.metricName,
             period: def.periodSeconds,
-            dimensions: dimensionsFor(query.target, monitored, where, query.resourceName),
+            dimensions: dimensionsFor(query.target, monitored, query.resourceName),
             ...(query.extendedStatistic
               ? { extendedStatistic: query.extendedStatistic }
               : { statistic: query.statistic ?? "Average" }),
@@ -209,7 +202,7 @@ export function createMonitoring(
                   metricName: m.metricName,
                   stat: m.stat,
                   period: def.periodSeconds,
-                  dimensions: dimensionsFor(m.target, monitored, where),
+                  dimensions: dimensionsFor(m.target, monitored),
                 },
               })),
             ],

@@ -1,6 +1,11 @@
-/** ECS: task definitions' containers, services' network placement, clusters' Container Insights. */
+/**
+ * ECS: task definitions' containers (no privilege, read-only roots, secrets only through `secrets`, verified TLS
+ * to the database, an API that connects as its own least-privilege role without a password), services'
+ * network placement, clusters' Container Insights.
+ */
 import type { Policies } from "@pulumi/policy";
-import { defineResourcePolicy, reportIf } from "../../lib/policy.js";
+import { API_CONTAINER, DATABASE } from "../../../infra/spec/constants.js";
+import { defineResourcePolicy, listOf, reportIf } from "../../lib/policy.js";
 import { secretNameConfig, secretNameRegex } from "../../lib/secrets.js";
 import { asArray, isTrue, type Props, parseJson } from "../../lib/values.js";
 import { aws } from "../../types.js";
@@ -60,6 +65,74 @@ const noPlaintextSecrets = defineResourcePolicy<{ secretNamePattern: string }>({
   },
 });
 
+/** A container's plain environment as a map (values as written; unknown ones stay whatever the engine gives). */
+function environmentOf(container: Props): Map<string, unknown> {
+  return new Map(asArray(container.environment).map((v: Props) => [String(v?.name), v?.value]));
+}
+
+const databaseTlsVerifyFull = defineResourcePolicy({
+  name: "aws-ecs-database-tls-verify-full",
+  description:
+    "An ECS container that connects to PostgreSQL verifies the server's certificate and name (DATABASE_SSL=verify-full with a DATABASE_CA_FILE).",
+  types: [aws.ecs.TaskDefinition],
+  validate: (props, _ctx, report) => {
+    for (const c of containersOf(props)) {
+      const env = environmentOf(c);
+      if (!env.has("DATABASE_HOST") && !env.has("DATABASE_SSL")) continue;
+      if (env.get("DATABASE_SSL") !== "verify-full" || !env.get("DATABASE_CA_FILE")) {
+        report(
+          `Container "${c.name}": set DATABASE_SSL=verify-full and DATABASE_CA_FILE to the image's Amazon RDS CA bundle (/app/dist/certs/aws-rds-ca.pem) (got DATABASE_SSL=${String(env.get("DATABASE_SSL") ?? "unset")}${env.get("DATABASE_CA_FILE") ? "" : ", no DATABASE_CA_FILE"}).`,
+        );
+      }
+    }
+  },
+});
+
+/** Variables that would hand the API a database password. */
+const PASSWORD_VARIABLES = ["DATABASE_PASSWORD", "DATABASE_URL"];
+/** RDS names the master secrets it manages `rds!db-<uuid>` (`rds!cluster-...` for clusters). */
+const RDS_MANAGED_SECRET = /:secret:rds!/;
+
+const apiDatabaseIdentity = defineResourcePolicy<{ administratorUsers: string[] }>({
+  name: "aws-ecs-api-database-identity",
+  description:
+    "The API container connects as its least-privilege role, never as the database administrator, and receives no database password nor the RDS master secret (it logs in with IAM tokens).",
+  types: [aws.ecs.TaskDefinition],
+  config: {
+    schema: {
+      administratorUsers: listOf(
+        "string",
+        "Database administrator users the API must not use (the RDS instance's master username).",
+      ),
+    },
+    defaults: { administratorUsers: [DATABASE.username] },
+  },
+  validate: (props, { config }, report) => {
+    for (const c of containersOf(props)) {
+      if (c.name !== API_CONTAINER) continue;
+      const user = environmentOf(c).get("DATABASE_USER");
+      if (typeof user === "string" && config.administratorUsers.includes(user)) {
+        report(
+          `Container "${API_CONTAINER}" connects as the administrator ${user}: set DATABASE_USER to the API's own role (${DATABASE.apiRole}), created and granted by the migrator, with DATABASE_AUTH=aws-iam and rds-db:connect for the task role.`,
+        );
+      }
+      for (const variable of [...asArray(c.environment), ...asArray(c.secrets)]) {
+        const name = String(variable?.name ?? "");
+        const source = typeof variable?.valueFrom === "string" ? variable.valueFrom : "";
+        if (PASSWORD_VARIABLES.includes(name)) {
+          report(
+            `Container "${API_CONTAINER}" receives ${name}${source ? ` (from ${source})` : ""}: remove it; the API logs in with an RDS IAM token per connection (DATABASE_AUTH=aws-iam), and only the migrator reads the master secret.`,
+          );
+        } else if (RDS_MANAGED_SECRET.test(source)) {
+          report(
+            `Container "${API_CONTAINER}" reads the RDS-managed master secret as ${name} (${source}): remove it; only the migrator's task may use the administrator's password.`,
+          );
+        }
+      }
+    }
+  },
+});
+
 const serviceNoPublicIp = defineResourcePolicy({
   name: "aws-ecs-service-no-public-ip",
   description: "ECS services run in private subnets without public IPs.",
@@ -84,6 +157,8 @@ export const policies: Policies = [
   noPrivileged,
   readonlyRoot,
   noPlaintextSecrets,
+  databaseTlsVerifyFull,
+  apiDatabaseIdentity,
   serviceNoPublicIp,
   containerInsights,
 ];
