@@ -5,37 +5,19 @@
  * request id, the route pattern and the release, and hold no credential, header, query value, body or
  * secret environment value; 4xx answers send nothing; the queue is flushed on SIGTERM.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer } from "node:net";
 import { gunzipSync } from "node:zlib";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../api/config.js";
 import { scrubEvent, secretValues, startErrorTracking } from "../../api/observability/error-tracking.js";
+import { freePort } from "../support/ports.js";
+import { spawnNode, waitFor } from "../support/processes.js";
 import { createTestDatabase, serverUrl, withDatabase } from "./helpers.js";
 
 const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => boolean, what: string, attempts = 300) {
-  for (let i = 0; i < attempts; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface Received {
   path: string;
@@ -123,31 +105,23 @@ describe("error tracking (Sentry) through api/main.ts", () => {
       const key = `tc_${randomBytes(32).toString("base64url")}`;
       const dsn = `http://0123456789abcdef0123456789abcdef@127.0.0.1:${ingest.port}/42`;
       const release = `twincloud-api@sha256:${"ab".repeat(32)}`;
-      let stdout = "";
-      child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          DATABASE_URL: databaseUrl,
-          DATABASE_SSL: "disable",
-          BOOTSTRAP_API_KEY: key,
-          LOG_LEVEL: "info",
-          SENTRY_DSN: dsn,
-          SENTRY_RELEASE: release,
-          SENTRY_ENVIRONMENT: "test-stack",
-          // Tracing stays as it is with Sentry on: the OpenTelemetry SDK is the only tracer provider.
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
-          OTEL_SERVICE_NAME: "twincloud-test",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+      const proc = spawnNode(MAIN, {
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        DATABASE_URL: databaseUrl,
+        DATABASE_SSL: "disable",
+        BOOTSTRAP_API_KEY: key,
+        LOG_LEVEL: "info",
+        SENTRY_DSN: dsn,
+        SENTRY_RELEASE: release,
+        SENTRY_ENVIRONMENT: "test-stack",
+        // Tracing stays as it is with Sentry on: the OpenTelemetry SDK is the only tracer provider.
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
+        OTEL_SERVICE_NAME: "twincloud-test",
       });
-      child.stdout!.on("data", (d) => {
-        stdout += d;
-      });
-      const exit = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
-      await waitFor(() => stdout.includes('"msg":"listening"'), "listening");
+      child = proc.child;
+      await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
       const base = `http://127.0.0.1:${port}`;
       const auth = { authorization: `Bearer ${key}` };
 
@@ -192,7 +166,7 @@ describe("error tracking (Sentry) through api/main.ts", () => {
 
       // SIGTERM right away: the graceful stop flushes what is queued before exiting 0.
       child.kill("SIGTERM");
-      expect(await exit).toBe(0);
+      expect(await proc.exit).toBe(0);
 
       expect(ingest.received.length).toBeGreaterThan(0);
       for (const r of ingest.received) expect(r.path).toMatch(/^\/api\/42\/envelope\//);

@@ -4,29 +4,18 @@
  * to CREATE DATABASE).
  */
 
-import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
+import { freePort } from "../support/ports.js";
+import { chownToPostgresWhenRoot } from "../support/postgres-owner.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Only API test files need PostgreSQL: skip the start-up when the run is filtered to other folders. */
@@ -53,12 +42,8 @@ export default async function setup(project: TestProject) {
   // Without its exit hook: on beforeExit it calls process.exit(0), which would turn a failing run green.
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), "twincloud-pg-"));
-  if (userInfo().uid === 0) {
-    // PostgreSQL will not run as root: embedded-postgres runs it as `postgres`, which must own the dir.
-    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  // initdb creates data/ itself, but only if it can write into dir.
+  chownToPostgresWhenRoot(dir);
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: join(dir, "data"),
@@ -80,12 +65,6 @@ export default async function setup(project: TestProject) {
     onLog: () => {},
     onError: () => {},
   });
-  if (userInfo().uid === 0) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-    // initdb creates data/ itself, but only if it can write into dir.
-    chownSync(dir, uid, gid);
-  }
   await pg.initialise();
   await pg.start();
   project.provide("databaseUrl", `postgres://postgres:postgres@127.0.0.1:${port}/postgres`);

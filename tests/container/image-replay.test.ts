@@ -15,7 +15,8 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HEALTH_PATHS } from "../../api/config.js";
 import { healthcheckCommand, parseDockerfile } from "../../infra/dockerfile.js";
-import { freePort, type LocalPostgres, startPostgres } from "./embedded-postgres.js";
+import { freePort } from "../support/ports.js";
+import { type LocalPostgres, startPostgres } from "./embedded-postgres.js";
 import { type ReplayResult, replayBuild } from "./replay.js";
 
 const REPO = join(import.meta.dirname, "..", "..");

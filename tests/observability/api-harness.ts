@@ -6,15 +6,15 @@
  * directory under os.tmpdir() owned by `postgres`).
  */
 
-import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { inject } from "vitest";
 import { importEmbeddedPostgres } from "../../api/embedded-postgres.js";
 import { startTestApi, type TestApi } from "../api/helpers.js";
+import { freePort } from "../support/ports.js";
+import { chownToPostgresWhenRoot } from "../support/postgres-owner.js";
 
 export interface ApiHarness {
   api: TestApi;
@@ -23,27 +23,11 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private embedded PostgreSQL, for runs where the shared one was not started. */
 async function ownPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const root = mkdtempSync(join(tmpdir(), "twincloud-obs-pg-"));
-  if (userInfo().uid === 0) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
-    chownSync(root, uid, gid);
-  }
+  chownToPostgresWhenRoot(root);
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: join(root, "data"),
