@@ -9,26 +9,12 @@ import { type EvaluatedResource, evaluatePolicies, type Violation } from "../../
 import type { Tier } from "../../policies/lib/environment.js";
 import { fromCaptured } from "../../tools/mock/captured.js";
 import { runUnderMocks } from "../../tools/mock/run.js";
-import { withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
+import { stackConfig } from "../support/stacks.js";
 import { byPolicy, summary } from "./fixtures.js";
 
 const STACKS: Tier[] = ["dev", "staging", "prod"];
 const CLOUDS = ["aws", "azure"] as const;
 type Cloud = (typeof CLOUDS)[number];
-
-/**
- * The stack file's config on `cloud`, with the operator values it leaves to the operator assumed (a prod alert
- * address; on AWS above dev a certificate and domain, since plain HTTP is dev-only: aws-lb-listener-https).
- */
-function stackConfig(stack: Tier, cloud: Cloud): Record<string, string> {
-  const config = readStackConfig(stack);
-  const ownCloud = config["twincloud:cloud"];
-  config["twincloud:cloud"] = cloud;
-  config["aws:region"] ??= "eu-west-1";
-  config["azure-native:location"] ??= "westeurope";
-  return withAssumedOperatorValues(stack, config, ownCloud).config;
-}
 
 const runs = new Map<string, EvaluatedResource[]>();
 const key = (stack: Tier, cloud: Cloud) => `${stack}/${cloud}`;

@@ -4,16 +4,10 @@
  * assumes), the spec built from it, and captured inputs with Pulumi secrets unwrapped or blanked.
  */
 import type { Cloud, ServiceSpec, Tier } from "../../infra/spec/index.js";
-import { specOfConfig, withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readStackConfig } from "../../tools/stacks/stack-file.js";
+import { specOfConfig } from "../../tools/stacks/assumptions.js";
+import { renderedStackConfig } from "../../tools/stacks/stack-file.js";
 
 export { specOfConfig };
-
-/** Region / location when a stack file sets none (the offline plan's and the rehearsal's defaults). */
-export const PROVIDER_DEFAULTS = {
-  "aws:region": "eu-west-1",
-  "azure-native:location": "westeurope",
-} as const;
 
 /**
  * `Pulumi.<stack>.yaml` rendered on `cloud` (a what-if when the stack ships on the other one), full `ns:key`
@@ -21,9 +15,7 @@ export const PROVIDER_DEFAULTS = {
  * assumed.
  */
 export function stackConfig(stack: Tier, cloud: Cloud): Record<string, string> {
-  const own = readStackConfig(stack);
-  const config = { ...PROVIDER_DEFAULTS, ...own, "twincloud:cloud": cloud };
-  return withAssumedOperatorValues(stack, config, own["twincloud:cloud"]).config;
+  return renderedStackConfig(stack, cloud).config;
 }
 
 /** The spec the program builds for `stackConfig(stack, cloud)`. */

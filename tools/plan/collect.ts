@@ -7,8 +7,8 @@ import { CLOUDS, PROJECT_NAME } from "../../infra/spec/constants.js";
 import { evaluatePolicies, loadPolicyConfig } from "../../policies/evaluate.js";
 import { fromCaptured } from "../mock/captured.js";
 import { runUnderMocks } from "../mock/run.js";
-import { specOfConfig, withAssumedOperatorValues } from "../stacks/assumptions.js";
-import { REPO_ROOT, readStackConfig, stackCloud } from "../stacks/stack-file.js";
+import { specOfConfig } from "../stacks/assumptions.js";
+import { REPO_ROOT, renderedStackConfig, stackCloud } from "../stacks/stack-file.js";
 import { buildCloudPlan, buildPlan } from "./build.js";
 import {
   type CloudPlan,
@@ -20,12 +20,6 @@ import {
 
 export const CLOUD_CHOICES = [...CLOUDS, "both"] as const;
 export type CloudChoice = (typeof CLOUD_CHOICES)[number];
-
-/** Region / location defaults when the stack file does not set them. */
-const PROVIDER_DEFAULTS: Record<string, string> = {
-  "aws:region": "eu-west-1",
-  "azure-native:location": "westeurope",
-};
 
 export interface CollectOptions {
   stack: string;
@@ -42,19 +36,10 @@ async function planCloud(
   overrides: Record<string, string> = {},
   root = REPO_ROOT,
 ): Promise<CloudPlan> {
-  const config: Record<string, string> = {
-    ...PROVIDER_DEFAULTS,
-    ...readStackConfig(stack, root),
-    [`${PROJECT_NAME}:cloud`]: cloud,
-    ...overrides,
-  };
   // A rendering without a cloud assumes the operator values the stack file lacks (prod's alert address, an
   // AWS stack's certificate and domain), and says so; a what-if rendering (a stack shown on a cloud it does
   // not ship on) says that too. Validate the spec first so bad config fails with the spec's own message.
-  const ownCloud = readStackConfig(stack, root)[`${PROJECT_NAME}:cloud`];
-  const assumed = withAssumedOperatorValues(stack, config, ownCloud);
-  Object.assign(config, assumed.config);
-  const assumptions = [...assumed.assumptions];
+  const { config, assumptions } = renderedStackConfig(stack, cloud, { root, overrides });
   const spec = specOfConfig(stack, config);
   const { program } = await import("../../infra/program.js");
   const result = await runUnderMocks(program, { stack, config });

@@ -13,15 +13,9 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { withAssumedOperatorValues } from "../stacks/assumptions.js";
+import { PROVIDER_DEFAULTS, withAssumedOperatorValues } from "../stacks/assumptions.js";
 
 export const PROJECT = "twincloud";
-
-/** Region / location when a stack file (or a what-if cloud) sets none, as in the offline plan. */
-const REGION_DEFAULTS: Record<string, string> = {
-  "aws:region": "eu-west-1",
-  "azure-native:location": "westeurope",
-};
 
 export type Config = Record<string, unknown>;
 
@@ -58,7 +52,7 @@ export function stackSetup(root: string, stack: string, cloudOverride?: string):
       : undefined;
   const regionKey = cloud === "aws" ? "aws:region" : cloud === "azure" ? "azure-native:location" : undefined;
   if (regionKey && config[regionKey] === undefined) {
-    config[regionKey] = REGION_DEFAULTS[regionKey]!;
+    config[regionKey] = PROVIDER_DEFAULTS[regionKey];
     assumptions.push(`the stack file sets no ${regionKey}, so ${regionKey}=${config[regionKey]} is assumed`);
   }
   // The operator values the offline plan assumes too (marked in their names: .rehearsal TLD, account 0).

@@ -10,6 +10,12 @@
  */
 import { buildServiceSpec, PROJECT_NAME, type Tier } from "../../infra/spec/index.js";
 
+/** Region / location when a stack file (or a what-if cloud) sets none: the plan, the rehearsal and the tests agree. */
+export const PROVIDER_DEFAULTS = {
+  "aws:region": "eu-west-1",
+  "azure-native:location": "westeurope",
+} as const;
+
 export const ASSUMED_ALERT_EMAIL = "oncall@twincloud.rehearsal";
 const ASSUMED_DOMAIN_NAME = "api.twincloud.rehearsal";
 export const assumedCertificateArn = (region: string) =>
@@ -37,7 +43,7 @@ export function withAssumedOperatorValues(
   const result: Record<string, string> = { ...config };
   const assumptions: string[] = [];
   const cloud = result[key("cloud")];
-  const region = result["aws:region"] ?? "eu-west-1";
+  const region = result["aws:region"] ?? PROVIDER_DEFAULTS["aws:region"];
   const tier = tierOf(stack, result);
   const whatIf = ownCloud !== undefined && ownCloud !== cloud;
   const why = (need: string) =>
@@ -93,7 +99,9 @@ export function specOfConfig(stack: string, config: Record<string, string>) {
 }
 
 /** The assumed operator values as raw `twincloud:` keys (no namespace), for specs built in tests. */
-export function assumedOperatorValues(region = "eu-west-1"): Record<string, string> {
+export function assumedOperatorValues(
+  region: string = PROVIDER_DEFAULTS["aws:region"],
+): Record<string, string> {
   return {
     alertEmail: ASSUMED_ALERT_EMAIL,
     certificateArn: assumedCertificateArn(region),

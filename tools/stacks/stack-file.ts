@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { CLOUDS, type Cloud, PROJECT_NAME } from "../../infra/spec/constants.js";
+import { type AssumedConfig, PROVIDER_DEFAULTS, withAssumedOperatorValues } from "./assumptions.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -27,6 +28,21 @@ export function readStackConfig(stack: string, root = REPO_ROOT): Record<string,
     else config[full] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return config;
+}
+
+/**
+ * `Pulumi.<stack>.yaml` rendered on `cloud` as the plan and the tests render it: the provider defaults, the
+ * file, the cloud, `overrides`, then the operator values the file leaves to the operator (assumed, and said so;
+ * rendering a cloud the stack does not ship on is a what-if).
+ */
+export function renderedStackConfig(
+  stack: string,
+  cloud: Cloud,
+  options: { root?: string; overrides?: Record<string, string> } = {},
+): AssumedConfig {
+  const own = readStackConfig(stack, options.root);
+  const config = { ...PROVIDER_DEFAULTS, ...own, [`${PROJECT_NAME}:cloud`]: cloud, ...options.overrides };
+  return withAssumedOperatorValues(stack, config, own[`${PROJECT_NAME}:cloud`]);
 }
 
 const isCloud = (value: string | undefined): value is Cloud =>
