@@ -28,6 +28,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { buildPaths } from "../build-context.js";
+import { dockerignoreMatcher, dockerignorePatterns, mayReincludeBelow } from "../dockerignore.js";
 import type { ServiceSpec } from "../spec/index.js";
 import { tagsFor } from "./tags.js";
 
@@ -37,37 +38,11 @@ export interface ApiImage {
   imageDigest: pulumi.Output<string>;
 }
 
+// tests/infra/aws-units.test.ts imports the matcher from here.
+export { dockerignoreMatcher };
+
 /** Paths never part of a build context, whatever .dockerignore says. */
 const ALWAYS_IGNORED = [".git", "node_modules"];
-
-/** Minimal .dockerignore matcher: `*`, `**`, `?`, leading `!` negation, directory prefixes. */
-export function dockerignoreMatcher(patterns: string[]): (path: string) => boolean {
-  const rules = patterns
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith("#"))
-    .map((line) => {
-      const negate = line.startsWith("!");
-      const body = (negate ? line.slice(1) : line).replace(/^\/+|\/+$/g, "").replace(/^\.\//, "");
-      const regex = body
-        .split("/")
-        .map((part) =>
-          part === "**"
-            ? ".*"
-            : part
-                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-                .replace(/\*/g, "[^/]*")
-                .replace(/\?/g, "[^/]"),
-        )
-        .join("/")
-        .replace(/\.\*\//g, "(?:.*/)?");
-      return { negate, re: new RegExp(`^${regex}(?:/.*)?$`) };
-    });
-  return (path) => {
-    let ignored = false;
-    for (const rule of rules) if (rule.re.test(path)) ignored = !rule.negate;
-    return ignored;
-  };
-}
 
 /** What besides the context decides the image's content: part of the tag. */
 export interface BuildInputs {
@@ -85,7 +60,7 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 function ignorePatterns(root: string, dockerfilePath: string): string[] {
   for (const candidate of [`${dockerfilePath}.dockerignore`, join(root, ".dockerignore")]) {
-    if (existsSync(candidate)) return readFileSync(candidate, "utf8").split(/\r?\n/);
+    if (existsSync(candidate)) return dockerignorePatterns(readFileSync(candidate, "utf8"));
   }
   return [];
 }
@@ -103,11 +78,7 @@ export function buildContextHash(contextDir: string, dockerfile: string, inputs:
   const patterns = ignorePatterns(root, dockerfilePath);
   const ignored = dockerignoreMatcher(patterns);
   // An ignored directory is still walked when a `!pattern` may re-include something below it.
-  const reincluded = patterns
-    .map((p) => p.trim())
-    .filter((p) => p.startsWith("!"))
-    .map((p) => p.slice(1).replace(/^\/+/, ""));
-  const mayReinclude = (dir: string) => reincluded.some((p) => p.startsWith(`${dir}/`) || p.startsWith("**"));
+  const mayReinclude = mayReincludeBelow(patterns);
   const hash = createHash("sha256");
   hash.update("twincloud-image-tag/v2\0");
   const walk = (dir: string): void => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_METRICS_PORT, DEFAULT_PORT, SECRET_ENV_VARS } from "../../api/config.js";
 import { parseDockerfile, parseInstructions, parseKeyValues } from "../../infra/dockerfile.js";
-import { dockerignore } from "./replay.js";
+import { dockerignoreMatcher, dockerignorePatterns } from "../../infra/dockerignore.js";
 import { checkDockerfile, RULES, type RuleContext } from "./rules.js";
 
 const REPO = join(import.meta.dirname, "..", "..");
@@ -218,6 +218,8 @@ describe("the Dockerfile parser", () => {
 });
 
 describe(".dockerignore", () => {
+  const dockerignore = (text: string) => dockerignoreMatcher(dockerignorePatterns(text));
+
   it("matches like BuildKit: parents count, last match wins, ** spans segments", () => {
     const ignored = dockerignore("*\n!src\nsrc/**/*.snap\n!src/keep.snap\n**/secret*\n");
     expect(

@@ -22,68 +22,14 @@ import {
   type Stage,
   substitute,
 } from "../../infra/dockerfile.js";
-
-/** Stands for `**` while a pattern is turned into a regular expression. */
-const GLOBSTAR = "<globstar>";
-
-/**
- * A `.dockerignore` matcher with BuildKit's semantics: patterns are matched against the path relative to
- * the context root and against each of its parent directories; the last matching pattern wins (`!` re-includes).
- * `*` and `?` stay within one path segment, `**` spans any number of segments.
- */
-export function dockerignore(text: string): (path: string) => boolean {
-  const rules = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith("#"))
-    .map((line) => {
-      const negate = line.startsWith("!");
-      const pattern = posix.normalize((negate ? line.slice(1) : line).trim()).replace(/^\/+|\/+$/g, "");
-      const source = pattern
-        .split("/")
-        .map((segment) =>
-          segment === "**"
-            ? GLOBSTAR
-            : segment
-                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-                .replace(/\*/g, "[^/]*")
-                .replace(/\?/g, "[^/]"),
-        )
-        .join("/")
-        .replaceAll(`${GLOBSTAR}/`, "(?:.*/)?")
-        .replaceAll(GLOBSTAR, "(?:.*/)?")
-        .replace(/\(\?:\.\*\/\)\?$/, ".*");
-      return { negate, regex: new RegExp(`^${source}$`) };
-    });
-  return (path) => {
-    const segments = path.split("/");
-    const candidates = segments.map((_, index) => segments.slice(0, index + 1).join("/"));
-    let ignored = false;
-    for (const rule of rules) {
-      if (candidates.some((candidate) => rule.regex.test(candidate))) ignored = !rule.negate;
-    }
-    return ignored;
-  };
-}
-
-/**
- * Whether a `!` pattern could re-include something below an excluded directory, so the walk must go in:
- * a negation that starts with the directory's path, or with a wildcard.
- */
-function mayReinclude(text: string, dir: string): boolean {
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("!"))
-    .map((line) => line.slice(1).replace(/^\/+/, ""))
-    .some((pattern) => pattern.startsWith(`${dir}/`) || /^[*?[]/.test(pattern));
-}
+import { dockerignoreMatcher, dockerignorePatterns, mayReincludeBelow } from "../../infra/dockerignore.js";
 
 /** Copy the build context (repo minus .dockerignore) into `target`; returns the relative paths copied. */
 function copyBuildContext(repo: string, target: string): string[] {
   const ignorePath = join(repo, ".dockerignore");
-  const ignoreText = existsSync(ignorePath) ? readFileSync(ignorePath, "utf8") : "";
-  const ignored = dockerignore(ignoreText);
+  const patterns = dockerignorePatterns(existsSync(ignorePath) ? readFileSync(ignorePath, "utf8") : "");
+  const ignored = dockerignoreMatcher(patterns);
+  const mayReinclude = mayReincludeBelow(patterns);
   const copied: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -91,7 +37,7 @@ function copyBuildContext(repo: string, target: string): string[] {
       const rel = relative(repo, full).split(sep).join("/");
       if (rel === ".git") continue;
       if (entry.isDirectory()) {
-        if (!ignored(rel) || mayReinclude(ignoreText, rel)) walk(full);
+        if (!ignored(rel) || mayReinclude(rel)) walk(full);
       } else if (entry.isFile() && !ignored(rel)) {
         mkdirSync(dirname(join(target, rel)), { recursive: true });
         cpSync(full, join(target, rel), { preserveTimestamps: true });
