@@ -7,41 +7,12 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { gunzipSync } from "node:zlib";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../api/config.js";
 import { scrubEvent, secretValues, startErrorTracking } from "../../api/observability/error-tracking.js";
-import { freePort } from "../support/ports.js";
-import { spawnNode, waitFor } from "../support/processes.js";
-import { createTestDatabase, serverUrl, withDatabase } from "./helpers.js";
-
-const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
-
-interface Received {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** Records whatever is POSTed to it (Sentry envelopes, OTLP/HTTP JSON), gunzipping when asked to. */
-async function startRecorder(): Promise<{ server: Server; port: number; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks);
-      const body = (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
-      received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return { server, port: (server.address() as { port: number }).port, received };
-}
+import { startRecorder } from "../support/recorder.js";
+import { createTestDatabase, serverUrl, startMain, withDatabase } from "./helpers.js";
 
 /** A Sentry envelope: a header line, then (item header, payload) line pairs. */
 function envelopeItems(body: string): { type: string; payload: Record<string, unknown> }[] {
@@ -101,18 +72,9 @@ describe("error tracking (Sentry) through api/main.ts", () => {
     const collector = await startRecorder();
     let child: ChildProcess | undefined;
     try {
-      const [port, metricsPort] = [await freePort(), await freePort()];
-      const key = `tc_${randomBytes(32).toString("base64url")}`;
       const dsn = `http://0123456789abcdef0123456789abcdef@127.0.0.1:${ingest.port}/42`;
       const release = `twincloud-api@sha256:${"ab".repeat(32)}`;
-      const proc = spawnNode(MAIN, {
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        DATABASE_URL: databaseUrl,
-        DATABASE_SSL: "disable",
-        BOOTSTRAP_API_KEY: key,
-        LOG_LEVEL: "info",
+      const { proc, key, base } = await startMain(databaseUrl, {
         SENTRY_DSN: dsn,
         SENTRY_RELEASE: release,
         SENTRY_ENVIRONMENT: "test-stack",
@@ -121,8 +83,6 @@ describe("error tracking (Sentry) through api/main.ts", () => {
         OTEL_SERVICE_NAME: "twincloud-test",
       });
       child = proc.child;
-      await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
-      const base = `http://127.0.0.1:${port}`;
       const auth = { authorization: `Bearer ${key}` };
 
       // 4xx answers: nothing is sent.

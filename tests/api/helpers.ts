@@ -7,6 +7,8 @@ import { loadConfig } from "../../api/config.js";
 import { insertApiKey } from "../../api/db/api-keys.js";
 import { createLogger } from "../../api/observability/logger.js";
 import { type RunningServer, startServer } from "../../api/server.js";
+import { freePort } from "../support/ports.js";
+import { type NodeProcess, spawnNode, waitFor } from "../support/processes.js";
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -43,6 +45,40 @@ export async function createTestDatabase(): Promise<{
       await a.end({ timeout: 5 });
     },
   };
+}
+
+const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
+
+/** `node --import tsx api/main.ts`: the production entry, with the signal a test sends reaching it directly. */
+export const spawnMain = (env: Record<string, string>) => spawnNode(MAIN, env);
+
+/**
+ * api/main.ts as its own process on free ports, with `databaseUrl`, a fresh bootstrap key and info logs (plus
+ * `extra`), once it logs "listening". A process that does not get there is killed.
+ */
+export async function startMain(
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+): Promise<{ proc: NodeProcess; port: number; key: string; base: string }> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const key = `tc_${randomBytes(32).toString("base64url")}`;
+  const proc = spawnMain({
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    DATABASE_URL: databaseUrl,
+    DATABASE_SSL: "disable",
+    BOOTSTRAP_API_KEY: key,
+    LOG_LEVEL: "info",
+    ...extra,
+  });
+  try {
+    await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
+  } catch (error) {
+    proc.child.kill("SIGKILL");
+    throw error;
+  }
+  return { proc, port, key, base: `http://127.0.0.1:${port}` };
 }
 
 export const baseEnv = (databaseUrl: string, extra: Record<string, string> = {}) => ({

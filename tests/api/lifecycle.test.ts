@@ -1,17 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { createServer as createHttpServer } from "node:http";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../api/config.js";
 import { sigtermWithRequestsInFlight } from "../support/drain.js";
-import { freePort } from "../support/ports.js";
-import { spawnNode, waitFor } from "../support/processes.js";
-import { createTestDatabase } from "./helpers.js";
-
-const MAIN = new URL("../../api/main.ts", import.meta.url).pathname;
-
-/** `node --import tsx api/main.ts`: the signal reaches the API process itself (no npx/tsx wrapper). */
-const spawnMain = (env: Record<string, string>) => spawnNode(MAIN, env);
+import { startRecorder } from "../support/recorder.js";
+import { createTestDatabase, spawnMain, startMain } from "./helpers.js";
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => {
@@ -23,22 +15,11 @@ afterAll(async () => {
 
 describe("graceful shutdown (SIGTERM)", () => {
   it("turns readiness 503 at once, finishes every in-flight request, closes the pool and exits 0", async () => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    const key = `tc_${randomBytes(32).toString("base64url")}`;
-    const proc = spawnMain({
+    const { proc, port, key, base } = await startMain(db.url, {
       NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      METRICS_PORT: String(metricsPort),
-      DATABASE_URL: db.url,
-      DATABASE_SSL: "disable",
-      BOOTSTRAP_API_KEY: key,
-      LOG_LEVEL: "info",
       SHUTDOWN_TIMEOUT_MS: "15000",
       SHUTDOWN_DRAIN_DELAY_MS: "1500",
     });
-    await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
-    const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
 
     // In flight: 15 POSTs with half a body sent, plus a burst of reads.
@@ -74,43 +55,20 @@ describe("graceful shutdown (SIGTERM)", () => {
 
 describe("tracing", () => {
   it("exports a server span per request over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", async () => {
-    const received: { path: string; body: string }[] = [];
-    const collector = createHttpServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => {
-        body += d;
-      });
-      req.on("end", () => {
-        received.push({ path: req.url ?? "", body });
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end("{}");
-      });
-    });
-    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", () => resolve()));
-    const collectorPort = (collector.address() as { port: number }).port;
+    const collector = await startRecorder();
     try {
-      const [port, metricsPort] = [await freePort(), await freePort()];
-      const key = `tc_${randomBytes(32).toString("base64url")}`;
-      const proc = spawnMain({
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        DATABASE_URL: db.url,
-        DATABASE_SSL: "disable",
-        BOOTSTRAP_API_KEY: key,
-        LOG_LEVEL: "info",
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+      const { proc, key, base } = await startMain(db.url, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
         OTEL_SERVICE_NAME: "twincloud-test",
       });
-      await waitFor(() => proc.stdout().includes('"msg":"listening"'), "listening", { output: proc.output });
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-      const res = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
+      const res = await fetch(`${base}/v1/tasks`, {
         headers: { authorization: `Bearer ${key}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
       });
       expect(res.status).toBe(200);
       proc.child.kill("SIGTERM");
       expect(await proc.exit).toBe(0);
-      const exported = received
+      const exported = collector.received
         .filter((r) => r.path === "/v1/traces")
         .map((r) => r.body)
         .join("\n");
@@ -120,7 +78,7 @@ describe("tracing", () => {
       expect(exported.toLowerCase()).toContain(traceId);
       expect(proc.stdout()).toContain(`"traceId":"${traceId}"`);
     } finally {
-      collector.close();
+      collector.server.close();
     }
   });
 });
