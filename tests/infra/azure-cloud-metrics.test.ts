@@ -5,7 +5,6 @@
  * to the promtool-tested file, alerts to the action group) and the outside availability test with its alert,
  * each only where `twincloud:cloudMetrics` is on (tier default: off in dev, on in staging and prod).
  */
-import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { HEALTH_PATHS } from "../../api/config.js";
@@ -24,7 +23,7 @@ import { program } from "../../infra/program.js";
 import { durationSeconds, isoDuration } from "../../infra/prometheus-rules.js";
 import { METRICS_PORT, type Tier } from "../../infra/spec/index.js";
 import { type CapturedResource, fakeId, runUnderMocks } from "../../tools/mock/run.js";
-import { RULES_FILE } from "../observability/observability-files.js";
+import { loadRuleGroups } from "../observability/observability-files.js";
 import { stackConfig } from "../support/stacks.js";
 
 type Doc = Record<string, unknown>;
@@ -69,17 +68,6 @@ async function capture(tier: Tier, extra: Record<string, string> = {}): Promise<
   }
   return runs.get(key)!;
 }
-
-interface LocalRule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-const localGroups = () =>
-  (parse(readFileSync(RULES_FILE, "utf8")) as { groups: { name: string; rules: LocalRule[] }[] }).groups;
 
 describe("durations as Azure takes them", () => {
   it("converts Prometheus durations to ISO 8601", () => {
@@ -197,7 +185,7 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
   it("holds the same recording and alert rules as observability/prometheus/rules.yml, alerts to the action group", () => {
     const workspace = one(run.resources, T.workspace);
     const actionGroup = one(run.resources, "azure-native:monitor:ActionGroup");
-    const local = localGroups();
+    const local = loadRuleGroups();
     const groups = byType(run.resources, T.ruleGroup).sort(
       (a, b) =>
         local.findIndex((g) => a.name.endsWith(g.name)) - local.findIndex((g) => b.name.endsWith(g.name)),

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import type { PrometheusRule, PrometheusRuleGroup } from "../../infra/prometheus-rules.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const OBSERVABILITY = join(ROOT, "observability");
@@ -14,18 +15,13 @@ export const RULES_TEST_FILE = join(OBSERVABILITY, "prometheus", "rules.test.yml
 export const PROMETHEUS_CONFIG = join(OBSERVABILITY, "prometheus", "prometheus.yml");
 const DASHBOARD_FILE = join(OBSERVABILITY, "grafana", "twincloud-api.json");
 
-export interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
+/** The rule file's groups, read here rather than through the program's reader, which the tests check. */
+export function loadRuleGroups(): PrometheusRuleGroup[] {
+  return (parse(readFileSync(RULES_FILE, "utf8")) as { groups: PrometheusRuleGroup[] }).groups;
 }
 
-export function loadRules(): { group: string; rule: Rule }[] {
-  const doc = parse(readFileSync(RULES_FILE, "utf8")) as { groups: { name: string; rules: Rule[] }[] };
-  return doc.groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, rule })));
+export function loadRules(): { group: string; rule: PrometheusRule }[] {
+  return loadRuleGroups().flatMap((group) => group.rules.map((rule) => ({ group: group.name, rule })));
 }
 
 export function loadDashboard(): Record<string, unknown> {
