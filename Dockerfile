@@ -75,7 +75,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # load, RSS followed (~250-300 MiB at 50 connections in `npm run bench`, for the bare baseline too). Capped
 # at 8 MiB the same load peaked ~160 MiB with no measurable CPU cost (docs/benchmark.md); 4 MiB saved little
 # more and cost CPU. It does not depend on the task size, so it lives here; the old-space limit does, so the
-# Pulumi program sets it per task size (NODE_OPTIONS=--max-old-space-size=<75 % of the task>, infra/spec.ts
+# Pulumi program sets it per task size (NODE_OPTIONS=--max-old-space-size=<75 % of the task>, infra/spec/sizes.ts
 # nodeHeapLimitMiB), which adds to these flags: ~135-145 MiB peak under the same load.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8"]

@@ -38,6 +38,7 @@ const PROSE: Record<string, "all" | "slash-comments" | "hash-comments"> = {
   ".sh": "hash-comments",
   ".toml": "hash-comments",
   ".dockerignore": "hash-comments",
+  Dockerfile: "hash-comments",
 };
 
 function prose(file: string, text: string): string[] {
