@@ -112,12 +112,24 @@ function scopeToEnvironments(
   }
 }
 
+/**
+ * A resource the operation leaves out and has not created yet: `pulumi up --exclude` (the deploy pipeline's first
+ * phase on a new stack, docs/database-identity.md) hands the policies such a resource with no inputs at all (and,
+ * to stack policies, its dependencies). Nothing to judge until it exists: the full `pulumi up` after it checks it
+ * like any other.
+ */
+export function notYetCreated(props: Props): boolean {
+  return Object.keys(props).length === 0;
+}
+
 export function defineResourcePolicy<C extends object = Record<string, never>>(
   spec: ResourceRuleSpec<C>,
 ): ResourceValidationPolicy {
   return {
     ...metadata(spec),
     validateResource: (args, report) => {
+      if (notYetCreated(args.props))
+        args.notApplicable("no inputs: left out of this operation (--exclude) and not created yet");
       const config = effectiveConfig<C>(spec, args.getConfig<object>());
       const applies =
         typeof spec.types === "function" ? spec.types(args.type, config) : spec.types.includes(args.type);

@@ -819,4 +819,98 @@ export function checkWorkflowRunSafety(wf: Workflow): string[] {
     );
 }
 
+/** The API resource phase 1 leaves out, per cloud (the type of its URN; docs/database-identity.md). */
+export const API_RESOURCE_TYPE: Record<string, string> = {
+  aws: "aws:ecs/service:Service",
+  azure: "azure-native:app:ContainerApp",
+};
+
+/**
+ * Pulumi's URN glob (`pkg/resource/deploy/deployment.go` getMatcher, v3.274.1): `**` matches anything, `*`
+ * anything but `:`.
+ */
+export function urnGlobMatches(glob: string, urn: string): boolean {
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = glob
+    .split("**")
+    .map((segment) => segment.split("*").map(quote).join("[^:]*"))
+    .join(".*");
+  return new RegExp(`^${pattern}$`).test(urn);
+}
+
+/**
+ * Every job that deploys a stack runs it in three phases (docs/database-identity.md#the-deploy-pipeline), in
+ * this order after the policy gate: (1) `pulumi up` that excludes the API resource of the stack's cloud and
+ * its dependents (so the new image and the migrator exist, and the API keeps its task definition / revision);
+ * (2) the stack output `migration` read by a Pulumi-only step and handed to tools/deploy/migrate.sh, which runs
+ * the migrator and fails on its exit code / status, unconditionally and without continue-on-error; (3) the
+ * full `pulumi up` (no exclude or target), then the smoke test. `apiUrn(stack)` is the API resource's URN.
+ */
+export function checkMigrationPhases(
+  wf: Workflow,
+  cloudOfStack: (stack: string) => string,
+  apiUrn: (stack: string, cloud: string) => string,
+): string[] {
+  const problems: string[] = [];
+  const runs = pulumiRuns(wf);
+  for (const [jobId, job] of Object.entries(wf.jobs)) {
+    const ups = runs.filter((r) => r.jobId === jobId && DEPLOYS.includes(r.command));
+    if (ups.length === 0) continue;
+    const stack = ups[0]!.stack;
+    const cloud = cloudOfStack(stack);
+    const where = `job ${jobId} (${stack}, ${cloud})`;
+    const all = job.steps ?? [];
+    const list = (value: unknown) =>
+      String(value ?? "")
+        .split(/[\n,]/)
+        .map((item) => item.trim())
+        .filter(Boolean);
+    const phase1 = ups.filter((r) => list(r.step.with?.exclude).length > 0);
+    const full = ups.filter(
+      (r) => list(r.step.with?.exclude).length === 0 && list(r.step.with?.target).length === 0,
+    );
+    if (phase1.length !== 1 || full.length !== 1 || ups.length !== 2) {
+      problems.push(
+        `${where}: expected one pulumi up with exclude (phase 1) and one full pulumi up (phase 3)`,
+      );
+      continue;
+    }
+    const [first, last] = [phase1[0]!, full[0]!];
+    const excluded = list(first.step.with?.exclude);
+    const urn = apiUrn(stack, cloud);
+    if (!excluded.some((glob) => urnGlobMatches(glob, urn)))
+      problems.push(
+        `${where}: phase 1 does not exclude the API resource ${urn} (exclude: ${excluded.join(", ")})`,
+      );
+    if (String(first.step.with?.["exclude-dependents"]) !== "true")
+      problems.push(
+        `${where}: phase 1 does not exclude the API resource's dependents (exclude-dependents: true)`,
+      );
+    const migrate = all.findIndex((step) => /\btools\/deploy\/migrate\.sh\b/.test(step.run ?? ""));
+    if (migrate < 0) {
+      problems.push(`${where}: no migration step (tools/deploy/migrate.sh)`);
+      continue;
+    }
+    const step = all[migrate]!;
+    if (!(first.stepIndex < migrate && migrate < last.stepIndex))
+      problems.push(`${where}: the migration does not run between phase 1 and the full pulumi up`);
+    if (step.if) problems.push(`${where}: the migration step is conditional (${step.if})`);
+    const coe = step["continue-on-error"];
+    if (coe !== undefined && coe !== false)
+      problems.push(
+        `${where}: the migration step has continue-on-error (a failed migration would not stop the deploy)`,
+      );
+    if (/\b(always|failure|cancelled)\(\)/.test(last.step.if ?? ""))
+      problems.push(`${where}: the full pulumi up runs after a failed migration (if: ${last.step.if})`);
+    const target = String(step.env?.MIGRATION_TARGET ?? "");
+    const reader = /steps\.([\w-]+)\.outputs\.target/.exec(target)?.[1];
+    const readIndex = all.findIndex((s) => s.id === reader);
+    if (!reader || readIndex < 0 || !(first.stepIndex < readIndex && readIndex < migrate))
+      problems.push(`${where}: MIGRATION_TARGET is not the stack output migration read after phase 1`);
+    else if (!/pulumi stack output migration --json --stack "\$STACK"/.test(all[readIndex]!.run ?? ""))
+      problems.push(`${where}: step ${reader} does not read pulumi stack output migration --json`);
+  }
+  return problems;
+}
+
 export { envName, jobNeeds, matrixCombos, steps };

@@ -6,12 +6,16 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { TIERS } from "../../infra/spec/index.js";
+import { captureStack } from "../observability/stack-captures.js";
+import { stackSpec } from "../support/stacks.js";
 import {
+  API_RESOURCE_TYPE,
   checkCloudLogin,
   checkConcurrency,
   checkCredentialsAfterInstall,
   checkDeployConcurrency,
   checkDeployOrder,
+  checkMigrationPhases,
   checkNode24Actions,
   checkNoLongLivedKeys,
   checkPermissions,
@@ -37,6 +41,7 @@ import {
   schemaProblems,
   steps,
   summaryJob,
+  urnGlobMatches,
   type Workflow,
 } from "./workflow-checks.js";
 
@@ -300,14 +305,56 @@ describe("deploy.yml", () => {
     const read = FILES.flatMap((file) =>
       [...text(file).matchAll(/pulumi stack output (\w+)/g)].map((m) => m[1]),
     );
-    expect(new Set(read)).toEqual(new Set(["url", "bootstrapApiKey", "imageDigest"]));
+    expect(new Set(read)).toEqual(new Set(["url", "bootstrapApiKey", "imageDigest", "migration"]));
     for (const name of new Set(read))
-      expect(declared).toMatch(new RegExp(`^\\s+${name}: pulumi\\.Output<string>;`, "m"));
+      expect(declared).toMatch(new RegExp(`^\\s+${name}: pulumi\\.Output<\\w+>;`, "m"));
   });
+  it("migrates between a pulumi up of everything but the API and the full pulumi up, failing on the migrator", () => {
+    expect(checkMigrationPhases(wf, cloudOfStack, apiUrn)).toEqual([]);
+    // The exit code / status is checked by the script the step runs (tests/delivery/migrate-script.test.ts).
+    const migrations = steps(wf).filter(({ step }) => /tools\/deploy\/migrate\.sh/.test(step.run ?? ""));
+    expect(migrations.map(({ jobId }) => jobId).sort()).toEqual(["dev", "production", "staging"]);
+    for (const { step } of migrations) {
+      // The pipeline stops waiting after the spec's timeout; the migrator's script gets no Pulumi token.
+      expect(Number(step.env?.MIGRATION_TIMEOUT_SECONDS)).toBe(
+        stackSpec("dev", "aws").migration.timeoutSeconds,
+      );
+      expect(Object.keys(step.env ?? {})).not.toContain("PULUMI_ACCESS_TOKEN");
+    }
+  });
+  it("excludes exactly the API service / app in phase 1, as the program names it (URN globs as v3.274.1 matches them)", async () => {
+    for (const [stack, cloud] of [
+      ["dev", "aws"],
+      ["staging", "azure"],
+      ["prod", "aws"],
+    ] as const) {
+      const { resources } = await captureStack(stack, cloud);
+      const excludes = pulumiRuns(wf)
+        .filter((r) => r.stack === stack && r.command === "up")
+        .flatMap((r) =>
+          String(r.step.with?.exclude ?? "")
+            .split(/[\n,]/)
+            .filter(Boolean),
+        );
+      const excluded = resources.filter((r) => excludes.some((glob) => urnGlobMatches(glob, r.urn)));
+      expect(excluded.map((r) => r.urn)).toEqual([apiUrn(stack, cloud)]);
+      // The migrator is not left out: phase 1 registers it.
+      const migrator = resources.filter((r) =>
+        /:(TaskDefinition::.*-migrate|Job::migrator-job)$/.test(r.urn),
+      );
+      expect(migrator).toHaveLength(1);
+    }
+  }, 120_000);
   it("never logs Docker in to a registry (the program obtains registry credentials itself)", () => {
     expect(text("deploy.yml")).not.toMatch(/docker login|az acr login|docker\/login-action/);
   });
 });
+
+/** The API resource's URN the program registers (tests/observability/stack-captures.ts runs it to check). */
+function apiUrn(stack: string, cloud: string): string {
+  const name = cloud === "aws" ? `twincloud-${stack}-api` : "api";
+  return `urn:pulumi:${stack}::twincloud::twincloud:${cloud}:Service$${API_RESOURCE_TYPE[cloud]}::${name}`;
+}
 
 describe("the smoke-test inputs step, run with a stand-in pulumi CLI", () => {
   const KEY = "k3y-0f-the-bootstrap-s3cret";
@@ -671,6 +718,75 @@ describe("the checkers fail on bad workflows", () => {
   ];
   const preview = (stack: string) =>
     pulumiStep(stack, `policies/config/${stack}.json`).replace("command: up", "command: preview");
+
+  it("migration phases: migrate after the full up, no exclude of the API, continue-on-error, no target read", () => {
+    const deploy = text("deploy.yml");
+    const good = parseWorkflow(deploy);
+    expect(checkMigrationPhases(good, cloudOfStack, apiUrn)).toEqual([]);
+    const broken = (edit: (wf: Workflow) => void) => {
+      const wf = parseWorkflow(deploy);
+      edit(wf);
+      return checkMigrationPhases(wf, cloudOfStack, apiUrn).join("\n");
+    };
+    const devSteps = (wf: Workflow) => wf.jobs.dev!.steps!;
+    const indexOf = (wf: Workflow, pattern: RegExp) =>
+      devSteps(wf).findIndex((step) => pattern.test(step.name ?? ""));
+    // The migration moved after the full update: the API would start before its schema and role exist.
+    expect(
+      broken((wf) => {
+        const all = devSteps(wf);
+        const [migration] = all.splice(indexOf(wf, /^Migrate \(dev\)/), 1);
+        all.splice(indexOf(wf, /phase 3/) + 1, 0, migration!);
+      }),
+    ).toMatch(/job dev .*: the migration does not run between phase 1 and the full pulumi up/);
+    // Phase 1 leaves out the migrator's task definition instead of the service.
+    expect(
+      broken((wf) => {
+        devSteps(wf)[indexOf(wf, /phase 1/)]!.with!.exclude = "**$aws:ecs/taskDefinition:TaskDefinition::*";
+      }),
+    ).toMatch(
+      /job dev .*: phase 1 does not exclude the API resource urn:pulumi:dev::twincloud::twincloud:aws:Service\$aws:ecs\/service:Service::twincloud-dev-api/,
+    );
+    // Only the service, not what depends on it (its scaling target, alarms).
+    expect(
+      broken((wf) => {
+        delete devSteps(wf)[indexOf(wf, /phase 1/)]!.with!["exclude-dependents"];
+      }),
+    ).toMatch(/job dev .*: phase 1 does not exclude the API resource's dependents/);
+    // A failed migration must stop the deploy.
+    expect(
+      broken((wf) => {
+        devSteps(wf)[indexOf(wf, /^Migrate \(dev\)/)]!["continue-on-error"] = true;
+      }),
+    ).toMatch(/job dev .*: the migration step has continue-on-error/);
+    expect(
+      broken((wf) => {
+        wf.jobs.staging!.steps!.find((step) => /phase 3/.test(step.name ?? ""))!.if = "always()";
+      }),
+    ).toMatch(/job staging .*: the full pulumi up runs after a failed migration/);
+    // The target must be the stack output, read after phase 1 registered the new migrator.
+    expect(
+      broken((wf) => {
+        const all = devSteps(wf);
+        const [reader] = all.splice(indexOf(wf, /^Migration target/), 1);
+        all.splice(indexOf(wf, /phase 1/), 0, reader!);
+      }),
+    ).toMatch(/job dev .*: MIGRATION_TARGET is not the stack output migration read after phase 1/);
+    // No migration step at all in prod.
+    expect(
+      broken((wf) => {
+        wf.jobs.production!.steps = wf.jobs.production!.steps!.filter(
+          (step) => !/^Migrate/.test(step.name ?? ""),
+        );
+      }),
+    ).toMatch(/job production .*: no migration step/);
+    // One update only (no phase 1).
+    expect(
+      broken((wf) => {
+        wf.jobs.staging!.steps = wf.jobs.staging!.steps!.filter((step) => !/phase 1/.test(step.name ?? ""));
+      }),
+    ).toMatch(/job staging .*: expected one pulumi up with exclude/);
+  });
 
   it("deploy order: prod not after dev (AWS first applied in prod), no production environment, no smoke tests", () => {
     const yaml = [

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Tier } from "../../policies/lib/environment.js";
 import { policies, RULE_MODULES } from "../../policies/pack.js";
-import { awsStack, azureStack, run, summary } from "./fixtures.js";
+import { awsStack, azureStack, find, refresh, run, summary } from "./fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TIERS: Tier[] = ["dev", "staging", "prod"];
@@ -29,6 +29,32 @@ describe("compliant fixtures", () => {
       expect(summary(run(azureStack(env), { environment: env }))).toEqual([]);
     });
   }
+});
+
+describe("a resource left out of the operation before it exists (pulumi up --exclude)", () => {
+  // The deploy pipeline's first phase on a new stack excludes the API service / app (docs/database-identity.md):
+  // the engine hands the policies that resource with no inputs at all. Judged once it exists, not before.
+  it("is not judged while it has no inputs, and is once it has them", () => {
+    for (const [cloud, stack, name] of [
+      ["aws", awsStack("prod"), "service"],
+      ["azure", azureStack("prod"), "api"],
+    ] as const) {
+      const target = find(stack, name);
+      target.props = {};
+      target.outputs = {};
+      // What the engine still hands over: its dependencies (the service's security group among them).
+      if (cloud === "aws") target.dependencies = [find(stack, "svc-sg").urn, find(stack, "cluster").urn];
+      // Neither by resource policies nor by the stack policies that would read its inputs
+      // (prod-high-availability, network-reachability).
+      expect(summary(run(stack)), cloud).toEqual([]);
+      // The same resource registered with inputs is judged as ever (here: no tags, one replica).
+      target.props = cloud === "aws" ? { desiredCount: 1 } : { template: { scale: { minReplicas: 1 } } };
+      const judged = run(refresh(stack)).filter((v) => v.resource.name === name);
+      expect(new Set(judged.map((v) => v.policyName)), cloud).toEqual(
+        new Set(["required-tags", "prod-high-availability"]),
+      );
+    }
+  });
 });
 
 describe("the pack's layout", () => {

@@ -4,7 +4,7 @@
  * the subnets it uses: only known across resources).
  */
 import type { Policies } from "@pulumi/policy";
-import { defineStackPolicy } from "../../lib/policy.js";
+import { defineStackPolicy, notYetCreated } from "../../lib/policy.js";
 import { resolve } from "../../lib/references.js";
 import { asNumber, eachKnown, isTrue, tryRead } from "../../lib/values.js";
 import { aws, azure } from "../../types.js";
@@ -34,8 +34,10 @@ const highAvailability = defineStackPolicy<{ minReplicas: number; minZones: numb
         );
       }
     });
+    // A service or app this operation leaves out before it exists (lib/policy.ts notYetCreated) is judged when
+    // the full update creates it.
     eachKnown(
-      resources.filter((r) => r.type === aws.ecs.Service),
+      resources.filter((r) => r.type === aws.ecs.Service && !notYetCreated(r.props)),
       (svc) => {
         const desired = asNumber(svc.props.desiredCount);
         if (desired !== undefined && desired < minReplicas) {
@@ -76,7 +78,7 @@ const highAvailability = defineStackPolicy<{ minReplicas: number; minZones: numb
       },
     );
     eachKnown(
-      resources.filter((r) => r.type === azure.app.ContainerApp),
+      resources.filter((r) => r.type === azure.app.ContainerApp && !notYetCreated(r.props)),
       (app) => {
         const min = asNumber(app.props.template?.scale?.minReplicas);
         if (min === undefined || min < minReplicas) {

@@ -19,7 +19,7 @@ import {
   PUBLIC_LB_PORTS,
   SG_TYPES,
 } from "../../lib/network.js";
-import { defineStackPolicy, listOf } from "../../lib/policy.js";
+import { defineStackPolicy, listOf, notYetCreated } from "../../lib/policy.js";
 import { resolve, resolveAll } from "../../lib/references.js";
 import { asArray, eachKnown, isTrue, tryRead } from "../../lib/values.js";
 import { aws, azure } from "../../types.js";
@@ -46,7 +46,10 @@ function allIngress(resources: PolicyResource[]): OwnedIngress[] {
   return out;
 }
 
-/** Security groups of `owners` listed in `prop` (e.g. LoadBalancer.securityGroups). */
+/**
+ * Security groups of `owners` listed in `prop` (e.g. LoadBalancer.securityGroups); for an owner not created
+ * yet, the security groups among its dependencies (what its `prop` will name).
+ */
 function groupsUsedBy(
   resources: PolicyResource[],
   owners: PolicyResource[],
@@ -55,6 +58,10 @@ function groupsUsedBy(
 ) {
   const groups = new Set<PolicyResource>();
   for (const owner of owners) {
+    if (notYetCreated(owner.props)) {
+      for (const g of owner.dependencies ?? []) if (g.type === aws.ec2.SecurityGroup) groups.add(g);
+      continue;
+    }
     const refs = asArray(read(owner));
     for (const g of resolveAll(resources, aws.ec2.SecurityGroup, refs, owner, prop)) groups.add(g);
   }

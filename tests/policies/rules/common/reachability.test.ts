@@ -79,6 +79,22 @@ describe("edge cases", () => {
     expect(byPolicy(run(stack), "network-reachability")).toHaveLength(1);
   });
 
+  it("judges a service the operation leaves out and has not created yet by the groups it depends on", () => {
+    // `pulumi up --exclude <the ECS service> --exclude-dependents` on a new stack (the deploy pipeline's first
+    // phase): the engine hands the policy the service with its dependencies but no properties.
+    const stack = awsStack("prod");
+    const service = find(stack, "service");
+    service.props = {};
+    service.outputs = {};
+    service.dependencies = [find(stack, "svc-sg").urn, find(stack, "private-a").urn];
+    expect(byPolicy(run(stack), "network-reachability")).toEqual([]);
+    // Depending on another group does not make that group the service's: the database still admits only it.
+    service.dependencies = [find(stack, "alb-sg").urn];
+    expect(byPolicy(run(stack), "network-reachability").map((v) => v.message)).toEqual([
+      expect.stringMatching(/db-from-svc: the database's security group db-sg must admit only the service's/),
+    ]);
+  });
+
   it("an unknown security-group id does not hide a definite violation elsewhere", () => {
     const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const stack = awsStack("prod");
