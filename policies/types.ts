@@ -37,6 +37,7 @@ export const aws = {
 export const azure = {
   app: {
     ContainerApp: "azure-native:app:ContainerApp",
+    Job: "azure-native:app:Job",
     ManagedEnvironment: "azure-native:app:ManagedEnvironment",
   },
   containerregistry: { Registry: "azure-native:containerregistry:Registry" },

@@ -310,6 +310,45 @@ export function azureStack(env: Tier = "prod"): EvaluatedResource[] {
       },
       o,
     ),
+    // The migrator job: the tables' owner's password by Key Vault reference, which only it may hold.
+    res(
+      "azure-native:app:Job",
+      "migrator-job",
+      {
+        identity: { type: "UserAssigned", userAssignedIdentities: ["migrator-identity-id"] },
+        configuration: {
+          triggerType: "Manual",
+          registries: [{ server: "acr.azurecr.io", identity: "migrator-identity-id" }],
+          secrets: [
+            {
+              name: "database-owner-password",
+              keyVaultUrl: "https://kv/secrets/database-password/1",
+              identity: "migrator-identity-id",
+            },
+          ],
+        },
+        template: {
+          containers: [
+            {
+              name: "migrate",
+              image: "acr.azurecr.io/api@sha256:abc",
+              args: ["dist/api/cli/migrate.js"],
+              resources: { cpu: 0.25, memory: "0.5Gi" },
+              env: [
+                { name: "DATABASE_HOST", value: "pg.postgres.database.azure.com" },
+                { name: "DATABASE_SSL", value: "verify-full" },
+                { name: "DATABASE_CA_FILE", value: "/etc/ssl/certs/ca-certificates.crt" },
+                { name: "DATABASE_USER", value: "id-twincloud-prod-migrator" },
+                { name: "DATABASE_OWNER_USER", value: "twincloud_app" },
+                { name: "DATABASE_OWNER_PASSWORD", secretRef: "database-owner-password" },
+              ],
+            },
+          ],
+        },
+        tags: t,
+      },
+      o,
+    ),
     res(
       "azure-native:dbforpostgresql:Server",
       "db",

@@ -1,10 +1,11 @@
 /**
  * ECS: task definitions' containers (no privilege, read-only roots, secrets only through `secrets`, verified TLS
- * to the database, an API that connects as its own least-privilege role without a password), services'
- * network placement, clusters' Container Insights.
+ * to the database, an API that connects as its own least-privilege role without a password, a database password
+ * for the migrator alone), services' network placement, clusters' Container Insights.
  */
 import type { Policies } from "@pulumi/policy";
-import { API_CONTAINER, DATABASE } from "../../../infra/spec/constants.js";
+import { API_CONTAINER, DATABASE, MIGRATOR_COMMAND } from "../../../infra/spec/constants.js";
+import { DATABASE_PASSWORD_VARIABLES, isMigratorCommand, keepsImageEntrypoint } from "../../lib/migrator.js";
 import { defineResourcePolicy, listOf, reportIf } from "../../lib/policy.js";
 import { secretNameConfig, secretNameRegex } from "../../lib/secrets.js";
 import { asArray, isTrue, type Props, parseJson } from "../../lib/values.js";
@@ -88,8 +89,6 @@ const databaseTlsVerifyFull = defineResourcePolicy({
   },
 });
 
-/** Variables that would hand the API a database password. */
-const PASSWORD_VARIABLES = ["DATABASE_PASSWORD", "DATABASE_URL"];
 /** RDS names the master secrets it manages `rds!db-<uuid>` (`rds!cluster-...` for clusters). */
 const RDS_MANAGED_SECRET = /:secret:rds!/;
 
@@ -119,13 +118,44 @@ const apiDatabaseIdentity = defineResourcePolicy<{ administratorUsers: string[] 
       for (const variable of [...asArray(c.environment), ...asArray(c.secrets)]) {
         const name = String(variable?.name ?? "");
         const source = typeof variable?.valueFrom === "string" ? variable.valueFrom : "";
-        if (PASSWORD_VARIABLES.includes(name)) {
+        if (DATABASE_PASSWORD_VARIABLES.includes(name)) {
           report(
             `Container "${API_CONTAINER}" receives ${name}${source ? ` (from ${source})` : ""}: remove it; the API logs in with an RDS IAM token per connection (DATABASE_AUTH=aws-iam), and only the migrator reads the master secret.`,
           );
         } else if (RDS_MANAGED_SECRET.test(source)) {
           report(
             `Container "${API_CONTAINER}" reads the RDS-managed master secret as ${name} (${source}): remove it; only the migrator's task may use the administrator's password.`,
+          );
+        }
+      }
+    }
+  },
+});
+
+/**
+ * The migrator (docs/database-identity.md): a container whose `command` is exactly the spec's MIGRATOR_COMMAND
+ * with the image's own entry point (node); ECS's `entryPoint` would replace it.
+ */
+function isMigratorContainer(container: Props): boolean {
+  return isMigratorCommand(container.command) && keepsImageEntrypoint(container.entryPoint);
+}
+
+const databasePasswordMigratorOnly = defineResourcePolicy({
+  name: "aws-ecs-database-password-migrator-only",
+  description:
+    "A database password (a password variable, a URL with one, or anything from the RDS-managed master secret) reaches only the migrator's container, never another container of any task definition.",
+  types: [aws.ecs.TaskDefinition],
+  validate: (props, _ctx, report) => {
+    for (const c of containersOf(props)) {
+      if (isMigratorContainer(c)) continue;
+      // The API container has its own rule (aws-ecs-api-database-identity): not reported twice.
+      if (c.name === API_CONTAINER) continue;
+      for (const variable of [...asArray(c.environment), ...asArray(c.secrets)]) {
+        const name = String(variable?.name ?? "");
+        const source = typeof variable?.valueFrom === "string" ? variable.valueFrom : "";
+        if (DATABASE_PASSWORD_VARIABLES.includes(name) || RDS_MANAGED_SECRET.test(source)) {
+          report(
+            `Container "${c.name}" receives ${name}${source ? ` (from ${source})` : ""}: only the migrator (a container whose \`command\` is ${JSON.stringify(MIGRATOR_COMMAND)}, with the image's entry point) may hold a database password or read the RDS-managed master secret; remove it here.`,
           );
         }
       }
@@ -159,6 +189,7 @@ export const policies: Policies = [
   noPlaintextSecrets,
   databaseTlsVerifyFull,
   apiDatabaseIdentity,
+  databasePasswordMigratorOnly,
   serviceNoPublicIp,
   containerInsights,
 ];

@@ -126,6 +126,53 @@ blocksEach("aws/ecs", [
     "aws-ecs-api-database-identity",
   ],
   [
+    "a task that is not the migrator (another command) reads the master secret",
+    "aws",
+    "migrator-task",
+    editContainers(([migrate]) => void (migrate!.command = ["dist/api/cli/seed.js"])),
+    "aws-ecs-database-password-migrator-only",
+  ],
+  [
+    "the migrator's command after a replaced entry point reads the master secret",
+    "aws",
+    "migrator-task",
+    editContainers(([migrate]) => void (migrate!.entryPoint = ["sh", "-c"])),
+    "aws-ecs-database-password-migrator-only",
+  ],
+  [
+    "the migrator's command with an extra argument reads the master secret",
+    "aws",
+    "migrator-task",
+    editContainers(([migrate]) => void (migrate!.command = ["dist/api/cli/migrate.js", "--then-serve"])),
+    "aws-ecs-database-password-migrator-only",
+  ],
+  [
+    "a second container of the migrator's task reads the master secret under another name",
+    "aws",
+    "migrator-task",
+    editContainers((defs) =>
+      defs.push({
+        name: "sidecar",
+        readonlyRootFilesystem: true,
+        secrets: [{ name: "PG_SECRET", valueFrom: `${MASTER_SECRET}:password::` }],
+      }),
+    ),
+    "aws-ecs-database-password-migrator-only",
+  ],
+  [
+    "a sidecar of the API's task gets a DATABASE_URL",
+    "aws",
+    "task",
+    editContainers((defs) =>
+      defs.push({
+        name: "otel-collector",
+        readonlyRootFilesystem: true,
+        secrets: [{ name: "DATABASE_URL", valueFrom: "arn:aws:ssm:eu-west-1:123456789012:parameter/db-url" }],
+      }),
+    ),
+    "aws-ecs-database-password-migrator-only",
+  ],
+  [
     "service with public IP",
     "aws",
     "service",
@@ -175,6 +222,51 @@ describe("the database identity and TLS rules", () => {
     expect(levels("dev")).toEqual({ identity: ["advisory"], tls: ["mandatory"] });
     expect(levels("staging")).toEqual({ identity: ["mandatory"], tls: ["mandatory"] });
     expect(levels("prod")).toEqual({ identity: ["mandatory"], tls: ["mandatory"] });
+  });
+});
+
+describe("the database password reaches only the migrator", () => {
+  it("the compliant migrator (its command, the master secret as DATABASE_PASSWORD) passes everywhere", () => {
+    for (const env of ["dev", "staging", "prod"] as const) {
+      expect(
+        byPolicy(run(awsStack(env), { environment: env }), "aws-ecs-database-password-migrator-only"),
+        env,
+      ).toEqual([]);
+    }
+  });
+
+  it("the API container's password is its own rule's, not reported twice", () => {
+    const stack = awsStack("prod");
+    editContainers(([api]) => {
+      (api!.secrets as Variable[]).push({
+        name: "DATABASE_PASSWORD",
+        valueFrom: `${MASTER_SECRET}:password::`,
+      });
+    })(find(stack, "task").props);
+    const violations = run(refresh(stack));
+    expect(byPolicy(violations, "aws-ecs-api-database-identity")).toHaveLength(1);
+    expect(byPolicy(violations, "aws-ecs-database-password-migrator-only")).toEqual([]);
+  });
+
+  it("is advisory in dev and mandatory in staging and prod", () => {
+    for (const [env, level] of [
+      ["dev", "advisory"],
+      ["staging", "mandatory"],
+      ["prod", "mandatory"],
+    ] as const) {
+      const stack = awsStack(env);
+      editContainers(([migrate]) => void (migrate!.command = ["dist/api/cli/seed.js"]))(
+        find(stack, "migrator-task").props,
+      );
+      const v = byPolicy(
+        run(refresh(stack), { environment: env }),
+        "aws-ecs-database-password-migrator-only",
+      );
+      expect(
+        v.map((x) => x.enforcementLevel),
+        env,
+      ).toEqual([level]);
+    }
   });
 });
 
