@@ -6,9 +6,13 @@
  * against the installed provider class.
  */
 export const aws = {
-  appautoscaling: { Target: "aws:appautoscaling/target:Target" },
+  appautoscaling: { Policy: "aws:appautoscaling/policy:Policy", Target: "aws:appautoscaling/target:Target" },
   backup: { Vault: "aws:backup/vault:Vault" },
-  cloudwatch: { LogGroup: "aws:cloudwatch/logGroup:LogGroup" },
+  cloudwatch: {
+    Dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    LogGroup: "aws:cloudwatch/logGroup:LogGroup",
+    MetricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  },
   ec2: {
     DefaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     SecurityGroup: "aws:ec2/securityGroup:SecurityGroup",
@@ -40,6 +44,7 @@ export const azure = {
     Job: "azure-native:app:Job",
     ManagedEnvironment: "azure-native:app:ManagedEnvironment",
   },
+  applicationinsights: { WebTest: "azure-native:applicationinsights:WebTest" },
   containerregistry: { Registry: "azure-native:containerregistry:Registry" },
   dataprotection: { BackupVault: "azure-native:dataprotection:BackupVault" },
   dbforpostgresql: {
@@ -48,6 +53,10 @@ export const azure = {
     Server: "azure-native:dbforpostgresql:Server",
   },
   keyvault: { Vault: "azure-native:keyvault:Vault" },
+  monitor: {
+    MetricAlert: "azure-native:monitor:MetricAlert",
+    ScheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
+  },
 } as const;
 
 /** The engine's own types: the stack resource every program registers first. */

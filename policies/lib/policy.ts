@@ -13,6 +13,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { aws, azure } from "../types.js";
 import { resolveEnvironment, resolveStackEnvironment, TIERS, type Tier } from "./environment.js";
 import type { Props } from "./values.js";
 
@@ -113,13 +114,36 @@ function scopeToEnvironments(
 }
 
 /**
- * A resource the operation leaves out and has not created yet: `pulumi up --exclude` (the deploy pipeline's first
- * phase on a new stack, docs/database-identity.md) hands the policies such a resource with no inputs at all (and,
- * to stack policies, its dependencies). Nothing to judge until it exists: the full `pulumi up` after it checks it
- * like any other.
+ * The types the deploy pipeline's first phase leaves out (`pulumi up --exclude` of the API service / app with
+ * `--exclude-dependents`, docs/database-identity.md): the API resource and what depends on it (the scaling target
+ * and policies, the alarms, the dashboard; Azure: the alerts and the availability test). Only these may be exempt.
+ * tests/policies/left-out.test.ts keeps the list equal to what the program's phase 1 leaves out.
  */
-export function notYetCreated(props: Props): boolean {
-  return Object.keys(props).length === 0;
+export const LEFT_OUT_BY_PHASE_ONE: readonly string[] = [
+  aws.ecs.Service,
+  aws.appautoscaling.Target,
+  aws.appautoscaling.Policy,
+  aws.cloudwatch.MetricAlarm,
+  aws.cloudwatch.Dashboard,
+  azure.app.ContainerApp,
+  azure.monitor.MetricAlert,
+  azure.monitor.ScheduledQueryRule,
+  azure.applicationinsights.WebTest,
+];
+
+/**
+ * A resource the operation leaves out and has not created yet. On a new stack, `pulumi up --exclude` hands the
+ * policies such a resource with no inputs at all (the engine skips the provider's Check and uses the missing old
+ * inputs; nothing else in the request says it is left out) and, to stack policies, its dependencies. Nothing to
+ * judge until it exists: the full `pulumi up` after it checks it like any other.
+ *
+ * Not any resource without inputs: one the program declares with none is judged like the rest. So only the
+ * types phase 1 can leave out are exempt, and for those the absence of inputs is the phase-1 case: all but two
+ * have required inputs (the SDK will not construct them without), and the two without (the ECS service, the
+ * metric alarm) reach the engine's policies with at least the provider's autonamed `name`.
+ */
+export function notYetCreated(type: string, props: Props): boolean {
+  return Object.keys(props).length === 0 && LEFT_OUT_BY_PHASE_ONE.includes(type);
 }
 
 export function defineResourcePolicy<C extends object = Record<string, never>>(
@@ -128,7 +152,7 @@ export function defineResourcePolicy<C extends object = Record<string, never>>(
   return {
     ...metadata(spec),
     validateResource: (args, report) => {
-      if (notYetCreated(args.props))
+      if (notYetCreated(args.type, args.props))
         args.notApplicable("no inputs: left out of this operation (--exclude) and not created yet");
       const config = effectiveConfig<C>(spec, args.getConfig<object>());
       const applies =

@@ -37,7 +37,7 @@ const highAvailability = defineStackPolicy<{ minReplicas: number; minZones: numb
     // A service or app this operation leaves out before it exists (lib/policy.ts notYetCreated) is judged when
     // the full update creates it.
     eachKnown(
-      resources.filter((r) => r.type === aws.ecs.Service && !notYetCreated(r.props)),
+      resources.filter((r) => r.type === aws.ecs.Service && !notYetCreated(r.type, r.props)),
       (svc) => {
         const desired = asNumber(svc.props.desiredCount);
         if (desired !== undefined && desired < minReplicas) {
@@ -78,7 +78,7 @@ const highAvailability = defineStackPolicy<{ minReplicas: number; minZones: numb
       },
     );
     eachKnown(
-      resources.filter((r) => r.type === azure.app.ContainerApp && !notYetCreated(r.props)),
+      resources.filter((r) => r.type === azure.app.ContainerApp && !notYetCreated(r.type, r.props)),
       (app) => {
         const min = asNumber(app.props.template?.scale?.minReplicas);
         if (min === undefined || min < minReplicas) {

@@ -58,7 +58,7 @@ function groupsUsedBy(
 ) {
   const groups = new Set<PolicyResource>();
   for (const owner of owners) {
-    if (notYetCreated(owner.props)) {
+    if (notYetCreated(owner.type, owner.props)) {
       for (const g of owner.dependencies ?? []) if (g.type === aws.ec2.SecurityGroup) groups.add(g);
       continue;
     }
