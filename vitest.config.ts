@@ -8,7 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     // One embedded PostgreSQL shared by the API test files (each creates its own database).
-    globalSetup: ["tests/api/global-setup.ts"],
+    // The infra tests' rendered stacks, shared by their files for one run (tests/support/rendered.ts).
+    globalSetup: ["tests/api/global-setup.ts", "tests/support/render-cache.ts"],
     coverage: {
       provider: "v8",
       include: ["api/**", "infra/**", "policies/**", "tools/**"],

@@ -38,7 +38,7 @@ export interface ApiImage {
   imageDigest: pulumi.Output<string>;
 }
 
-// tests/infra/aws-units.test.ts imports the matcher from here.
+// tests/infra/aws/registry.test.ts imports the matcher from here.
 export { dockerignoreMatcher };
 
 /** Paths never part of a build context, whatever .dockerignore says. */

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_NAME } from "../../infra/spec/constants.js";
 import { mockInvokes as awsInvokes, mockResourceState as awsMockState } from "./aws.js";
 import { mockInvokes as azureInvokes, mockResourceState as azureMockState } from "./azure.js";
+import { fakeId } from "./fake-id.js";
 
 export interface CapturedResource {
   type: string;
@@ -54,10 +55,7 @@ export interface MockRunResult<TOutputs = Record<string, unknown>> {
   invokes: string[];
 }
 
-/** The fake physical id/ARN-like values the mocks answer with, so tests can recognise them. */
-export function fakeId(args: { type: string; name: string }): string {
-  return `${args.name}-id`;
-}
+export { fakeId };
 
 interface RegisterRequest {
   getType(): string;

@@ -1,15 +1,15 @@
 /**
- * Signals that fail loudly, on the AWS program of every tier under mocks: the EventBridge → encrypted SNS
- * path has the key and topic permissions AWS documents (no condition keys EventBridge does not send to
- * KMS), every EventBridge rule has a FailedInvocations alarm whose action does not depend only on the topic,
- * and no alarm pages merely because it is new and has no datapoints yet.
+ * infra/aws/monitoring/kms.ts: the alert topic's key, per shipped stack under mocks: EventBridge may use it
+ * with no condition key it does not send (publishing is pinned to our rules on the topic), CloudWatch only
+ * for this account.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { awsAlarms, awsEventRules } from "../../infra/aws/monitoring/alarms.js";
-import { type ServiceSpec, TIERS, type Tier } from "../../infra/spec/index.js";
-import type { CapturedResource } from "../../tools/mock/run.js";
-import { captureStack, type StackCapture } from "../observability/stack-captures.js";
-import { specOfConfig } from "../support/stacks.js";
+import { type ServiceSpec, TIERS, type Tier } from "../../../../infra/spec/index.js";
+import type { CapturedResource } from "../../../../tools/mock/run.js";
+import type { StackCapture } from "../../../observability/stack-captures.js";
+import { awsCapture } from "../../../support/aws-stack.js";
+import { renderStack } from "../../../support/rendered.js";
+import { specOfConfig } from "../../../support/stacks.js";
 
 const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -53,7 +53,7 @@ const specOf = (capture: StackCapture): ServiceSpec => specOfConfig(capture.stac
 
 const captures = new Map<Tier, StackCapture>();
 beforeAll(async () => {
-  for (const tier of TIERS) captures.set(tier, await captureStack(tier, "aws"));
+  for (const tier of TIERS) captures.set(tier, awsCapture(await renderStack(tier, "aws")));
 }, 300_000);
 
 describe.each(TIERS)("AWS %s", (tier) => {
@@ -118,84 +118,5 @@ describe.each(TIERS)("AWS %s", (tier) => {
     const grants = statementsOf(key!.props.policy).filter((st) => forService(st, "cloudwatch.amazonaws.com"));
     expect(grants).toHaveLength(1);
     expect(conditionKeys(grants[0]!)).toEqual(["aws:sourceaccount"]);
-  });
-
-  it("alarms on FailedInvocations of every EventBridge rule, to the topic and to OpsCenter", () => {
-    const spec = specOf(capture());
-    const rules = all(T.rule);
-    // The backup-failure rule exists where backups are copied to a second region (prod); dev and staging have none.
-    expect(rules.length).toBe(spec.database.crossRegionBackup.enabled ? 1 : 0);
-    // The table the alarms are built from names exactly the rules the program creates.
-    expect(
-      awsEventRules(spec)
-        .map((r) => r.name)
-        .sort(),
-    ).toEqual(rules.map((r) => String(r.props.name)).sort());
-    const alarms = all(T.alarm);
-    for (const rule of rules) {
-      const watching = alarms.filter(
-        (a) =>
-          a.props.namespace === "AWS/Events" &&
-          a.props.metricName === "FailedInvocations" &&
-          JSON.stringify(a.props.dimensions) === JSON.stringify({ RuleName: rule.props.name }),
-      );
-      expect(watching, String(rule.props.name)).toHaveLength(1);
-      const alarm = watching[0]!.props;
-      expect(alarm).toMatchObject({
-        statistic: "Sum",
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 0,
-        evaluationPeriods: 1,
-        // FailedInvocations exists only when something failed: no data is healthy, and a new alarm is quiet.
-        treatMissingData: "notBreaching",
-        actionsEnabled: true,
-      });
-      // If the topic is what fails, a notification through it may not arrive: an OpsItem does not need it.
-      expect(alarm.alarmActions).toEqual([
-        topic().state.arn,
-        expect.stringMatching(/^arn:aws:ssm:[a-z0-9-]+:\d{12}:opsitem:[1-4]#CATEGORY=Availability$/),
-      ]);
-      expect(alarm.alarmDescription).toMatch(/docs\/runbook\.md#[a-z-]+-undelivered$/);
-    }
-  });
-
-  it("runs no Step Functions workflow and alarms on none: the rotation redeploy went with the API's password", () => {
-    // The API authenticates with IAM tokens (no password to follow after a rotation); the migrator reads the
-    // rotated master password when ECS starts it. So nothing is started when RDS rotates the secret.
-    expect(all("aws:sfn/stateMachine:StateMachine")).toEqual([]);
-    expect(all(T.alarm).filter((a) => a.props.namespace === "AWS/States")).toEqual([]);
-    expect(all(T.rule).filter((r) => String(r.props.eventPattern).includes("aws.secretsmanager"))).toEqual(
-      [],
-    );
-  });
-
-  it("does not page a new alarm that has no datapoints yet", () => {
-    const spec = specOf(capture());
-    const alarms = all(T.alarm);
-    // `breaching` turns "no datapoint yet" into ALARM: no alarm may use it.
-    expect(alarms.filter((a) => a.props.treatMissingData === "breaching").map((a) => a.props.name)).toEqual(
-      [],
-    );
-    // The running-tasks alarm: Container Insights publishes nothing when no task runs, so all-missing
-    // (INSUFFICIENT_DATA, the state a new alarm starts in, acted on only when entered later) pages instead.
-    const running = alarms.find((a) => a.props.name === `${spec.name}-api-running-tasks-low`)?.props;
-    expect(running).toMatchObject({
-      metricName: "RunningTaskCount",
-      comparisonOperator: "LessThanThreshold",
-      threshold: spec.scaling.minReplicas,
-      treatMissingData: "missing",
-      insufficientDataActions: [topic().state.arn],
-    });
-    // Only the alarms that say so page on INSUFFICIENT_DATA.
-    const paging = awsAlarms(spec)
-      .filter((a) => a.pageOnInsufficientData)
-      .map((a) => a.name)
-      .sort();
-    expect(
-      alarms
-        .filter((a) => a.props.insufficientDataActions !== undefined)
-        .map((a) => String(a.props.name))
-        .sort(),
-    ).toEqual(paging);
   });
 });
