@@ -1,33 +1,29 @@
 /**
- * Issue 15, Azure: the SLO rules evaluated in the cloud. Under mocks, per tier: the Azure Monitor workspace, the
- * data collection endpoint + rule the collector writes through, the identity's one grant on that rule, the
- * collector sidecar (scrapes localhost:<metrics port>, writes to that rule), the Prometheus rule groups (equal
- * to the promtool-tested file, alerts to the action group) and the outside availability test with its alert,
- * each only where `twincloud:cloudMetrics` is on (tier default: off in dev, on in staging and prod).
+ * infra/azure/monitoring/prometheus.ts (issue 15): the SLO rules evaluated in the cloud. Under mocks, per tier:
+ * the Azure Monitor workspace, the data collection endpoint + rule the collector writes through, the identity's
+ * one grant on that rule, the collector sidecar (scrapes localhost:<metrics port>, writes to that rule) and the
+ * Prometheus rule groups (equal to the promtool-tested file, alerts to the action group), each only where
+ * `twincloud:cloudMetrics` is on (tier default: off in dev, on in staging and prod); the collector's keys
+ * against the pinned contrib release.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { HEALTH_PATHS } from "../../api/config.js";
 import {
   COLLECTOR_CONFIG_VARIABLE,
   COLLECTOR_CONTAINER,
   PROMETHEUS_STREAM,
   SCRAPE_JOB,
-} from "../../infra/azure/monitoring/prometheus.js";
-import {
-  AVAILABILITY_TEST_FREQUENCY_SECONDS,
-  UPTIME_CHECK_FAILED_ID,
-} from "../../infra/azure/monitoring/uptime.js";
-import { ROLE_DEFINITION_IDS } from "../../infra/azure/naming.js";
-import { program } from "../../infra/program.js";
-import { durationSeconds, isoDuration } from "../../infra/prometheus-rules.js";
-import { METRICS_PORT, type Tier } from "../../infra/spec/index.js";
-import { type CapturedResource, fakeId, runUnderMocks } from "../../tools/mock/run.js";
-import { loadRuleGroups } from "../observability/observability-files.js";
-import { stackConfig } from "../support/stacks.js";
+} from "../../../../infra/azure/monitoring/prometheus.js";
+import { ROLE_DEFINITION_IDS } from "../../../../infra/azure/naming.js";
+import { durationSeconds, isoDuration } from "../../../../infra/prometheus-rules.js";
+import { METRICS_PORT, type Tier } from "../../../../infra/spec/index.js";
+import { fakeId } from "../../../../tools/mock/fake-id.js";
+import type { CapturedResource } from "../../../../tools/mock/run.js";
+import { loadRuleGroups } from "../../../observability/observability-files.js";
+import { renderedResources, renderStack } from "../../../support/rendered.js";
 
 type Doc = Record<string, unknown>;
-const T = {
+const M = {
   workspace: "azure-native:monitor:AzureMonitorWorkspace",
   endpoint: "azure-native:monitor:DataCollectionEndpoint",
   rule: "azure-native:monitor:DataCollectionRule",
@@ -37,7 +33,7 @@ const T = {
 } as const;
 
 const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
-/** The API's identity (the migrator has its own, issue 14: tests/infra/azure-stacks.test.ts). */
+/** The API's identity (the migrator has its own, issue 14: tests/infra/azure/migration.test.ts). */
 const apiIdentity = (resources: CapturedResource[]): CapturedResource => {
   const found = resources.filter(
     (r) => r.type === "azure-native:managedidentity:UserAssignedIdentity" && r.name === "api-identity",
@@ -56,34 +52,18 @@ interface Run {
   resources: CapturedResource[];
   outputs: Doc;
 }
-const runs = new Map<string, Run>();
+/** The shipped stack (rendered once per run), or with `extra` config on top (its resources). */
 async function capture(tier: Tier, extra: Record<string, string> = {}): Promise<Run> {
-  const key = `${tier}:${JSON.stringify(extra)}`;
-  if (!runs.has(key)) {
-    const { resources, outputs } = await runUnderMocks(program, {
-      stack: tier,
-      config: { ...stackConfig(tier, "azure"), ...extra },
-    });
-    runs.set(key, { resources, outputs: outputs as unknown as Doc });
-  }
-  return runs.get(key)!;
+  if (Object.keys(extra).length > 0)
+    return { resources: await renderedResources(tier, "azure", extra), outputs: {} };
+  const { result } = await renderStack(tier, "azure");
+  return { resources: result.resources, outputs: result.outputs as unknown as Doc };
 }
-
-describe("durations as Azure takes them", () => {
-  it("converts Prometheus durations to ISO 8601", () => {
-    expect(isoDuration(durationSeconds("2m"))).toBe("PT2M");
-    expect(isoDuration(durationSeconds("1h"))).toBe("PT1H");
-    expect(isoDuration(durationSeconds("1h30m"))).toBe("PT1H30M");
-    expect(isoDuration(durationSeconds("3d"))).toBe("P3D");
-    expect(isoDuration(durationSeconds("30s"))).toBe("PT30S");
-    expect(() => durationSeconds("2 minutes")).toThrow();
-  });
-});
 
 describe("dev: twincloud:cloudMetrics off by default", () => {
   it("creates no workspace, collector, rule group or availability test", async () => {
     const { resources } = await capture("dev");
-    for (const type of Object.values(T)) expect(byType(resources, type), type).toHaveLength(0);
+    for (const type of Object.values(M)) expect(byType(resources, type), type).toHaveLength(0);
     const app = one(resources, "azure-native:app:ContainerApp");
     const containers = (app.props.template as Doc).containers as Doc[];
     expect(containers.map((c) => c.name)).not.toContain(COLLECTOR_CONTAINER);
@@ -91,7 +71,7 @@ describe("dev: twincloud:cloudMetrics off by default", () => {
 
   it("creates them when the stack turns it on", async () => {
     const { resources } = await capture("dev", { "twincloud:cloudMetrics": "true" });
-    for (const type of [T.workspace, T.endpoint, T.rule, T.component, T.webTest]) one(resources, type);
+    for (const type of [M.workspace, M.endpoint, M.rule, M.component, M.webTest]) one(resources, type);
   });
 });
 
@@ -102,9 +82,9 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
   }, 120_000);
 
   it("routes the data collection rule's Prometheus stream to the workspace", () => {
-    const workspace = one(run.resources, T.workspace);
-    const endpoint = one(run.resources, T.endpoint);
-    const rule = one(run.resources, T.rule);
+    const workspace = one(run.resources, M.workspace);
+    const endpoint = one(run.resources, M.endpoint);
+    const rule = one(run.resources, M.rule);
     expect(rule.props.dataCollectionEndpointId).toBe(fakeId(endpoint));
     const destinations = rule.props.destinations as { monitoringAccounts: Doc[] };
     expect(destinations.monitoringAccounts).toEqual([
@@ -114,8 +94,8 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
   });
 
   it("gives the endpoint and rule the shape of Azure's own Prometheus rules (kind Linux, a Prometheus forwarder)", () => {
-    const endpoint = one(run.resources, T.endpoint);
-    const rule = one(run.resources, T.rule);
+    const endpoint = one(run.resources, M.endpoint);
+    const rule = one(run.resources, M.rule);
     expect(endpoint.props.kind).toBe("Linux");
     expect(rule.props.kind).toBe("Linux");
     const sources = rule.props.dataSources as { prometheusForwarder: { name: string; streams: string[] }[] };
@@ -126,7 +106,7 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
   });
 
   it("grants the app identity exactly Monitoring Metrics Publisher, on the data collection rule only", () => {
-    const rule = one(run.resources, T.rule);
+    const rule = one(run.resources, M.rule);
     const identity = apiIdentity(run.resources);
     const grants = byType(run.resources, "azure-native:authorization:RoleAssignment").filter((r) =>
       String(r.props.roleDefinitionId).endsWith(ROLE_DEFINITION_IDS.monitoringMetricsPublisher),
@@ -135,7 +115,7 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
     expect(grants[0]!.props.scope).toBe(fakeId(rule));
     expect(grants[0]!.props.principalId).toBe(identity.state.principalId);
     // No other grant touches the monitoring resources.
-    const monitoringIds = [T.workspace, T.endpoint, T.rule].map((t) => fakeId(one(run.resources, t)));
+    const monitoringIds = [M.workspace, M.endpoint, M.rule].map((t) => fakeId(one(run.resources, t)));
     const others = byType(run.resources, "azure-native:authorization:RoleAssignment").filter(
       (r) => r !== grants[0] && monitoringIds.includes(String(r.props.scope)),
     );
@@ -160,8 +140,8 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
       { targets: [`localhost:${METRICS_PORT}`], labels: { instance: "${env:HOSTNAME}" } },
     ]);
 
-    const endpoint = one(run.resources, T.endpoint);
-    const rule = one(run.resources, T.rule);
+    const endpoint = one(run.resources, M.endpoint);
+    const rule = one(run.resources, M.rule);
     const ingest = (endpoint.state.metricsIngestion as { endpoint: string }).endpoint;
     const exporter = (config.exporters as Doc).prometheusremotewrite as Doc;
     expect(exporter.endpoint).toBe(
@@ -183,10 +163,10 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
   });
 
   it("holds the same recording and alert rules as observability/prometheus/rules.yml, alerts to the action group", () => {
-    const workspace = one(run.resources, T.workspace);
+    const workspace = one(run.resources, M.workspace);
     const actionGroup = one(run.resources, "azure-native:monitor:ActionGroup");
     const local = loadRuleGroups();
-    const groups = byType(run.resources, T.ruleGroup).sort(
+    const groups = byType(run.resources, M.ruleGroup).sort(
       (a, b) =>
         local.findIndex((g) => a.name.endsWith(g.name)) - local.findIndex((g) => b.name.endsWith(g.name)),
     );
@@ -220,38 +200,8 @@ describe.each(["staging", "prod"] as const)("%s", (tier) => {
       expect(group.props.interval).toBe("PT1M");
     }
   });
-
-  it("probes url + /health/ready from outside every 300 s per location and alerts the action group", () => {
-    const test = one(run.resources, T.webTest);
-    const component = one(run.resources, T.component);
-    const workspace = one(run.resources, "azure-native:operationalinsights:Workspace");
-    expect(component.props.workspaceResourceId).toBe(fakeId(workspace));
-    expect(test.props.webTestKind).toBe("standard");
-    expect(test.props.frequency).toBe(AVAILABILITY_TEST_FREQUENCY_SECONDS);
-    expect((test.props.locations as Doc[]).length).toBeGreaterThanOrEqual(5);
-    expect((test.props.request as Doc).requestUrl).toBe(`${run.outputs.url}${HEALTH_PATHS.ready}`);
-    expect((test.props.tags as Record<string, string>)[`hidden-link:${fakeId(component)}`]).toBe("Resource");
-
-    const actionGroup = one(run.resources, "azure-native:monitor:ActionGroup");
-    const alert = byType(run.resources, "azure-native:monitor:MetricAlert").find(
-      (a) => a.props.ruleName === `twincloud-${tier}-${UPTIME_CHECK_FAILED_ID}`,
-    );
-    expect(alert, "availability alert").toBeDefined();
-    expect(alert!.props.criteria).toMatchObject({
-      odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
-      webTestId: fakeId(test),
-      componentId: fakeId(component),
-    });
-    expect(alert!.props.actions).toEqual([{ actionGroupId: fakeId(actionGroup) }]);
-    expect(String(alert!.props.description)).toContain(`docs/runbook.md#${UPTIME_CHECK_FAILED_ID}`);
-  });
 });
 
-/**
- * The keys the collector configuration uses, against what the pinned contrib release documents (read from the
- * component sources and READMEs, docs/observability.md "What is verified and how"): a key the release does not
- * know fails the collector at start-up ("has invalid keys"), which no mock run would show.
- */
 describe("the collector configuration against the pinned OpenTelemetry Collector contrib release", () => {
   const KNOWN = {
     // extension/azureauthextension: `scopes` exists from the release after 0.130.0 (PR #41084).
