@@ -2,16 +2,17 @@
  * Cross-cloud parity: each shipped stack rendered on AWS and on Azure from the same Pulumi.<stack>.yaml, and the
  * values each cloud's resources actually received compared with each other (not the spec with itself):
  * replicas, CPU/memory, database version/size/backups/HA/DR, ports, health paths, stop timeout, log retention,
- * the API's environment variable names and the thresholds of the alerts both clouds share.
+ * the API's environment variable names and the thresholds of the alerts both clouds share. Stack-level, not one
+ * module's: each comparison reads a whole stack on each cloud (the shared rendering, tests/support/rendered.ts).
  */
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
 import type { StackOutputs } from "../../infra/outputs.js";
-import { program } from "../../infra/program.js";
 import type { Cloud } from "../../infra/spec/index.js";
-import { type CapturedResource, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
-import { plain, stackConfig } from "../support/stacks.js";
+import type { CapturedResource, MockRunResult } from "../../tools/mock/run.js";
+import { renderStack } from "../support/rendered.js";
+import { plain } from "../support/stacks.js";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];
@@ -165,7 +166,7 @@ const rendered = new Map<string, Rendered>();
 beforeAll(async () => {
   for (const stack of STACKS) {
     for (const cloud of ["aws", "azure"] as const) {
-      const result = await runUnderMocks<StackOutputs>(program, { stack, config: stackConfig(stack, cloud) });
+      const { result } = await renderStack(stack, cloud);
       expect(result.outputs.cloud).toBe(cloud);
       // Both clouds name alarms `<project>-<stack>-<id>`.
       const prefix = `twincloud-${stack}`;

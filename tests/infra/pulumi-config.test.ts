@@ -1,7 +1,8 @@
 /**
- * Every shipped stack passes the Pulumi CLI's config rules (ported in pulumi-cli-config.ts) and then the
- * program's own validation; the CLI refuses what it would refuse. The real CLI runs the same files in
- * `npm run rehearse`.
+ * Every shipped stack passes the Pulumi CLI's config rules (ported in tests/support/pulumi-cli-config.ts) and
+ * then the program's own validation; the CLI refuses what it would refuse. The real CLI runs the same files in
+ * `npm run rehearse`. About the stack files (Pulumi.yaml, Pulumi.<stack>.yaml) against the whole program's
+ * config, not one module, so it sits beside the program rather than under a folder of it.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { PROJECT_NAME, StackConfigError, stackConfigSchema, TIERS } from "../../infra/spec/index.js";
 import { specOfConfig, withAssumedOperatorValues } from "../../tools/stacks/assumptions.js";
-import { readProject, readStackFile, validateStackConfig } from "./pulumi-cli-config.js";
+import { readProject, readStackFile, validateStackConfig } from "../support/pulumi-cli-config.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const project = readProject(join(ROOT, "Pulumi.yaml"));

@@ -1,6 +1,14 @@
-/** infra/aws/ingress.ts: the ALB, its listeners and target group, WAF and access logs, per shipped stack. */
+/**
+ * infra/aws/ingress.ts: the ALB, its listeners and target group, WAF and access logs, per shipped stack; and
+ * twincloud:domainName: `url` is https://<domain>, the load balancer's URL stays available as `endpointUrl`,
+ * and the alias record is written when the stack names a hosted zone.
+ */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PORT, HEALTH_PATHS } from "../../../api/config.js";
+import type { StackOutputs } from "../../../infra/outputs.js";
+import { program } from "../../../infra/program.js";
+import { type CapturedResource, runUnderMocks } from "../../../tools/mock/run.js";
+import { assumedCertificateArn } from "../../../tools/stacks/assumptions.js";
 import { T, useAwsStacks } from "../../support/aws-stack.js";
 import { STACKS } from "../../support/rendered.js";
 
@@ -117,5 +125,53 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
         }),
       ]),
     );
+  });
+});
+
+const run = (stack: string, config: Record<string, string>) =>
+  runUnderMocks<StackOutputs>(program, { stack, config });
+const ofType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
+
+describe("AWS domain", () => {
+  const base = {
+    "twincloud:cloud": "aws",
+    "aws:region": "eu-west-1",
+    "twincloud:alertEmail": "oncall@twincloud.io",
+    "twincloud:certificateArn": assumedCertificateArn("eu-west-1"),
+    "twincloud:domainName": "api.twincloud.io",
+  };
+
+  it("serves https://<domainName> as url, keeps the load balancer's URL, and writes the alias record into the zone", async () => {
+    const { outputs, resources } = await run("prod", {
+      ...base,
+      "twincloud:hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    });
+    expect(outputs.url).toBe("https://api.twincloud.io");
+    expect(outputs.endpointUrl).toMatch(/^https:\/\/.+/);
+    expect(outputs.endpointUrl).not.toContain("api.twincloud.io");
+    const [record, ...more] = ofType(resources, "aws:route53/record:Record");
+    expect(more).toEqual([]);
+    const alb = ofType(resources, "aws:lb/loadBalancer:LoadBalancer")[0]!;
+    expect(record!.props).toMatchObject({
+      zoneId: "Z0123456789ABCDEFGHIJ",
+      name: "api.twincloud.io",
+      type: "A",
+      aliases: [{ name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true }],
+    });
+    // The certificate the HTTPS listener serves is the configured one.
+    const https = ofType(resources, "aws:lb/listener:Listener").find((l) => l.props.protocol === "HTTPS");
+    expect(https?.props.certificateArn).toBe(base["twincloud:certificateArn"]);
+  });
+
+  it("without a hosted zone, creates no record (the operator points the name at endpointUrl)", async () => {
+    const { outputs, resources } = await run("prod", base);
+    expect(outputs.url).toBe("https://api.twincloud.io");
+    expect(ofType(resources, "aws:route53/record:Record")).toEqual([]);
+  });
+
+  it("dev without a domain: url is the load balancer's plain-HTTP URL", async () => {
+    const { outputs } = await run("dev", { "twincloud:cloud": "aws", "aws:region": "eu-west-1" });
+    expect(outputs.url).toMatch(/^http:\/\//);
+    expect(outputs.url).toBe(outputs.endpointUrl);
   });
 });

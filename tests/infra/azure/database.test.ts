@@ -1,11 +1,15 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: captured mock inputs are untyped JSON; the assertions are the type check.
 /**
  * infra/azure/database.ts: the PostgreSQL Flexible Server per tier under mocks (size, backups, HA, protection,
- * TLS), its Entra ID authentication and the migrator's identity as its Entra administrator (issue 14).
+ * TLS, storage auto-grow left alone after creation), its Entra ID authentication and the migrator's identity as
+ * its Entra administrator (issue 14).
  */
 import { describe, expect, it } from "vitest";
+import type { StackOutputs } from "../../../infra/outputs.js";
+import { program } from "../../../infra/program.js";
 import { MOCK_AZURE } from "../../../tools/mock/azure.js";
 import { fakeId } from "../../../tools/mock/fake-id.js";
+import { type CapturedResource, runUnderMocks } from "../../../tools/mock/run.js";
 import {
   apiIdentity,
   migratorIdentity,
@@ -80,5 +84,22 @@ describe.each(STACKS)("Azure stack %s: database identity (issue 14)", (stack) =>
     expect(plain(migrator.props).resourceName).toBe(`id-twincloud-${stack}-migrator`);
     // Azure serialises server operations (ServerBusy): after the database, which waits for the configuration.
     expect(r.one(T.entraAdmin).dependencies).toContain(r.one(T.database).urn);
+  });
+});
+
+/** The program with `config` of its own (not a shipped stack). */
+const runWith = (stack: string, config: Record<string, string>) =>
+  runUnderMocks<StackOutputs>(program, { stack, config });
+const ofType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
+
+describe("Azure database storage", () => {
+  it("ignores storageSizeGB after creation, so auto-grow does not make later updates fail", async () => {
+    const { resources } = await runWith("staging", {
+      "twincloud:cloud": "azure",
+      "azure-native:location": "westeurope",
+    });
+    const server = ofType(resources, "azure-native:dbforpostgresql:Server")[0]!;
+    expect(server.props).toMatchObject({ storage: { autoGrow: "Enabled" } });
+    expect(server.opts.ignoreChanges).toEqual(["storage.storageSizeGB"]);
   });
 });

@@ -1,16 +1,10 @@
-/** `buildServiceSpec`: tier defaults and error messages that name the `twincloud:<key>` and what it accepts. */
+/**
+ * infra/spec/config.ts: the `twincloud:` stack config, through `buildServiceSpec`: error messages that name
+ * the `twincloud:<key>` and what it accepts, every problem at once, and the operator values each cloud needs.
+ */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PORT, HEALTH_PATHS } from "../../api/config.js";
-import { RDS_INSTANCE_CLASSES } from "../../infra/aws/sizes.js";
-import { FLEXIBLE_SERVER_SKUS } from "../../infra/azure/sizes.js";
-import {
-  buildServiceSpec,
-  DATABASE_SIZES,
-  type DatabaseSize,
-  MAX_AWS_NAME_PREFIX,
-  StackConfigError,
-} from "../../infra/spec/index.js";
-import { assumedOperatorValues } from "../../tools/stacks/assumptions.js";
+import { buildServiceSpec, MAX_AWS_NAME_PREFIX, StackConfigError } from "../../../infra/spec/index.js";
+import { assumedOperatorValues } from "../../../tools/stacks/assumptions.js";
 
 const OPERATOR = assumedOperatorValues("eu-west-1");
 
@@ -126,44 +120,6 @@ describe("buildServiceSpec errors", () => {
   });
 });
 
-describe("buildServiceSpec tiers", () => {
-  it("derives dev, staging and prod defaults", () => {
-    const dev = buildServiceSpec({ cloud: "aws" }, { stack: "dev" });
-    const staging = buildServiceSpec({ cloud: "aws" }, { stack: "staging" });
-    const prod = buildServiceSpec({ cloud: "aws", ...OPERATOR }, { stack: "prod", awsRegion: "eu-west-1" });
-    expect([dev, staging, prod].map((s) => s.network.availabilityZones)).toEqual([2, 2, 3]);
-    expect([dev, staging, prod].map((s) => s.network.natGatewaysPerAz)).toEqual([false, false, true]);
-    expect([dev, staging, prod].map((s) => s.ingress.waf.enabled)).toEqual([false, true, true]);
-    expect([dev, staging, prod].map((s) => s.operations.execEnabled)).toEqual([true, true, false]);
-    expect(prod.database).toMatchObject({
-      highAvailability: true,
-      deletionProtection: true,
-      crossRegionBackup: { enabled: true },
-    });
-    expect(prod.perCloud.aws.drRegion).toBe("eu-central-1");
-    expect(prod.ingress.httpsOnly).toBe(true);
-    expect(dev.ingress.httpsOnly).toBe(false);
-    expect(dev.container.port).toBe(DEFAULT_PORT);
-    expect(dev.container.health.ready).toBe(HEALTH_PATHS.ready);
-    expect(dev.container.stopTimeoutSeconds).toBeGreaterThan(dev.container.shutdownTimeoutSeconds);
-  });
-
-  it("caps V8's heap at 75 % of the task's memory, so the container keeps room for native memory", () => {
-    const heapLimit = (raw: Record<string, string>) =>
-      buildServiceSpec({ cloud: "aws", ...raw }, { stack: "dev", awsRegion: "eu-west-1" }).container
-        .environment.NODE_OPTIONS;
-    expect(heapLimit({})).toBe("--max-old-space-size=384"); // dev default: 512 MiB
-    expect(heapLimit({ cpu: "1" })).toBe("--max-old-space-size=1536");
-    expect(heapLimit({ memoryMiB: "8192" })).toBe("--max-old-space-size=6144");
-  });
-
-  it("lets an explicit environment override the stack name", () => {
-    const spec = buildServiceSpec({ cloud: "aws", environment: "staging" }, { stack: "feature-x" });
-    expect(spec.environment).toBe("staging");
-    expect(spec.name).toBe("twincloud-feature-x");
-  });
-});
-
 describe("operator values", () => {
   const documentationCertificate =
     "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
@@ -274,14 +230,5 @@ describe("operator values", () => {
     expect(retention("aws", "3653")).toBe(3653);
     expect(retention("azure", "730")).toBe(730);
     expect(retention("azure", "45")).toBe(45);
-  });
-});
-
-describe("database sizes", () => {
-  it("are named once and mapped by each cloud; a burstable size is Burstable on Azure", () => {
-    for (const size of Object.keys(DATABASE_SIZES) as DatabaseSize[]) {
-      expect(RDS_INSTANCE_CLASSES[size]).toMatch(/^db\.[a-z0-9]+\.[a-z0-9]+$/);
-      expect(FLEXIBLE_SERVER_SKUS[size].tier === "Burstable").toBe(DATABASE_SIZES[size].burstable);
-    }
   });
 });

@@ -1,14 +1,13 @@
 /**
- * twincloud:domainName: the stack's `url` is https://<domain> on both clouds, the platform's own URL stays
- * available as `endpointUrl`, and the DNS records / certificate each cloud needs are created when the stack
- * names a zone. Under Pulumi mocks with the real program.
+ * infra/azure/ingress.ts: twincloud:domainName on Azure under mocks: `url` is https://<domain>, the app's own
+ * URL stays available as `endpointUrl`, and the DNS records and managed certificate are created when the
+ * stack names a zone.
  */
 import { describe, expect, it } from "vitest";
-import { parseDnsZoneId, relativeRecordName } from "../../infra/azure/ingress.js";
-import type { StackOutputs } from "../../infra/outputs.js";
-import { program } from "../../infra/program.js";
-import { type CapturedResource, runUnderMocks } from "../../tools/mock/run.js";
-import { assumedCertificateArn } from "../../tools/stacks/assumptions.js";
+import { parseDnsZoneId, relativeRecordName } from "../../../infra/azure/ingress.js";
+import type { StackOutputs } from "../../../infra/outputs.js";
+import { program } from "../../../infra/program.js";
+import { type CapturedResource, runUnderMocks } from "../../../tools/mock/run.js";
 
 const ZONE_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/dnszones/twincloud.io";
@@ -16,50 +15,6 @@ const ZONE_ID =
 const run = (stack: string, config: Record<string, string>) =>
   runUnderMocks<StackOutputs>(program, { stack, config });
 const ofType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
-
-describe("AWS domain", () => {
-  const base = {
-    "twincloud:cloud": "aws",
-    "aws:region": "eu-west-1",
-    "twincloud:alertEmail": "oncall@twincloud.io",
-    "twincloud:certificateArn": assumedCertificateArn("eu-west-1"),
-    "twincloud:domainName": "api.twincloud.io",
-  };
-
-  it("serves https://<domainName> as url, keeps the load balancer's URL, and writes the alias record into the zone", async () => {
-    const { outputs, resources } = await run("prod", {
-      ...base,
-      "twincloud:hostedZoneId": "Z0123456789ABCDEFGHIJ",
-    });
-    expect(outputs.url).toBe("https://api.twincloud.io");
-    expect(outputs.endpointUrl).toMatch(/^https:\/\/.+/);
-    expect(outputs.endpointUrl).not.toContain("api.twincloud.io");
-    const [record, ...more] = ofType(resources, "aws:route53/record:Record");
-    expect(more).toEqual([]);
-    const alb = ofType(resources, "aws:lb/loadBalancer:LoadBalancer")[0]!;
-    expect(record!.props).toMatchObject({
-      zoneId: "Z0123456789ABCDEFGHIJ",
-      name: "api.twincloud.io",
-      type: "A",
-      aliases: [{ name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true }],
-    });
-    // The certificate the HTTPS listener serves is the configured one.
-    const https = ofType(resources, "aws:lb/listener:Listener").find((l) => l.props.protocol === "HTTPS");
-    expect(https?.props.certificateArn).toBe(base["twincloud:certificateArn"]);
-  });
-
-  it("without a hosted zone, creates no record (the operator points the name at endpointUrl)", async () => {
-    const { outputs, resources } = await run("prod", base);
-    expect(outputs.url).toBe("https://api.twincloud.io");
-    expect(ofType(resources, "aws:route53/record:Record")).toEqual([]);
-  });
-
-  it("dev without a domain: url is the load balancer's plain-HTTP URL", async () => {
-    const { outputs } = await run("dev", { "twincloud:cloud": "aws", "aws:region": "eu-west-1" });
-    expect(outputs.url).toMatch(/^http:\/\//);
-    expect(outputs.url).toBe(outputs.endpointUrl);
-  });
-});
 
 describe("Azure domain", () => {
   const base = {
@@ -139,17 +94,5 @@ describe("Azure domain", () => {
     expect(relativeRecordName("a.b.twincloud.io", "twincloud.io")).toBe("a.b");
     expect(relativeRecordName("twincloud.io", "twincloud.io")).toBe("@");
     expect(() => relativeRecordName("api.other.io", "twincloud.io")).toThrow(/not in the DNS zone/);
-  });
-});
-
-describe("Azure database storage", () => {
-  it("ignores storageSizeGB after creation, so auto-grow does not make later updates fail", async () => {
-    const { resources } = await run("staging", {
-      "twincloud:cloud": "azure",
-      "azure-native:location": "westeurope",
-    });
-    const server = ofType(resources, "azure-native:dbforpostgresql:Server")[0]!;
-    expect(server.props).toMatchObject({ storage: { autoGrow: "Enabled" } });
-    expect(server.opts.ignoreChanges).toEqual(["storage.storageSizeGB"]);
   });
 });
