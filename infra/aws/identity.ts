@@ -42,6 +42,38 @@ function pullAndLogStatements(image: ApiImage, logGroup: aws.cloudwatch.LogGroup
 }
 
 /**
+ * An ECS task execution role `name` (the role and its one inline policy share the name): the image pull and
+ * log writing of this repository and log group, then `statements` (the secrets that task's definition names).
+ */
+function createExecutionRole(
+  spec: ServiceSpec,
+  name: string,
+  description: string,
+  statements: Record<string, unknown>[],
+  image: ApiImage,
+  logGroup: aws.cloudwatch.LogGroup,
+  opts: pulumi.ComponentResourceOptions,
+): aws.iam.Role {
+  const role = new aws.iam.Role(
+    name,
+    { description, assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"), tags: tagsFor(spec, name) },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    name,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [...pullAndLogStatements(image, logGroup), ...statements],
+      }),
+    },
+    opts,
+  );
+  return role;
+}
+
+/**
  * The IAM resource of `rds-db:connect` as one database user: `arn:aws:rds-db:<region>:<account>:dbuser:
  * <DbiResourceId>/<user>` (the instance's resource id, not its name).
  */
@@ -64,46 +96,34 @@ export function createTaskRoles(
   /** With error tracking on: the Sentry DSN's secret, the second one the task definition names. */
   sentryDsn?: SentryDsnSecret,
 ) {
-  const executionRole = new aws.iam.Role(
-    `${spec.name}-task-execution`,
-    {
-      description: `ECS agent for ${spec.name}'s API: pull the image, write logs, read the bootstrap key secret`,
-      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-      tags: tagsFor(spec, `${spec.name}-task-execution`),
-    },
-    opts,
-  );
   // AmazonECSTaskExecutionRolePolicy narrowed to this repository and log group, plus exactly the secrets of
   // the API's `secrets`: the bootstrap key (and the Sentry DSN with error tracking). Not the database's master
   // secret: the API has no database password. Encrypted with the aws/secretsmanager key, usable through
   // Secrets Manager without a kms:Decrypt grant.
-  new aws.iam.RolePolicy(
+  const executionRole = createExecutionRole(
+    spec,
     `${spec.name}-task-execution`,
-    {
-      role: executionRole.id,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          ...pullAndLogStatements(image, logGroup),
-          {
-            Sid: "BootstrapKeySecret",
-            Effect: "Allow",
-            Action: "secretsmanager:GetSecretValue",
-            Resource: bootstrapKey.arn,
-          },
-          ...(sentryDsn
-            ? [
-                {
-                  Sid: "SentryDsnSecret",
-                  Effect: "Allow",
-                  Action: "secretsmanager:GetSecretValue",
-                  Resource: sentryDsn.arn,
-                },
-              ]
-            : []),
-        ],
-      }),
-    },
+    `ECS agent for ${spec.name}'s API: pull the image, write logs, read the bootstrap key secret`,
+    [
+      {
+        Sid: "BootstrapKeySecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: bootstrapKey.arn,
+      },
+      ...(sentryDsn
+        ? [
+            {
+              Sid: "SentryDsnSecret",
+              Effect: "Allow",
+              Action: "secretsmanager:GetSecretValue",
+              Resource: sentryDsn.arn,
+            },
+          ]
+        : []),
+    ],
+    image,
+    logGroup,
     opts,
   );
 
@@ -177,33 +197,20 @@ export function createMigratorExecutionRole(
   logGroup: aws.cloudwatch.LogGroup,
   opts: pulumi.ComponentResourceOptions,
 ): aws.iam.Role {
-  const role = new aws.iam.Role(
+  return createExecutionRole(
+    spec,
     `${spec.name}-migrator-execution`,
-    {
-      description: `ECS agent for ${spec.name}'s migrator: pull the image, write logs, read the database master secret`,
-      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-      tags: tagsFor(spec, `${spec.name}-migrator-execution`),
-    },
+    `ECS agent for ${spec.name}'s migrator: pull the image, write logs, read the database master secret`,
+    [
+      {
+        Sid: "DatabaseMasterSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: database.masterSecretArn,
+      },
+    ],
+    image,
+    logGroup,
     opts,
   );
-  new aws.iam.RolePolicy(
-    `${spec.name}-migrator-execution`,
-    {
-      role: role.id,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          ...pullAndLogStatements(image, logGroup),
-          {
-            Sid: "DatabaseMasterSecret",
-            Effect: "Allow",
-            Action: "secretsmanager:GetSecretValue",
-            Resource: database.masterSecretArn,
-          },
-        ],
-      }),
-    },
-    opts,
-  );
-  return role;
 }
