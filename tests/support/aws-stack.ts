@@ -6,8 +6,9 @@
 
 import { AWS_RDS_CA_BUNDLE } from "../../api/db/rds-ca.js";
 import type { Tier } from "../../infra/spec/index.js";
+import type { CapturedResource } from "../../tools/mock/run.js";
 import type { StackCapture } from "../observability/stack-captures.js";
-import { STACKS, type StackRun, useStacks } from "./rendered.js";
+import { byType, renderedResources, STACKS, type StackRun, useStacks } from "./rendered.js";
 
 export const T = {
   sg: "aws:ec2/securityGroup:SecurityGroup",
@@ -80,6 +81,18 @@ export function awsStackRun(run: StackRun): AwsStackRun {
     migratorContainers: () => containersOf(`${run.spec.name}-migrate`),
   };
 }
+
+/** The shipped stack's resources on AWS, or with `extra` config on top. */
+export const captureAws = (tier: Tier, extra: Record<string, string> = {}): Promise<CapturedResource[]> =>
+  renderedResources(tier, "aws", extra);
+
+/** The API task definition's containers (the migrator's task definition, `<name>-migrate`, has one). */
+export const apiContainersOf = (resources: CapturedResource[]): ContainerDefinition[] =>
+  JSON.parse(
+    String(
+      byType(resources, T.taskDefinition).find((t) => t.name.endsWith("-api"))?.props.containerDefinitions,
+    ),
+  );
 
 /** The shipped stacks on AWS, rendered before the calling file's tests. */
 export function useAwsStacks(stacks: readonly Tier[] = STACKS): (stack: Tier) => AwsStackRun {

@@ -7,7 +7,8 @@
 import { expect } from "vitest";
 import { COLLECTOR_SIDECAR } from "../../infra/azure/sizes.js";
 import type { Tier } from "../../infra/spec/index.js";
-import { STACKS, type StackRun, useStacks } from "./rendered.js";
+import type { CapturedResource } from "../../tools/mock/run.js";
+import { renderedResources, renderStack, STACKS, type StackRun, useStacks } from "./rendered.js";
 
 export const T = {
   group: "azure-native:resources:ResourceGroup",
@@ -37,6 +38,30 @@ export const T = {
   metricAlert: "azure-native:monitor:MetricAlert",
   queryRule: "azure-native:monitor:ScheduledQueryRule",
 } as const;
+
+/** The Azure Monitor types of cloud metrics and uptime (issue 15); `T` holds the rest. */
+export const M = {
+  workspace: "azure-native:monitor:AzureMonitorWorkspace",
+  endpoint: "azure-native:monitor:DataCollectionEndpoint",
+  rule: "azure-native:monitor:DataCollectionRule",
+  ruleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
+  component: "azure-native:applicationinsights:Component",
+  webTest: "azure-native:applicationinsights:WebTest",
+} as const;
+
+/** One Azure stack's resources and (the shipped stack's only) outputs. */
+export interface AzureRun {
+  resources: CapturedResource[];
+  outputs: Record<string, unknown>;
+}
+
+/** The shipped stack on Azure (rendered once per run), or with `extra` config on top (its resources only). */
+export async function captureAzure(tier: Tier, extra: Record<string, string> = {}): Promise<AzureRun> {
+  if (Object.keys(extra).length > 0)
+    return { resources: await renderedResources(tier, "azure", extra), outputs: {} };
+  const { result } = await renderStack(tier, "azure");
+  return { resources: result.resources, outputs: result.outputs as unknown as Record<string, unknown> };
+}
 
 /** The shipped stacks on Azure, rendered before the calling file's tests. */
 export function useAzureStacks(stacks: readonly Tier[] = STACKS): (stack: Tier) => StackRun {

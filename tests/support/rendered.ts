@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, inject } from "vitest";
+import { beforeAll, expect, inject } from "vitest";
 import type { StackOutputs } from "../../infra/outputs.js";
 import type { Cloud, ServiceSpec, Tier } from "../../infra/spec/index.js";
 import type { CapturedResource, MockRunResult } from "../../tools/mock/run.js";
@@ -114,6 +114,17 @@ export function renderedResources(
     withExtra.set(key, resources);
   }
   return resources;
+}
+
+/** The captured resources of one type. */
+export const byType = (resources: CapturedResource[], type: string): CapturedResource[] =>
+  resources.filter((r) => r.type === type);
+
+/** The single captured resource of one type (an assertion: exactly one). */
+export function one(resources: CapturedResource[], type: string): CapturedResource {
+  const found = byType(resources, type);
+  expect(found, type).toHaveLength(1);
+  return found[0] as CapturedResource;
 }
 
 /**

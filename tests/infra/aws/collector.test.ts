@@ -6,42 +6,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { collectorConfig, remoteWriteUrl } from "../../../infra/aws/collector.js";
 import { ADOT_COLLECTOR_IMAGE } from "../../../infra/aws/containers.js";
-import type { Tier } from "../../../infra/spec/index.js";
 import type { CapturedResource } from "../../../tools/mock/run.js";
-import { renderedResources } from "../../support/rendered.js";
+import { apiContainersOf, captureAws } from "../../support/aws-stack.js";
+import { byType, one } from "../../support/rendered.js";
 
 type Doc = Record<string, unknown>;
-
-const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
-const one = (resources: CapturedResource[], type: string): CapturedResource => {
-  const found = byType(resources, type);
-  expect(found, type).toHaveLength(1);
-  return found[0]!;
-};
-/** The API task definition's containers (the migrator's task definition, `<name>-migrate`, has one). */
-const containersOf = (resources: CapturedResource[]) =>
-  JSON.parse(
-    String(
-      byType(resources, "aws:ecs/taskDefinition:TaskDefinition").find((t) => t.name.endsWith("-api"))?.props
-        .containerDefinitions,
-    ),
-  ) as {
-    name: string;
-    command?: string[];
-    essential?: boolean;
-    image?: string;
-    environment?: { name: string; value: string }[];
-  }[];
-
-/** The shipped stack's resources, or with `extra` config on top. */
-const capture = (tier: Tier, extra: Record<string, string> = {}) => renderedResources(tier, "aws", extra);
 
 describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => {
   let resources: CapturedResource[];
   let workspaceArn: string;
   let workspaceId: string;
   beforeAll(async () => {
-    resources = await capture(tier);
+    resources = await captureAws(tier);
     const workspace = one(resources, "aws:amp/workspace:Workspace");
     workspaceArn = String(workspace.state.arn);
     workspaceId = workspaceArn.split("/").pop()!;
@@ -52,7 +28,7 @@ describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => 
   });
 
   it("runs one ADOT collector (the pinned image) that scrapes localhost:9464 and remote-writes with SigV4", () => {
-    const containers = containersOf(resources);
+    const containers = apiContainersOf(resources);
     const collectors = containers.filter((c) => c.name === "otel-collector");
     expect(collectors).toHaveLength(1);
     const collector = collectors[0]!;
@@ -92,8 +68,8 @@ describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => 
 
 describe("one collector for traces and metrics", () => {
   it("adds the traces pipeline to the same collector when tracing is on too", async () => {
-    const containers = containersOf(
-      await capture("staging", { "twincloud:cloudMetrics": "true", "twincloud:tracing": "true" }),
+    const containers = apiContainersOf(
+      await captureAws("staging", { "twincloud:cloudMetrics": "true", "twincloud:tracing": "true" }),
     );
     const collectors = containers.filter((c) => c.name === "otel-collector");
     expect(collectors).toHaveLength(1);
@@ -111,7 +87,7 @@ describe("one collector for traces and metrics", () => {
   });
 
   it("keeps ADOT's built-in ECS configuration for tracing alone", async () => {
-    const containers = containersOf(await capture("dev", { "twincloud:tracing": "true" }));
+    const containers = apiContainersOf(await captureAws("dev", { "twincloud:tracing": "true" }));
     const collector = containers.find((c) => c.name === "otel-collector");
     expect(collector?.command).toEqual(["--config=/etc/ecs/ecs-default-config.yaml"]);
     expect(collector?.environment?.map((e) => e.name)).toEqual(["AWS_REGION"]);
@@ -171,7 +147,7 @@ describe("the ADOT configuration against the pinned ADOT release", () => {
 
   it("never sets AOT_CONFIG_CONTENT (ADOT would load it instead of --config=env:ADOT_CONFIG)", async () => {
     for (const tier of ["staging", "prod"] as const) {
-      const collector = containersOf(await capture(tier)).find((c) => c.name === "otel-collector");
+      const collector = apiContainersOf(await captureAws(tier)).find((c) => c.name === "otel-collector");
       expect(collector?.environment?.map((e) => e.name)).not.toContain("AOT_CONFIG_CONTENT");
     }
   });

@@ -11,7 +11,8 @@ import { alertManagerDefinition, apsServicePrincipal } from "../../../../infra/a
 import { buildServiceSpec, TIERS, type Tier } from "../../../../infra/spec/index.js";
 import type { CapturedResource } from "../../../../tools/mock/run.js";
 import { RULES_FILE } from "../../../observability/observability-files.js";
-import { renderedResources } from "../../../support/rendered.js";
+import { apiContainersOf, captureAws } from "../../../support/aws-stack.js";
+import { byType, one } from "../../../support/rendered.js";
 
 type Doc = Record<string, unknown>;
 interface Statement {
@@ -23,31 +24,8 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
-const one = (resources: CapturedResource[], type: string): CapturedResource => {
-  const found = byType(resources, type);
-  expect(found, type).toHaveLength(1);
-  return found[0]!;
-};
 const policyOf = (r: CapturedResource, key = "policy"): Statement[] =>
   (JSON.parse(String(r.props[key])) as { Statement: Statement[] }).Statement;
-/** The API task definition's containers (the migrator's task definition, `<name>-migrate`, has one). */
-const containersOf = (resources: CapturedResource[]) =>
-  JSON.parse(
-    String(
-      byType(resources, "aws:ecs/taskDefinition:TaskDefinition").find((t) => t.name.endsWith("-api"))?.props
-        .containerDefinitions,
-    ),
-  ) as {
-    name: string;
-    command?: string[];
-    essential?: boolean;
-    image?: string;
-    environment?: { name: string; value: string }[];
-  }[];
-
-/** The shipped stack's resources, or with `extra` config on top. */
-const capture = (tier: Tier, extra: Record<string, string> = {}) => renderedResources(tier, "aws", extra);
 
 const NEW_TYPES = [
   "aws:amp/workspace:Workspace",
@@ -60,12 +38,12 @@ describe("where cloud metrics are on", () => {
   it("is off in dev, on in staging and prod by default, and switchable per stack", async () => {
     const expected: Record<Tier, boolean> = { dev: false, staging: true, prod: true };
     for (const tier of TIERS) {
-      const types = new Set((await capture(tier)).map((r) => r.type));
+      const types = new Set((await captureAws(tier)).map((r) => r.type));
       for (const type of NEW_TYPES) expect(types.has(type), `${tier} ${type}`).toBe(expected[tier]);
-      const containers = containersOf(await capture(tier)).map((c) => c.name);
+      const containers = apiContainersOf(await captureAws(tier)).map((c) => c.name);
       expect(containers.includes("otel-collector"), tier).toBe(expected[tier]);
     }
-    const devOn = new Set((await capture("dev", { "twincloud:cloudMetrics": "true" })).map((r) => r.type));
+    const devOn = new Set((await captureAws("dev", { "twincloud:cloudMetrics": "true" })).map((r) => r.type));
     for (const type of NEW_TYPES) expect(devOn.has(type), type).toBe(true);
     expect(
       buildServiceSpec({ cloud: "aws", cloudMetrics: "false" }, { stack: "staging" }).cloudMetrics.enabled,
@@ -78,7 +56,7 @@ describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => 
   let workspaceArn: string;
   let topicArn: string;
   beforeAll(async () => {
-    resources = await capture(tier);
+    resources = await captureAws(tier);
     const workspace = one(resources, "aws:amp/workspace:Workspace");
     workspaceArn = String(workspace.state.arn);
     const topics = byType(resources, "aws:sns/topic:Topic").filter(

@@ -7,22 +7,14 @@ import { awsAlarms } from "../../../../infra/aws/monitoring/alarms.js";
 import { healthCheckTarget } from "../../../../infra/aws/monitoring/uptime.js";
 import { buildServiceSpec, type Tier } from "../../../../infra/spec/index.js";
 import type { CapturedResource } from "../../../../tools/mock/run.js";
-import { renderedResources } from "../../../support/rendered.js";
+import { captureAws } from "../../../support/aws-stack.js";
+import { byType, one } from "../../../support/rendered.js";
 import { stackConfig } from "../../../support/stacks.js";
-
-const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
-const one = (resources: CapturedResource[], type: string): CapturedResource => {
-  const found = byType(resources, type);
-  expect(found, type).toHaveLength(1);
-  return found[0]!;
-};
-/** The shipped stack's resources, or with `extra` config on top. */
-const capture = (tier: Tier, extra: Record<string, string> = {}) => renderedResources(tier, "aws", extra);
 
 describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => {
   let resources: CapturedResource[];
   beforeAll(async () => {
-    resources = await capture(tier);
+    resources = await captureAws(tier);
     one(resources, "aws:amp/workspace:Workspace");
     const topics = byType(resources, "aws:sns/topic:Topic").filter(
       (t) => t.name === `twincloud-${tier}-alerts`,
@@ -67,7 +59,7 @@ describe.each(["staging", "prod"] as const)("%s: managed Prometheus", (tier) => 
 describe("the health check target is the stack's url", () => {
   it("probes url's host over its scheme", async () => {
     for (const tier of ["staging", "prod"] as const) {
-      const resources = await capture(tier);
+      const resources = await captureAws(tier);
       const url = stackConfig(tier, "aws")["twincloud:domainName"];
       expect(one(resources, "aws:route53/healthCheck:HealthCheck").props.fqdn).toBe(url);
     }

@@ -16,23 +16,15 @@ import {
 } from "../../../../infra/azure/monitoring/prometheus.js";
 import { ROLE_DEFINITION_IDS } from "../../../../infra/azure/naming.js";
 import { durationSeconds, isoDuration } from "../../../../infra/prometheus-rules.js";
-import { METRICS_PORT, type Tier } from "../../../../infra/spec/index.js";
+import { METRICS_PORT } from "../../../../infra/spec/index.js";
 import { fakeId } from "../../../../tools/mock/fake-id.js";
 import type { CapturedResource } from "../../../../tools/mock/run.js";
 import { loadRuleGroups } from "../../../observability/observability-files.js";
-import { renderedResources, renderStack } from "../../../support/rendered.js";
+import { type AzureRun, captureAzure, M } from "../../../support/azure-stack.js";
+import { byType, one } from "../../../support/rendered.js";
 
 type Doc = Record<string, unknown>;
-const M = {
-  workspace: "azure-native:monitor:AzureMonitorWorkspace",
-  endpoint: "azure-native:monitor:DataCollectionEndpoint",
-  rule: "azure-native:monitor:DataCollectionRule",
-  ruleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
-  component: "azure-native:applicationinsights:Component",
-  webTest: "azure-native:applicationinsights:WebTest",
-} as const;
 
-const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
 /** The API's identity (the migrator has its own, issue 14: tests/infra/azure/migration.test.ts). */
 const apiIdentity = (resources: CapturedResource[]): CapturedResource => {
   const found = resources.filter(
@@ -42,27 +34,9 @@ const apiIdentity = (resources: CapturedResource[]): CapturedResource => {
   return found[0]!;
 };
 
-const one = (resources: CapturedResource[], type: string): CapturedResource => {
-  const found = byType(resources, type);
-  expect(found, type).toHaveLength(1);
-  return found[0]!;
-};
-
-interface Run {
-  resources: CapturedResource[];
-  outputs: Doc;
-}
-/** The shipped stack (rendered once per run), or with `extra` config on top (its resources). */
-async function capture(tier: Tier, extra: Record<string, string> = {}): Promise<Run> {
-  if (Object.keys(extra).length > 0)
-    return { resources: await renderedResources(tier, "azure", extra), outputs: {} };
-  const { result } = await renderStack(tier, "azure");
-  return { resources: result.resources, outputs: result.outputs as unknown as Doc };
-}
-
 describe("dev: twincloud:cloudMetrics off by default", () => {
   it("creates no workspace, collector, rule group or availability test", async () => {
-    const { resources } = await capture("dev");
+    const { resources } = await captureAzure("dev");
     for (const type of Object.values(M)) expect(byType(resources, type), type).toHaveLength(0);
     const app = one(resources, "azure-native:app:ContainerApp");
     const containers = (app.props.template as Doc).containers as Doc[];
@@ -70,15 +44,15 @@ describe("dev: twincloud:cloudMetrics off by default", () => {
   });
 
   it("creates them when the stack turns it on", async () => {
-    const { resources } = await capture("dev", { "twincloud:cloudMetrics": "true" });
+    const { resources } = await captureAzure("dev", { "twincloud:cloudMetrics": "true" });
     for (const type of [M.workspace, M.endpoint, M.rule, M.component, M.webTest]) one(resources, type);
   });
 });
 
 describe.each(["staging", "prod"] as const)("%s", (tier) => {
-  let run: Run;
+  let run: AzureRun;
   beforeAll(async () => {
-    run = await capture(tier);
+    run = await captureAzure(tier);
   }, 120_000);
 
   it("routes the data collection rule's Prometheus stream to the workspace", () => {
@@ -232,7 +206,7 @@ describe("the collector configuration against the pinned OpenTelemetry Collector
   let image: string;
   let config: Record<string, Doc>;
   beforeAll(async () => {
-    const app = one((await capture("staging")).resources, "azure-native:app:ContainerApp");
+    const app = one((await captureAzure("staging")).resources, "azure-native:app:ContainerApp");
     const collector = ((app.props.template as Doc).containers as Doc[]).find(
       (c) => c.name === COLLECTOR_CONTAINER,
     )!;

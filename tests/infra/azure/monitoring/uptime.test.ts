@@ -8,45 +8,16 @@ import {
   AVAILABILITY_TEST_FREQUENCY_SECONDS,
   UPTIME_CHECK_FAILED_ID,
 } from "../../../../infra/azure/monitoring/uptime.js";
-import type { Tier } from "../../../../infra/spec/index.js";
 import { fakeId } from "../../../../tools/mock/fake-id.js";
-import type { CapturedResource } from "../../../../tools/mock/run.js";
-import { renderedResources, renderStack } from "../../../support/rendered.js";
+import { type AzureRun, captureAzure, M } from "../../../support/azure-stack.js";
+import { byType, one } from "../../../support/rendered.js";
 
 type Doc = Record<string, unknown>;
-const M = {
-  workspace: "azure-native:monitor:AzureMonitorWorkspace",
-  endpoint: "azure-native:monitor:DataCollectionEndpoint",
-  rule: "azure-native:monitor:DataCollectionRule",
-  ruleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
-  component: "azure-native:applicationinsights:Component",
-  webTest: "azure-native:applicationinsights:WebTest",
-} as const;
-
-const byType = (resources: CapturedResource[], type: string) => resources.filter((r) => r.type === type);
-
-const one = (resources: CapturedResource[], type: string): CapturedResource => {
-  const found = byType(resources, type);
-  expect(found, type).toHaveLength(1);
-  return found[0]!;
-};
-
-interface Run {
-  resources: CapturedResource[];
-  outputs: Doc;
-}
-/** The shipped stack (rendered once per run), or with `extra` config on top (its resources). */
-async function capture(tier: Tier, extra: Record<string, string> = {}): Promise<Run> {
-  if (Object.keys(extra).length > 0)
-    return { resources: await renderedResources(tier, "azure", extra), outputs: {} };
-  const { result } = await renderStack(tier, "azure");
-  return { resources: result.resources, outputs: result.outputs as unknown as Doc };
-}
 
 describe.each(["staging", "prod"] as const)("%s", (tier) => {
-  let run: Run;
+  let run: AzureRun;
   beforeAll(async () => {
-    run = await capture(tier);
+    run = await captureAzure(tier);
   }, 120_000);
 
   it("probes url + /health/ready from outside every 300 s per location and alerts the action group", () => {
