@@ -17,44 +17,29 @@ import {
 } from "../../infra/bootstrap-key.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import type { ServiceSpec } from "../../infra/spec/index.js";
-import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
-import { isSecret, plain, specOfConfig, stackConfig, withoutSecrets } from "../support/stacks.js";
+import { fakeId, runUnderMocks } from "../../tools/mock/run.js";
+import { type StackRun, stackRunOf } from "../support/rendered.js";
+import { isSecret, plain, stackConfig, withoutSecrets } from "../support/stacks.js";
 
-interface Run {
-  spec: ServiceSpec;
-  result: MockRunResult<StackOutputs>;
+interface Run extends StackRun {
   /** Whether the program's `bootstrapApiKey` output is a Pulumi secret. */
   outputIsSecret: boolean;
   key: string;
-  all(type: string): CapturedResource[];
-  one(type: string, name?: string): CapturedResource;
 }
 
 async function render(stack: "dev" | "prod", cloud: "aws" | "azure"): Promise<Run> {
-  const config = stackConfig(stack, cloud);
   let outputs: StackOutputs | undefined;
   const result = await runUnderMocks<StackOutputs>(
     async () => {
       outputs = await program();
       return outputs;
     },
-    { stack, config },
+    { stack, config: stackConfig(stack, cloud) },
   );
-  const spec = specOfConfig(stack, config);
-  const all = (type: string) => result.resources.filter((r) => r.type === type);
-  const one = (type: string, name?: string) => {
-    const found = all(type).filter((r) => name === undefined || r.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}`);
-    return found[0] as CapturedResource;
-  };
   return {
-    spec,
-    result,
+    ...stackRunOf(stack, cloud, result),
     outputIsSecret: await pulumi.isSecret(outputs![BOOTSTRAP_KEY_OUTPUT as "bootstrapApiKey"]),
     key: String(result.outputs.bootstrapApiKey),
-    all,
-    one,
   };
 }
 

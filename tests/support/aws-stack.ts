@@ -4,10 +4,10 @@
  * tests/support/rendered.ts (once per test run).
  */
 
+import { expect } from "vitest";
 import { AWS_RDS_CA_BUNDLE } from "../../api/db/rds-ca.js";
 import type { Tier } from "../../infra/spec/index.js";
 import type { CapturedResource } from "../../tools/mock/run.js";
-import type { StackCapture } from "../observability/stack-captures.js";
 import { byType, renderedResources, STACKS, type StackRun, useStacks } from "./rendered.js";
 
 export const T = {
@@ -100,6 +100,13 @@ export function useAwsStacks(stacks: readonly Tier[] = STACKS): (stack: Tier) =>
   return (stack) => awsStackRun(run(stack));
 }
 
+/** The stack's alert topic (with cloud metrics there is also a us-east-1 one, for the uptime alarm). */
+export function alertTopic(run: StackRun): CapturedResource {
+  const topics = run.all(T.topic).filter((t) => t.name === `${run.spec.name}-alerts`);
+  expect(topics).toHaveLength(1);
+  return topics[0] as CapturedResource;
+}
+
 /** The CA file both AWS tasks verify the database against: the bundle `npm run build` writes, under /app. */
 export const CA_FILE = `/app/${AWS_RDS_CA_BUNDLE}`;
 
@@ -118,12 +125,3 @@ export function rolePolicies(
 ): { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] }[] {
   return run.all(T.rolePolicy).map((p) => JSON.parse(String(p.props.policy)));
 }
-
-/** A rendered stack in the shape tests/observability/stack-captures.ts gives (the signals tests read it). */
-export const awsCapture = (run: StackRun): StackCapture => ({
-  cloud: run.cloud,
-  tier: run.stack,
-  stack: run.stack,
-  config: run.config,
-  resources: run.result.resources,
-});

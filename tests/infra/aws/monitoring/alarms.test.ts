@@ -3,35 +3,17 @@
  * failure mode alarmed to the alert topic with a runbook anchor, FailedInvocations of every rule, no alarm
  * paging merely because it is new) and the alarm table itself.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { awsAlarms, awsEventRules } from "../../../../infra/aws/monitoring/alarms.js";
 import { approximateMaxConnections } from "../../../../infra/aws/sizes.js";
-import { buildServiceSpec, type ServiceSpec, TIERS, type Tier } from "../../../../infra/spec/index.js";
+import { buildServiceSpec, TIERS } from "../../../../infra/spec/index.js";
 import type { CapturedResource } from "../../../../tools/mock/run.js";
-import type { StackCapture } from "../../../observability/stack-captures.js";
-import { awsCapture, T, useAwsStacks } from "../../../support/aws-stack.js";
-import { renderStack, STACKS } from "../../../support/rendered.js";
-import { specOfConfig } from "../../../support/stacks.js";
+import { alertTopic, T, useAwsStacks } from "../../../support/aws-stack.js";
+import { STACKS } from "../../../support/rendered.js";
 
 const spec = (stack: string, extra: Record<string, string> = {}) =>
   buildServiceSpec({ cloud: "aws", ...extra }, { stack, awsRegion: "eu-west-1" });
 const stackRun = useAwsStacks();
-
-const SIGNAL_T = {
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-  rule: "aws:cloudwatch/eventRule:EventRule",
-  target: "aws:cloudwatch/eventTarget:EventTarget",
-  topic: "aws:sns/topic:Topic",
-  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
-  key: "aws:kms/key:Key",
-} as const;
-
-const specOf = (capture: StackCapture): ServiceSpec => specOfConfig(capture.stack, capture.config);
-
-const captures = new Map<Tier, StackCapture>();
-beforeAll(async () => {
-  for (const tier of TIERS) captures.set(tier, awsCapture(await renderStack(tier, "aws")));
-}, 300_000);
 
 describe.each(STACKS)("AWS stack %s", (stack) => {
   it("pages the alert topic when a backup or cross-region copy of the database fails (prod)", () => {
@@ -129,23 +111,12 @@ describe.each(STACKS)("AWS stack %s", (stack) => {
 });
 
 describe.each(TIERS)("AWS %s", (tier) => {
-  const capture = () => {
-    const c = captures.get(tier);
-    if (!c) throw new Error(`${tier} did not run`);
-    if (c.error) throw c.error;
-    return c;
-  };
-  const all = (type: string): CapturedResource[] => capture().resources.filter((r) => r.type === type);
-  // The stack's alert topic (with cloud metrics there is also a us-east-1 one, for the uptime alarm).
-  const topic = () => {
-    const topics = all(SIGNAL_T.topic).filter((t) => t.name === `${specOf(capture()).name}-alerts`);
-    expect(topics).toHaveLength(1);
-    return topics[0]!;
-  };
+  const all = (type: string): CapturedResource[] => stackRun(tier).all(type);
+  const topic = () => alertTopic(stackRun(tier));
 
   it("alarms on FailedInvocations of every EventBridge rule, to the topic and to OpsCenter", () => {
-    const spec = specOf(capture());
-    const rules = all(SIGNAL_T.rule);
+    const spec = stackRun(tier).spec;
+    const rules = all(T.eventRule);
     // The backup-failure rule exists where backups are copied to a second region (prod); dev and staging have none.
     expect(rules.length).toBe(spec.database.crossRegionBackup.enabled ? 1 : 0);
     // The table the alarms are built from names exactly the rules the program creates.
@@ -154,7 +125,7 @@ describe.each(TIERS)("AWS %s", (tier) => {
         .map((r) => r.name)
         .sort(),
     ).toEqual(rules.map((r) => String(r.props.name)).sort());
-    const alarms = all(SIGNAL_T.alarm);
+    const alarms = all(T.alarm);
     for (const rule of rules) {
       const watching = alarms.filter(
         (a) =>
@@ -186,15 +157,15 @@ describe.each(TIERS)("AWS %s", (tier) => {
     // The API authenticates with IAM tokens (no password to follow after a rotation); the migrator reads the
     // rotated master password when ECS starts it. So nothing is started when RDS rotates the secret.
     expect(all("aws:sfn/stateMachine:StateMachine")).toEqual([]);
-    expect(all(SIGNAL_T.alarm).filter((a) => a.props.namespace === "AWS/States")).toEqual([]);
+    expect(all(T.alarm).filter((a) => a.props.namespace === "AWS/States")).toEqual([]);
     expect(
-      all(SIGNAL_T.rule).filter((r) => String(r.props.eventPattern).includes("aws.secretsmanager")),
+      all(T.eventRule).filter((r) => String(r.props.eventPattern).includes("aws.secretsmanager")),
     ).toEqual([]);
   });
 
   it("does not page a new alarm that has no datapoints yet", () => {
-    const spec = specOf(capture());
-    const alarms = all(SIGNAL_T.alarm);
+    const spec = stackRun(tier).spec;
+    const alarms = all(T.alarm);
     // `breaching` turns "no datapoint yet" into ALARM: no alarm may use it.
     expect(alarms.filter((a) => a.props.treatMissingData === "breaching").map((a) => a.props.name)).toEqual(
       [],

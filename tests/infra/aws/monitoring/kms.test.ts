@@ -3,22 +3,10 @@
  * with no condition key it does not send (publishing is pinned to our rules on the topic), CloudWatch only
  * for this account.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { type ServiceSpec, TIERS, type Tier } from "../../../../infra/spec/index.js";
+import { describe, expect, it } from "vitest";
+import { TIERS } from "../../../../infra/spec/index.js";
 import type { CapturedResource } from "../../../../tools/mock/run.js";
-import type { StackCapture } from "../../../observability/stack-captures.js";
-import { awsCapture } from "../../../support/aws-stack.js";
-import { renderStack } from "../../../support/rendered.js";
-import { specOfConfig } from "../../../support/stacks.js";
-
-const T = {
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-  rule: "aws:cloudwatch/eventRule:EventRule",
-  target: "aws:cloudwatch/eventTarget:EventTarget",
-  topic: "aws:sns/topic:Topic",
-  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
-  key: "aws:kms/key:Key",
-} as const;
+import { alertTopic, T, useAwsStacks } from "../../../support/aws-stack.js";
 
 /**
  * Global condition keys that the SNS developer guide says a KMS key policy must not require for
@@ -49,31 +37,15 @@ const conditionKeys = (st: Statement) =>
 const forService = (st: Statement, service: string) =>
   JSON.stringify(st.Principal ?? null) === JSON.stringify({ Service: service });
 
-const specOf = (capture: StackCapture): ServiceSpec => specOfConfig(capture.stack, capture.config);
-
-const captures = new Map<Tier, StackCapture>();
-beforeAll(async () => {
-  for (const tier of TIERS) captures.set(tier, awsCapture(await renderStack(tier, "aws")));
-}, 300_000);
+const stackRun = useAwsStacks(TIERS);
 
 describe.each(TIERS)("AWS %s", (tier) => {
-  const capture = () => {
-    const c = captures.get(tier);
-    if (!c) throw new Error(`${tier} did not run`);
-    if (c.error) throw c.error;
-    return c;
-  };
-  const all = (type: string): CapturedResource[] => capture().resources.filter((r) => r.type === type);
-  // The stack's alert topic (with cloud metrics there is also a us-east-1 one, for the uptime alarm).
-  const topic = () => {
-    const topics = all(T.topic).filter((t) => t.name === `${specOf(capture()).name}-alerts`);
-    expect(topics).toHaveLength(1);
-    return topics[0]!;
-  };
+  const all = (type: string): CapturedResource[] => stackRun(tier).all(type);
+  const topic = () => alertTopic(stackRun(tier));
 
   it("lets EventBridge use the topic's key with no condition key it does not send, and publish only from our rules", () => {
-    const snsTargets = all(T.target).filter((t) => t.props.arn === topic().state.arn);
-    const key = all(T.key).find((k) => k.state.arn === topic().props.kmsMasterKeyId);
+    const snsTargets = all(T.eventTarget).filter((t) => t.props.arn === topic().state.arn);
+    const key = all(T.kmsKey).find((k) => k.state.arn === topic().props.kmsMasterKeyId);
     expect(key, "the topic is encrypted with a key of this stack").toBeDefined();
     const keyStatements = statementsOf(key!.props.policy).filter((st) =>
       forService(st, "events.amazonaws.com"),
@@ -93,7 +65,7 @@ describe.each(TIERS)("AWS %s", (tier) => {
     const topicStatements = statementsOf(all(T.topicPolicy)[0]?.props.policy).filter(
       (st) => st.Effect === "Allow" && forService(st, "events.amazonaws.com"),
     );
-    const rules = all(T.rule);
+    const rules = all(T.eventRule);
     for (const target of snsTargets) {
       const rule = rules.find((r) => r.state.name === target.props.rule);
       expect(rule, String(target.props.rule)).toBeDefined();
@@ -114,7 +86,7 @@ describe.each(TIERS)("AWS %s", (tier) => {
   // CloudWatch sends aws:SourceAccount on its KMS calls is not verifiable offline: the first alarm of a real
   // deploy shows it (alarm history: "Failed to execute action ... AWSKMS ... AccessDeniedException" if not).
   it("keeps the CloudWatch grant on the key pinned to the account, and only that", () => {
-    const key = all(T.key).find((k) => k.state.arn === topic().props.kmsMasterKeyId);
+    const key = all(T.kmsKey).find((k) => k.state.arn === topic().props.kmsMasterKeyId);
     const grants = statementsOf(key!.props.policy).filter((st) => forService(st, "cloudwatch.amazonaws.com"));
     expect(grants).toHaveLength(1);
     expect(conditionKeys(grants[0]!)).toEqual(["aws:sourceaccount"]);
