@@ -43,13 +43,14 @@ function pullAndLogStatements(image: ApiImage, logGroup: aws.cloudwatch.LogGroup
 
 /**
  * An ECS task execution role `name` (the role and its one inline policy share the name): the image pull and
- * log writing of this repository and log group, then `statements` (the secrets that task's definition names).
+ * log writing of this repository and log group, then reading exactly `secrets` (statement id to secret ARN, in
+ * order): the secrets that task's definition names.
  */
 function createExecutionRole(
   spec: ServiceSpec,
   name: string,
   description: string,
-  statements: Record<string, unknown>[],
+  secrets: Record<string, pulumi.Input<string>>,
   image: ApiImage,
   logGroup: aws.cloudwatch.LogGroup,
   opts: pulumi.ComponentResourceOptions,
@@ -65,7 +66,15 @@ function createExecutionRole(
       role: role.id,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",
-        Statement: [...pullAndLogStatements(image, logGroup), ...statements],
+        Statement: [
+          ...pullAndLogStatements(image, logGroup),
+          ...Object.entries(secrets).map(([Sid, Resource]) => ({
+            Sid,
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource,
+          })),
+        ],
       }),
     },
     opts,
@@ -104,24 +113,7 @@ export function createTaskRoles(
     spec,
     `${spec.name}-task-execution`,
     `ECS agent for ${spec.name}'s API: pull the image, write logs, read the bootstrap key secret`,
-    [
-      {
-        Sid: "BootstrapKeySecret",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: bootstrapKey.arn,
-      },
-      ...(sentryDsn
-        ? [
-            {
-              Sid: "SentryDsnSecret",
-              Effect: "Allow",
-              Action: "secretsmanager:GetSecretValue",
-              Resource: sentryDsn.arn,
-            },
-          ]
-        : []),
-    ],
+    { BootstrapKeySecret: bootstrapKey.arn, ...(sentryDsn ? { SentryDsnSecret: sentryDsn.arn } : {}) },
     image,
     logGroup,
     opts,
@@ -201,14 +193,7 @@ export function createMigratorExecutionRole(
     spec,
     `${spec.name}-migrator-execution`,
     `ECS agent for ${spec.name}'s migrator: pull the image, write logs, read the database master secret`,
-    [
-      {
-        Sid: "DatabaseMasterSecret",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: database.masterSecretArn,
-      },
-    ],
+    { DatabaseMasterSecret: database.masterSecretArn },
     image,
     logGroup,
     opts,
