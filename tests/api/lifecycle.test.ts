@@ -32,6 +32,9 @@ describe("graceful shutdown (SIGTERM)", () => {
         // During the drain delay the listener is still open: readiness says 503, liveness still 200.
         expect((await fetch(`${base}/health/ready`)).status).toBe(503);
         expect((await fetch(`${base}/health/live`)).status).toBe(200);
+        // Complete the POSTs only after the drain delay, once the listener has closed: what is tested is that
+        // closing the listener lets requests already in flight finish (not only those done within the delay).
+        await new Promise((r) => setTimeout(r, 1500 + 500));
       },
     });
     expect(drained.posts).toEqual(Array(15).fill(201));
