@@ -9,6 +9,8 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Routes the load balancers and orchestrators probe. */
+/** Where the metrics port serves Prometheus metrics (the clouds' collectors scrape it). */
+export const METRICS_PATH = "/metrics";
 export const HEALTH_PATHS = {
   /** Process only, never touches the database: for liveness probes and the image HEALTHCHECK. */
   live: "/health/live",

@@ -5,7 +5,7 @@ import { getRequestListener } from "@hono/node-server";
 import type { Sql } from "postgres";
 import { createApp } from "./app.js";
 import { ApiKeyVerifier } from "./auth/verifier.js";
-import type { ApiConfig } from "./config.js";
+import { type ApiConfig, METRICS_PATH } from "./config.js";
 import { ensureBootstrapKey } from "./db/api-keys.js";
 import { classifyDatabaseError, closeSql, createSql } from "./db/client.js";
 import { Database } from "./db/database.js";
@@ -178,7 +178,7 @@ export async function startServer(
   server.on("clientError", clientErrorHandler(logger));
 
   const metricsServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if ((req.method === "GET" || req.method === "HEAD") && req.url?.split("?")[0] === "/metrics") {
+    if ((req.method === "GET" || req.method === "HEAD") && req.url?.split("?")[0] === METRICS_PATH) {
       metrics.registry.metrics().then(
         (body) => {
           res.writeHead(200, { "Content-Type": metrics.registry.contentType });

@@ -18,11 +18,10 @@
  *    `service.name`, the scrape job, into `job`).
  */
 import { stringify } from "yaml";
+import { apiScrapeConfig } from "../metrics-scrape.js";
 
 /** The environment variable holding the collector's configuration (YAML). */
 export const COLLECTOR_CONFIG_VARIABLE = "ADOT_CONFIG";
-/** The Prometheus job name: the rules select it (`up{job="twincloud-api"}`), as the local Prometheus does. */
-export const SCRAPE_JOB = "twincloud-api";
 /** OTLP/HTTP, where the API sends its traces when tracing is on. */
 export const OTLP_HTTP_PORT = 4318;
 
@@ -62,15 +61,7 @@ export function collectorConfig(inputs: CollectorConfigInputs): Record<string, u
     receivers: {
       prometheus: {
         config: {
-          scrape_configs: [
-            {
-              job_name: SCRAPE_JOB,
-              metrics_path: "/metrics",
-              scrape_interval: "15s",
-              scrape_timeout: "10s",
-              static_configs: [{ targets: [`localhost:${inputs.metricsPort}`] }],
-            },
-          ],
+          scrape_configs: [apiScrapeConfig(inputs.metricsPort)],
         },
       },
       ...(inputs.tracing

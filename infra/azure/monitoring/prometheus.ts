@@ -42,6 +42,7 @@ import type * as managedidentity from "@pulumi/azure-native/managedidentity/inde
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { apiScrapeConfig } from "../../metrics-scrape.js";
 import {
   durationSeconds,
   isoDuration,
@@ -64,8 +65,6 @@ const COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.151.0";
 const AUTH_EXTENSION = "azure_auth";
 /** The environment variable holding the collector's configuration (`--config=env:...`). */
 export const COLLECTOR_CONFIG_VARIABLE = "OTELCOL_CONFIG";
-/** The Prometheus job name: the rules select it (`up{job="twincloud-api"}`), as the local Prometheus does. */
-export const SCRAPE_JOB = "twincloud-api";
 /** The stream a data collection rule routes to an Azure Monitor workspace. */
 export const PROMETHEUS_STREAM = "Microsoft-PrometheusMetrics";
 /** The kind Azure's published Prometheus data collection endpoints and rules use. */
@@ -98,18 +97,8 @@ function collectorConfig(inputs: {
     receivers: {
       prometheus: {
         config: {
-          scrape_configs: [
-            {
-              job_name: SCRAPE_JOB,
-              metrics_path: "/metrics",
-              scrape_interval: "15s",
-              scrape_timeout: "10s",
-              static_configs: [
-                // biome-ignore lint/suspicious/noTemplateCurlyInString: the collector's own expansion
-                { targets: [`localhost:${inputs.metricsPort}`], labels: { instance: "${env:HOSTNAME}" } },
-              ],
-            },
-          ],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the collector's own expansion
+          scrape_configs: [apiScrapeConfig(inputs.metricsPort, { instance: "${env:HOSTNAME}" })],
         },
       },
     },

@@ -12,9 +12,9 @@ import {
   COLLECTOR_CONFIG_VARIABLE,
   COLLECTOR_CONTAINER,
   PROMETHEUS_STREAM,
-  SCRAPE_JOB,
 } from "../../../../infra/azure/monitoring/prometheus.js";
 import { ROLE_DEFINITION_IDS } from "../../../../infra/azure/naming.js";
+import { SCRAPE_JOB } from "../../../../infra/metrics-scrape.js";
 import { durationSeconds, isoDuration } from "../../../../infra/prometheus-rules.js";
 import { METRICS_PORT } from "../../../../infra/spec/index.js";
 import { fakeId } from "../../../../tools/mock/fake-id.js";
