@@ -78,6 +78,19 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
     name: `${spec.name}-${def.id}`,
     runbook: `${RUNBOOK_PATH}#${def.id}`,
   });
+  // A notification path that failed to deliver (EventBridge, AMP's alert manager): any failure pages. The metric
+  // is published only when a delivery fails, so no data is the healthy case.
+  const undelivered = (def: Pick<AlarmDefinition, "id" | "summary" | "query">): AlarmDefinition =>
+    alarm({
+      ...def,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      opsItemFallback: true,
+    });
   const connectionThreshold = Math.min(
     a.databaseConnections,
     Math.floor(approximateMaxConnections(rdsInstanceClass(spec.database.size)) * 0.8),
@@ -263,17 +276,9 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
     // EventBridge drops an event it cannot deliver (a permission error is not retried) and says so only in
     // the rule's FailedInvocations metric: every rule gets an alarm on it.
     ...awsEventRules(spec).map((rule) =>
-      alarm({
+      undelivered({
         id: `${rule.id}-undelivered`,
         summary: `EventBridge rule ${rule.name} failed to deliver an event to ${rule.target}: ${rule.lost}`,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        // The metric exists only when an invocation fails: no data is the healthy case.
-        treatMissingData: "notBreaching",
-        opsItemFallback: true,
         query: {
           kind: "metric",
           namespace: "AWS/Events",
@@ -313,17 +318,9 @@ export function awsAlarms(spec: ServiceSpec): AlarmDefinition[] {
     // AMP's alert manager could not publish to the topic (policy, key, throttling): the SLO alerts are lost.
     ...(spec.cloudMetrics.enabled
       ? [
-          alarm({
+          undelivered({
             id: PROMETHEUS_ALERTS_UNDELIVERED_ID,
             summary: `Amazon Managed Service for Prometheus failed to deliver alert notifications to the alert topic: SLO and burn-rate alerts of ${spec.name} are not reaching anyone`,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            periodSeconds: 300,
-            evaluationPeriods: 1,
-            datapointsToAlarm: 1,
-            // Published only when a notification fails: no data is the healthy case.
-            treatMissingData: "notBreaching",
-            opsItemFallback: true,
             query: {
               kind: "metric",
               namespace: "AWS/Prometheus",
