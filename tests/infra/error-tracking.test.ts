@@ -14,12 +14,13 @@ import { SENTRY_DSN_VERSION_VARIABLE } from "../../infra/azure/secrets.js";
 import { sentryRelease } from "../../infra/error-tracking.js";
 import type { StackOutputs } from "../../infra/outputs.js";
 import { program } from "../../infra/program.js";
-import { type ServiceSpec, StackConfigError } from "../../infra/spec/index.js";
+import { StackConfigError } from "../../infra/spec/index.js";
 import { evaluatePolicies } from "../../policies/evaluate.js";
 import { fromCaptured } from "../../tools/mock/captured.js";
-import { type CapturedResource, fakeId, type MockRunResult, runUnderMocks } from "../../tools/mock/run.js";
+import { fakeId, runUnderMocks } from "../../tools/mock/run.js";
 import { readStackConfig } from "../../tools/stacks/stack-file.js";
 import { summary } from "../policies/fixtures.js";
+import { type StackRun, stackRunOf } from "../support/rendered.js";
 import { isSecret, plain, specOfConfig, stackConfig, withoutSecrets } from "../support/stacks.js";
 
 const DSN = "https://0123456789abcdef0123456789abcdef@o4501.ingest.sentry.io/4507654321";
@@ -27,12 +28,7 @@ const DSN_KEY = "twincloud:sentryDsn";
 const CLOUDS = ["aws", "azure"] as const;
 type Cloud = (typeof CLOUDS)[number];
 
-interface Run {
-  spec: ServiceSpec;
-  result: MockRunResult<StackOutputs>;
-  all(type: string): CapturedResource[];
-  one(type: string, name?: string): CapturedResource;
-}
+type Run = StackRun;
 
 async function render(cloud: Cloud, dsn: boolean, stack: "dev" | "prod" = "dev"): Promise<Run> {
   const config = { ...stackConfig(stack, cloud), ...(dsn ? { [DSN_KEY]: DSN } : {}) };
@@ -41,13 +37,7 @@ async function render(cloud: Cloud, dsn: boolean, stack: "dev" | "prod" = "dev")
     config,
     ...(dsn ? { secretConfigKeys: [DSN_KEY] } : {}),
   });
-  const all = (type: string) => result.resources.filter((r) => r.type === type);
-  const one = (type: string, name?: string) => {
-    const found = all(type).filter((r) => name === undefined || r.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}`);
-    return found[0] as CapturedResource;
-  };
-  return { spec: specOfConfig(stack, config), result, all, one };
+  return stackRunOf(stack, cloud, result, config);
 }
 
 /** Every captured input with Pulumi secrets blanked: nowhere may the DSN (or its public key) remain. */

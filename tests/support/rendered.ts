@@ -30,8 +30,13 @@ export interface StackRun {
   props(type: string, name?: string): any;
 }
 
-export function stackRunOf(stack: Tier, cloud: Cloud, result: MockRunResult<StackOutputs>): StackRun {
-  const config = stackConfig(stack, cloud);
+export function stackRunOf(
+  stack: Tier,
+  cloud: Cloud,
+  result: MockRunResult<StackOutputs>,
+  /** The configuration the run rendered, when not the shipped stack file's (e.g. with a secret on top). */
+  config: Record<string, string> = stackConfig(stack, cloud),
+): StackRun {
   const all = (type: string) => result.resources.filter((r) => r.type === type);
   const one = (type: string, name?: string) => {
     const found = all(type).filter((r) => name === undefined || r.name === name);
